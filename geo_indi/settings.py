@@ -1,0 +1,176 @@
+"""Settings from environment variables, with safe local defaults.
+
+DATABASE_URL defaults to the project-local PostGIS cluster started by
+scripts/db.sh (see README).
+"""
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name, default=False):
+    return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    return int(os.environ.get(name, default))
+
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "django_filters",
+    "drf_spectacular",
+    "geo_indi.core",
+    "geo_indi.areas",
+    "geo_indi.accounts",
+    "geo_indi.observations",
+    "geo_indi.field",
+    "geo_indi.maps",
+    "geo_indi.layers",
+    "geo_indi.indicators",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "geo_indi.urls"
+WSGI_APPLICATION = "geo_indi.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "geo_indi.core.context_processors.map_settings",
+            ],
+        },
+    },
+]
+
+DEFAULT_DATABASE_URL = "postgis://postgres@127.0.0.1:54329/geo_indi"
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL), conn_max_age=60
+    )
+}
+if DATABASES["default"]["ENGINE"] in {
+    "django.db.backends.postgresql",
+    "django.db.backends.postgresql_psycopg2",
+}:
+    DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "fi"
+LANGUAGES = [("fi", _("Finnish")), ("sv", _("Swedish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "geo_indi" / "locale"]
+TIME_ZONE = "Europe/Helsinki"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+NODE_MODULES = BASE_DIR / "node_modules"
+# Front-end packages from the npm registry (package.json), served by the app: no CDN.
+STATICFILES_DIRS = [
+    BASE_DIR / "geo_indi" / "static",
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    ("vendor/leaflet.heat", NODE_MODULES / "leaflet.heat" / "dist"),
+    ("vendor/jquery", NODE_MODULES / "jquery" / "dist"),
+    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+    ("vendor/fontawesome", NODE_MODULES / "@fortawesome" / "fontawesome-free"),
+    ("vendor/awesome-markers", NODE_MODULES / "drmonty-leaflet-awesome-markers"),
+    ("vendor/axe-core", NODE_MODULES / "axe-core"),
+    ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
+]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "geo_indi.core.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "geo_indi API",
+    "DESCRIPTION": "Observations, layers and indicators of geo_indi.",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "geo-indi@localhost")
+
+# --- Product rules (see docs/architecture.md) ---
+# Stored SRID of every geometry: ETRS-TM35FIN, metres.
+GEO_INDI_STORAGE_SRID = 3067
+# A person observation in a gap between areas snaps to the nearest area within this distance.
+SNAP_GAP_TOLERANCE_M = env_int("SNAP_GAP_TOLERANCE_M", 2000)
+# Areas with 1..k-1 observations are shown as "<k" outside the owning organisations.
+SUPPRESSION_K = env_int("SUPPRESSION_K", 5)
+# How long a reporter may still edit or delete their own observation.
+OBSERVATION_EDIT_WINDOW_HOURS = env_int("OBSERVATION_EDIT_WINDOW_HOURS", 72)
+# Background tiles; outlines from our own data keep the map usable without them.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = os.environ.get(
+    "MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
+)
+# Statistics Finland's open WFS for Paavo postcode areas.
+PAAVO_WFS_URL = os.environ.get("PAAVO_WFS_URL", "https://geo.stat.fi/geoserver/postialue/wfs")
+SOTKANET_API_URL = os.environ.get("SOTKANET_API_URL", "https://sotkanet.fi/rest/1.1")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        # SQL parameters could carry a person's coordinates: never log them.
+        "django.db.backends": {"level": "WARNING", "propagate": True},
+    },
+}
+
+# Debian 12 ships GDAL 3.6; only administrators import geography files.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]

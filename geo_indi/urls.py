@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from geo_indi.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("areas/municipalities.geojson", core_views.municipalities_geojson, name="municipalities-geojson"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include("geo_indi.observations.urls")),
+    path("api/layers/", include("geo_indi.layers.urls")),
+    path("ogcapi/", include("geo_indi.layers.ogc_urls")),
+    path("field/", include("geo_indi.field.urls")),
+    path("maps/", include("geo_indi.maps.urls")),
+    path("indicators/", include("geo_indi.indicators.urls")),
+]

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Project-local PostGIS cluster: scripts/db.sh start|stop|status|url
+# With DATABASE_URL set, nothing is started: that server is used as it is.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PGDATA="$ROOT/.pgdata"
+PGPORT="${GEO_INDI_PGPORT:-54329}"
+PGBIN="${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)}"
+
+as_owner() {
+  # initdb refuses root: run the cluster as "postgres" when we are root.
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+start() {
+  if [ -n "${DATABASE_URL:-}" ]; then echo "Using DATABASE_URL"; return 0; fi
+  [ -x "$PGBIN/initdb" ] || { echo "PostgreSQL server binaries not found (set PGBIN)" >&2; exit 1; }
+  if [ ! -s "$PGDATA/PG_VERSION" ]; then
+    mkdir -p "$PGDATA"
+    [ "$(id -u)" = 0 ] && chown postgres: "$PGDATA"
+    as_owner "$PGBIN/initdb" -D "$PGDATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    cat >> "$PGDATA/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PGPORT
+unix_socket_directories = '$PGDATA'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 512MB
+work_mem = 64MB
+maintenance_work_mem = 256MB
+max_connections = 100
+CONF
+  fi
+  if as_owner "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then return 0; fi
+  as_owner "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 start >/dev/null
+  echo "PostGIS cluster running in $PGDATA on 127.0.0.1:$PGPORT"
+}
+
+stop() {
+  if [ -s "$PGDATA/PG_VERSION" ]; then as_owner "$PGBIN/pg_ctl" -D "$PGDATA" -m fast stop || true; fi
+}
+
+case "${1:-start}" in
+  start) start ;;
+  stop) stop ;;
+  status) as_owner "$PGBIN/pg_ctl" -D "$PGDATA" status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
