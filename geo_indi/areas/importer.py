@@ -180,6 +180,7 @@ def _merge(rows, report, source):
     with connection.cursor() as cur:
         cur.execute(
             """
+            DROP TABLE IF EXISTS staged_area;
             CREATE TEMP TABLE staged_area (
                 postcode text PRIMARY KEY, name_fi text, name_sv text,
                 municipality_code text, municipality_name text, population int,

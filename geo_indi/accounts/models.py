@@ -1,0 +1,42 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        MUNICIPALITY = "municipality", _("Municipality")
+        WELLBEING_COUNTY = "wellbeing_county", _("Wellbeing services county")
+        NGO = "ngo", _("NGO")
+        PARISH = "parish", _("Parish")
+        COMPANY = "company", _("Company")
+        AUTHORITY = "authority", _("Authority")
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    municipalities = models.ManyToManyField(
+        "areas.Municipality", related_name="organisations", blank=True,
+        help_text="Municipalities the organisation works in",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(models.Model):
+    """A user's organisation and role. A user belongs to one organisation."""
+
+    class Role(models.TextChoices):
+        FIELD_WORKER = "field_worker", _("Field worker")
+        COORDINATOR = "coordinator", _("Coordinator")
+        ADMINISTRATOR = "administrator", _("Administrator")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.FIELD_WORKER)
+
+    def __str__(self):
+        return f"{self.user} · {self.organisation} · {self.get_role_display()}"

@@ -1,0 +1,30 @@
+from django.contrib import admin
+
+from .models import Category, Observation, Phenomenon
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    extra = 0
+
+
+@admin.register(Phenomenon)
+class PhenomenonAdmin(admin.ModelAdmin):
+    list_display = ("name_fi", "name_sv", "name_en", "visibility", "is_active")
+    list_filter = ("visibility", "is_active")
+    prepopulated_fields = {"slug": ("name_fi",)}
+    inlines = [CategoryInline]
+
+
+@admin.register(Observation)
+class ObservationAdmin(admin.ModelAdmin):
+    """Read-mostly: records are written through the recording service, never here."""
+
+    list_display = ("id", "phenomenon", "subject", "direction", "occurrences", "municipality", "postcode_area", "observed_on", "organisation")
+    list_filter = ("phenomenon", "subject", "direction", "municipality")
+    date_hierarchy = "observed_on"
+    exclude = ("location",)
+    readonly_fields = [f.name for f in Observation._meta.fields if f.name != "location"]
+
+    def has_add_permission(self, request):
+        return False

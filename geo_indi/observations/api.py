@@ -1,0 +1,94 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from . import services
+from .filters import parse_filters
+from .models import Category, Observation, Phenomenon
+from .serializers import ObservationReadSerializer, ObservationWriteSerializer, PhenomenonSerializer
+
+
+def _as_api_error(exc):
+    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+
+
+class ObservationViewSet(viewsets.ModelViewSet):
+    """Observations the caller may see; writes go through services.record_observation."""
+
+    def get_queryset(self):
+        qs = Observation.objects.visible_to(self.request.user).select_related(
+            "phenomenon", "category", "postcode_area", "municipality", "organisation"
+        )
+        if self.action == "list":
+            form, errors = parse_filters(self.request.query_params)
+            if errors:
+                raise ValidationError(errors)
+            qs = qs.filter(form.q())
+        return qs
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return ObservationWriteSerializer
+        return ObservationReadSerializer
+
+    def _read(self, observation, code):
+        return Response(ObservationReadSerializer(observation, context=self.get_serializer_context()).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        serializer = ObservationWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        lat, lon = data.pop("_point")
+        client_uuid = data.pop("client_uuid", None)
+        try:
+            result = services.record_observation(
+                data, reporter=request.user, lat=lat, lon=lon, client_uuid=client_uuid
+            )
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc)
+        except services.DuplicateOfOtherReporter as exc:
+            return Response({"error": str(exc)}, status=status.HTTP_409_CONFLICT)
+        observation = self.get_queryset().get(pk=result.observation.pk)
+        return self._read(observation, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+    def update(self, request, *args, **kwargs):
+        observation = self.get_object()
+        if not services.can_modify(observation, request.user):
+            raise PermissionDenied("Only the reporter, within the edit window, or an administrator may change this.")
+        partial = kwargs.get("partial", False)
+        serializer = ObservationWriteSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        lat, lon = data.pop("_point", (None, None))
+        data.pop("client_uuid", None)
+        try:
+            services.update_observation(observation, data, lat=lat, lon=lon)
+        except DjangoValidationError as exc:
+            raise _as_api_error(exc)
+        return self._read(self.get_queryset().get(pk=observation.pk), status.HTTP_200_OK)
+
+    def destroy(self, request, *args, **kwargs):
+        observation = self.get_object()
+        if not services.can_modify(observation, request.user):
+            raise PermissionDenied("Only the reporter, within the edit window, or an administrator may delete this.")
+        services.delete_observation(observation)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PhenomenonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Active phenomena and their categories, names in the request's language."""
+
+    serializer_class = PhenomenonSerializer
+    permission_classes = [permissions.AllowAny]
+    pagination_class = None
+
+    def get_queryset(self):
+        qs = Phenomenon.objects.filter(is_active=True).prefetch_related(
+            Prefetch("categories", queryset=Category.objects.filter(is_active=True))
+        )
+        if not self.request.user.is_authenticated:
+            qs = qs.filter(visibility=Phenomenon.Visibility.PUBLIC)
+        return qs

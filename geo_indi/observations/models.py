@@ -1,0 +1,148 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from .querysets import ObservationQuerySet
+
+DESCRIPTION_MAX_LENGTH = 2000
+NOTE_MAX_LENGTH = 2000
+OCCURRENCES_MAX = 999
+
+
+class TranslatedNameMixin:
+    """`name` in the active language, falling back to Finnish."""
+
+    @property
+    def name(self):
+        lang = (translation.get_language() or "fi")[:2]
+        return getattr(self, f"name_{lang}", "") or self.name_fi
+
+
+class Phenomenon(TranslatedNameMixin, models.Model):
+    """An *ilmiö*: what is observed (loneliness, vandalism, ...)."""
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        INTERNAL = "internal", _("Internal")
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name_fi = models.CharField(max_length=120)
+    name_sv = models.CharField(max_length=120, blank=True)
+    name_en = models.CharField(max_length=120, blank=True)
+    description_fi = models.TextField(blank=True)
+    description_sv = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    icon = models.CharField(max_length=60, blank=True, help_text="Icon file name under static/icons/")
+    is_active = models.BooleanField(default=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+
+    class Meta:
+        ordering = ["name_fi"]
+        verbose_name_plural = "phenomena"
+
+    def __str__(self):
+        return self.name_fi
+
+    @property
+    def description(self):
+        lang = (translation.get_language() or "fi")[:2]
+        return getattr(self, f"description_{lang}", "") or self.description_fi
+
+
+class Category(TranslatedNameMixin, models.Model):
+    phenomenon = models.ForeignKey(Phenomenon, on_delete=models.CASCADE, related_name="categories")
+    slug = models.SlugField(max_length=60)
+    name_fi = models.CharField(max_length=120)
+    name_sv = models.CharField(max_length=120, blank=True)
+    name_en = models.CharField(max_length=120, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["phenomenon", "name_fi"]
+        verbose_name_plural = "categories"
+        constraints = [models.UniqueConstraint(fields=["phenomenon", "slug"], name="category_unique_slug")]
+
+    def __str__(self):
+        return f"{self.phenomenon} / {self.name_fi}"
+
+
+class Subject(models.TextChoices):
+    PERSON = "person", _("About a person")
+    OBJECT = "object", _("About a place or thing")
+
+
+class Direction(models.TextChoices):
+    WEAKENS = "weakens", _("Weakens wellbeing")
+    STRENGTHENS = "strengthens", _("Strengthens wellbeing")
+
+
+class AgeGroup(models.TextChoices):
+    CHILDREN = "children", _("Children 0–12")
+    YOUTH = "youth", _("Youth 13–17")
+    YOUNG_ADULTS = "young_adults", _("Young adults 18–29")
+    ADULTS = "adults", _("Adults 30–64")
+    OLDER = "older", _("Older people 65+")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Observation(models.Model):
+    """One record of something noticed in the field.
+
+    Person observations have no location: the point was snapped to a postcode
+    area on write and dropped (a database constraint holds it).
+    """
+
+    client_uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    phenomenon = models.ForeignKey(Phenomenon, on_delete=models.PROTECT, related_name="observations")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="observations")
+    subject = models.CharField(max_length=10, choices=Subject.choices)
+    direction = models.CharField(max_length=12, choices=Direction.choices)
+    occurrences = models.PositiveSmallIntegerField(default=1)
+    age_group = models.CharField(max_length=15, choices=AgeGroup.choices, blank=True)
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    observed_on = models.DateField()
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="observations")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="observations")
+    postcode_area = models.ForeignKey("areas.PostcodeArea", on_delete=models.PROTECT, related_name="observations")
+    municipality = models.ForeignKey("areas.Municipality", on_delete=models.PROTECT, related_name="observations")
+    location = models.PointField(srid=settings.GEO_INDI_STORAGE_SRID, null=True, blank=True)
+    consent_recorded = models.BooleanField(default=False)
+    follow_up_note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ObservationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-observed_on", "-id"]
+        indexes = [
+            models.Index(fields=["municipality", "observed_on"]),
+            models.Index(fields=["postcode_area", "observed_on"]),
+            models.Index(fields=["phenomenon", "observed_on"]),
+            models.Index(fields=["organisation", "observed_on"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(subject="person") | Q(location__isnull=True),
+                name="person_observation_has_no_point",
+            ),
+            models.CheckConstraint(
+                condition=~Q(subject="object") | Q(location__isnull=False),
+                name="object_observation_has_point",
+            ),
+            models.CheckConstraint(
+                condition=Q(occurrences__gte=1, occurrences__lte=OCCURRENCES_MAX),
+                name="occurrences_1_to_999",
+            ),
+            models.CheckConstraint(
+                condition=Q(follow_up_note="") | Q(consent_recorded=True, subject="person"),
+                name="follow_up_note_needs_consent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.phenomenon} · {self.postcode_area_id} · {self.observed_on}"

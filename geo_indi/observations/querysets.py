@@ -1,0 +1,45 @@
+"""Who may see which observations: the one place for visibility rules."""
+from django.contrib.gis.db import models
+from django.db.models import Q
+
+from geo_indi.accounts import roles
+
+
+class ObservationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Records (with their text) a user may read.
+
+        Administrators: all. Coordinators: their organisation's and everything in
+        their organisation's municipalities. Field workers: their organisation's.
+        Anonymous users and users without an organisation: none.
+        """
+        if roles.is_administrator(user):
+            return self
+        org = roles.organisation_of(user)
+        if org is None:
+            return self.none()
+        if roles.is_coordinator(user):
+            return self.filter(Q(organisation=org) | Q(municipality__in=org.municipalities.all()))
+        return self.filter(organisation=org)
+
+    def publishable_to(self, user):
+        """Observations that may be counted in maps and layers for this user.
+
+        Anonymous users see only public, active phenomena; signed-in members
+        also internal ones. What is shown exactly and what is suppressed is
+        decided by geo_indi.observations.suppression.
+        """
+        if roles.is_administrator(user) or roles.membership_of(user) is not None:
+            return self
+        return self.filter(phenomenon__visibility="public", phenomenon__is_active=True)
+
+    def object_points_for(self, user):
+        """Object observations whose exact point this user may receive."""
+        return self.publishable_to(user).filter(subject="object", location__isnull=False)
+
+    def notes_visible_to(self, user):
+        """Records whose consent note this user may read: own organisation only."""
+        org = roles.organisation_of(user)
+        if org is None:
+            return self.none()
+        return self.filter(organisation=org)

@@ -1,0 +1,247 @@
+"""Recording observations: every write (API, web app, bulk import, demo data) goes through here.
+
+`record_observation` validates, snaps a person observation's point to its
+postcode area and drops the point. The coordinates are local variables and
+nothing more: they are not stored, logged or put into any error message.
+"""
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+import django.dispatch
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from geo_indi.accounts import roles
+
+from .models import (
+    DESCRIPTION_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    OCCURRENCES_MAX,
+    AgeGroup,
+    Category,
+    Direction,
+    Observation,
+    Phenomenon,
+    Subject,
+)
+from .snapping import OutsideCoverage, snap_to_area
+
+# Sent after an observation is committed; alerts listen to it.
+observation_recorded = django.dispatch.Signal()
+
+# Mainland Finland with a margin, WGS 84.
+FINLAND_LAT = (59.3, 70.2)
+FINLAND_LON = (19.0, 31.7)
+
+
+class DuplicateOfOtherReporter(Exception):
+    """A client UUID already used by someone else."""
+
+
+@dataclass
+class RecordResult:
+    observation: Observation
+    created: bool
+
+
+@sensitive_variables("lat", "lon")
+def validate_point(lat, lon):
+    """Check a WGS 84 point; errors name the problem, never the value."""
+    errors = {}
+    for name, value in (("lat", lat), ("lon", lon)):
+        if value is None:
+            errors[name] = ["This field is required."]
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            errors[name] = ["A number is required."]
+        elif not math.isfinite(value):
+            errors[name] = ["A finite number is required."]
+    if errors:
+        raise ValidationError(errors)
+    in_lat = FINLAND_LAT[0] <= lat <= FINLAND_LAT[1]
+    in_lon = FINLAND_LON[0] <= lon <= FINLAND_LON[1]
+    if not (in_lat and in_lon):
+        swapped = FINLAND_LAT[0] <= lon <= FINLAND_LAT[1] and FINLAND_LON[0] <= lat <= FINLAND_LON[1]
+        message = (
+            "lat and lon look swapped: lat is the north coordinate (about 60–70 in Finland)."
+            if swapped
+            else "The point is outside Finland."
+        )
+        raise ValidationError({"location": [message]})
+
+
+def _clean_fields(data, instance=None):
+    """Validate everything except the point. Returns a dict of model field values."""
+    errors = {}
+    values = {}
+
+    def get(name, default=None):
+        if name in data:
+            return data[name]
+        return getattr(instance, name) if instance is not None else default
+
+    phenomenon = get("phenomenon")
+    if isinstance(phenomenon, int):
+        phenomenon = Phenomenon.objects.filter(pk=phenomenon).first()
+    if phenomenon is None:
+        errors["phenomenon"] = ["Unknown or missing phenomenon."]
+    elif not phenomenon.is_active and (instance is None or instance.phenomenon_id != phenomenon.pk):
+        errors["phenomenon"] = ["This phenomenon is no longer in use."]
+    values["phenomenon"] = phenomenon
+
+    category = get("category")
+    if isinstance(category, int):
+        category = Category.objects.filter(pk=category).first()
+        if category is None:
+            errors["category"] = ["Unknown category."]
+    if category is not None and phenomenon is not None and category.phenomenon_id != phenomenon.pk:
+        errors["category"] = ["The category does not belong to the phenomenon."]
+    values["category"] = category
+
+    subject = get("subject")
+    if subject not in Subject.values:
+        errors["subject"] = [f"Choose one of: {', '.join(Subject.values)}."]
+    values["subject"] = subject
+
+    direction = get("direction")
+    if direction not in Direction.values:
+        errors["direction"] = [f"Choose one of: {', '.join(Direction.values)}."]
+    values["direction"] = direction
+
+    occurrences = get("occurrences", 1)
+    if isinstance(occurrences, bool) or not isinstance(occurrences, int) or not 1 <= occurrences <= OCCURRENCES_MAX:
+        errors["occurrences"] = [f"Give a whole number from 1 to {OCCURRENCES_MAX}."]
+    values["occurrences"] = occurrences
+
+    age_group = get("age_group", "") or ""
+    if subject == Subject.OBJECT:
+        if age_group:
+            errors["age_group"] = ["An age group is only for observations about a person."]
+    elif age_group not in AgeGroup.values:
+        age_group = age_group or AgeGroup.UNKNOWN
+        if age_group not in AgeGroup.values:
+            errors["age_group"] = [f"Choose one of: {', '.join(AgeGroup.values)}."]
+    values["age_group"] = age_group
+
+    description = get("description", "") or ""
+    if not isinstance(description, str):
+        errors["description"] = ["Text is required."]
+    elif len(description) > DESCRIPTION_MAX_LENGTH:
+        errors["description"] = [f"At most {DESCRIPTION_MAX_LENGTH} characters."]
+    values["description"] = description.strip() if isinstance(description, str) else ""
+
+    observed_on = get("observed_on") or timezone.localdate()
+    if not isinstance(observed_on, dt.date):
+        errors["observed_on"] = ["Give a date as YYYY-MM-DD."]
+    elif observed_on > timezone.localdate():
+        errors["observed_on"] = ["The date is in the future."]
+    elif observed_on < dt.date(2000, 1, 1):
+        errors["observed_on"] = ["The date is before 2000."]
+    values["observed_on"] = observed_on
+
+    consent = bool(get("consent_recorded", False))
+    note = get("follow_up_note", "") or ""
+    if not isinstance(note, str):
+        errors["follow_up_note"] = ["Text is required."]
+    elif note.strip():
+        if subject != Subject.PERSON:
+            errors["follow_up_note"] = ["A follow-up note is only for observations about a person."]
+        elif not consent:
+            errors["follow_up_note"] = ["A follow-up note needs the person's recorded consent."]
+        elif len(note) > NOTE_MAX_LENGTH:
+            errors["follow_up_note"] = [f"At most {NOTE_MAX_LENGTH} characters."]
+    values["consent_recorded"] = consent and subject == Subject.PERSON
+    values["follow_up_note"] = note.strip() if isinstance(note, str) else ""
+    return values, errors
+
+
+@sensitive_variables("lat", "lon", "snapped")
+def _place(values, lat, lon):
+    """Snap to an area; keep the point only for object observations."""
+    validate_point(lat, lon)
+    is_object = values["subject"] == Subject.OBJECT
+    try:
+        snapped = snap_to_area(lon, lat, keep_point=is_object)
+    except OutsideCoverage as exc:
+        raise ValidationError({"location": [str(exc)]})
+    values["postcode_area_id"] = snapped.area_id
+    values["municipality_id"] = snapped.municipality_id
+    values["location"] = snapped.point if is_object else None
+
+
+@sensitive_variables("lat", "lon")
+def record_observation(data, *, reporter, organisation=None, lat=None, lon=None, client_uuid=None):
+    """Validate, snap and store one observation. Idempotent on client_uuid.
+
+    `data` holds the non-spatial fields (phenomenon may be an instance or id).
+    Raises ValidationError (dict of field -> messages) and writes nothing on bad input.
+    """
+    organisation = organisation or roles.organisation_of(reporter)
+    if client_uuid is not None:
+        existing = Observation.objects.filter(client_uuid=client_uuid).first()
+        if existing is not None:
+            return _same_reporter(existing, reporter)
+    errors = {}
+    if organisation is None:
+        errors["organisation"] = ["The reporter belongs to no organisation."]
+    values, field_errors = _clean_fields(data)
+    errors.update(field_errors)
+    if errors:
+        raise ValidationError(errors)
+    _place(values, lat, lon)
+    values.update(reporter=reporter, organisation=organisation)
+    if client_uuid is not None:
+        values["client_uuid"] = client_uuid
+    try:
+        with transaction.atomic():
+            observation = Observation.objects.create(**values)
+    except IntegrityError:
+        existing = Observation.objects.filter(client_uuid=client_uuid).first() if client_uuid else None
+        if existing is None:
+            raise
+        return _same_reporter(existing, reporter)
+    transaction.on_commit(lambda: observation_recorded.send(sender=Observation, observation=observation))
+    return RecordResult(observation, True)
+
+
+def _same_reporter(existing, reporter):
+    if reporter is not None and existing.reporter_id not in (None, reporter.pk):
+        raise DuplicateOfOtherReporter("This client_uuid is already used.")
+    return RecordResult(existing, False)
+
+
+def can_modify(observation, user):
+    """The reporter within the edit window; administrators always."""
+    if roles.is_administrator(user):
+        return True
+    if observation.reporter_id != getattr(user, "pk", None):
+        return False
+    window = dt.timedelta(hours=settings.OBSERVATION_EDIT_WINDOW_HOURS)
+    return timezone.now() - observation.created_at <= window
+
+
+@sensitive_variables("lat", "lon")
+def update_observation(observation, data, *, lat=None, lon=None):
+    """Change fields; a new point is snapped by the same rule. Without one, the place stays."""
+    values, errors = _clean_fields(data, instance=observation)
+    if errors:
+        raise ValidationError(errors)
+    if lat is not None or lon is not None:
+        _place(values, lat, lon)
+    elif values["subject"] != observation.subject:
+        if values["subject"] == Subject.OBJECT:
+            raise ValidationError({"location": ["Give the point of the place or thing."]})
+        values["location"] = None  # object -> person: the exact point goes
+    with transaction.atomic():
+        for name, value in values.items():
+            setattr(observation, name, value)
+        observation.save()
+    transaction.on_commit(lambda: observation_recorded.send(sender=Observation, observation=observation))
+    return observation
+
+
+def delete_observation(observation):
+    observation.delete()

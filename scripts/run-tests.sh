@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs the whole suite against PostGIS. "No tests ran" (pytest exit 5) is a failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/python manage.py compilemessages --ignore=.venv -v0 >/dev/null 2>&1 || true
+.venv/bin/python -m pytest "$@"
+status=$?
+if [ "$status" -eq 5 ]; then
+  echo "No tests ran: failing." >&2
+  exit 1
+fi
+exit "$status"

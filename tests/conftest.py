@@ -1,0 +1,92 @@
+"""Shared fixtures. Every test talks to a real PostGIS (pytest-django's test database)."""
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from geo_indi.accounts.models import Membership, Organisation
+from geo_indi.areas.importer import import_postcode_areas
+from geo_indi.areas.models import Municipality
+
+TEST_DATA = Path(__file__).parent / "data"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+LAPLAND = SHARED_DATA / "lapland_postcode_areas.geojson"
+FINLAND = SHARED_DATA / "finland_postcode_areas.geojson"
+
+needs_shared_data = pytest.mark.skipif(
+    not LAPLAND.exists(), reason=f"real geography not found at {SHARED_DATA} (../shared/data is absent)"
+)
+
+# Points in tests/data/small_areas.geojson (lat, lon) and where the rule puts them.
+INSIDE_ALFA = (66.05, 25.1)          # 99001
+ON_ALFA_BETA_BORDER = (66.05, 25.2)  # shared border: lowest postcode, 99001
+IN_BETA_GAMMA_OVERLAP = (66.05, 25.395)  # overlap: lowest postcode, 99002
+IN_GAP_NEAR_ALFA = (66.104, 25.1)    # ~445 m from 99001, ~667 m from 99004
+OUTSIDE_COVERAGE = (66.5, 25.1)      # > 2 km from every area
+
+
+@pytest.fixture
+def small_geography(db):
+    """Five small postcode areas in two municipalities: a shared border, an overlap, a gap, an invalid bowtie."""
+    import_postcode_areas(TEST_DATA / "small_areas.geojson")
+    return {m.code: m for m in Municipality.objects.all()}
+
+
+@pytest.fixture
+def lapland_geography(db):
+    if not LAPLAND.exists():
+        pytest.skip(f"real geography not found at {SHARED_DATA}")
+    import_postcode_areas(LAPLAND)
+
+
+@pytest.fixture
+def phenomena(db):
+    call_command("loaddata", "fixtures/phenomena.json", verbosity=0)
+    from geo_indi.observations.models import Phenomenon
+
+    return {p.slug: p for p in Phenomenon.objects.all()}
+
+
+@pytest.fixture
+def make_member(db, django_user_model):
+    """make_member(username, organisation, role) -> user with a membership."""
+
+    def make(username, organisation, role=Membership.Role.FIELD_WORKER, password="pw-for-tests"):
+        user = django_user_model.objects.create_user(username=username, password=password)
+        Membership.objects.create(user=user, organisation=organisation, role=role)
+        return user
+
+    return make
+
+
+@pytest.fixture
+def organisations(small_geography):
+    """Two organisations: Rovaniemi's (698) and Kemijärvi's (320)."""
+    rovaniemi = Organisation.objects.create(name="Rovaniemi org", kind=Organisation.Kind.MUNICIPALITY)
+    rovaniemi.municipalities.set([small_geography["698"]])
+    kemijarvi = Organisation.objects.create(name="Kemijärvi org", kind=Organisation.Kind.NGO)
+    kemijarvi.municipalities.set([small_geography["320"]])
+    return {"698": rovaniemi, "320": kemijarvi}
+
+
+@pytest.fixture
+def users(organisations, make_member, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", password="pw-for-tests")
+    return {
+        "field_698": make_member("field698", organisations["698"]),
+        "coord_698": make_member("coord698", organisations["698"], Membership.Role.COORDINATOR),
+        "field_320": make_member("field320", organisations["320"]),
+        "admin": admin,
+    }
+
+
+@pytest.fixture
+def record(phenomena, users):
+    """record(lat, lon, subject='person', user='field_698', **fields) through the one service."""
+    from geo_indi.observations.services import record_observation
+
+    def make(lat, lon, subject="person", user="field_698", phenomenon="yksinaisyys", **fields):
+        data = {"phenomenon": phenomena[phenomenon], "subject": subject, "direction": "weakens", **fields}
+        return record_observation(data, reporter=users[user], lat=lat, lon=lon).observation
+
+    return make
