@@ -1,0 +1,73 @@
+"""Real-browser tests: Playwright for Python driving Debian's Chromium (headless).
+
+Outside requests (anything not to the live server) are blocked, so the pages
+must work with every script, style and icon served by the app itself.
+"""
+import os
+import shutil
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync",
+]
+
+pytestmark = pytest.mark.browser
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page_factory(browser, live_server):
+    """page_factory(width=1280, height=800) -> a page whose requests outside the live server are aborted."""
+    contexts = []
+
+    def make(width=1280, height=800, **kwargs):
+        context = browser.new_context(viewport={"width": width, "height": height}, **kwargs)
+        contexts.append(context)
+        outside = []
+
+        def route(r):
+            if r.request.url.startswith(live_server.url):
+                r.continue_()
+            else:
+                outside.append(r.request.url)
+                r.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.outside_requests = outside
+        page.set_default_timeout(15000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def login(live_server):
+    """login(page, username, password) through the real login form."""
+
+    def do(page, username, password="pw-for-tests"):
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state("networkidle")
+
+    return do
