@@ -1,0 +1,109 @@
+"""Layer downloads under /api/layers/: GeoJSON (streamed), GeoPackage and CSV."""
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import permissions
+from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import APIView
+
+from . import exports, streaming
+from .params import LayerParamError, parse_layer_query
+from .services import get_layer
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """The format is fixed by the URL suffix; Accept headers (e.g. application/geo+json) never give 406."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+FILTER_PARAMETERS = [
+    OpenApiParameter("bbox", str, description="minlon,minlat,maxlon,maxlat in WGS 84 (CRS84)."),
+    OpenApiParameter(
+        "datetime", str,
+        description="RFC 3339 date-time or date, or an interval start/end with '..' for an open end; "
+        "matched against the observation date.",
+    ),
+    OpenApiParameter("phenomenon", int, description="Phenomenon id."),
+    OpenApiParameter("category", int, description="Category id."),
+    OpenApiParameter("direction", str, enum=["weakens", "strengthens"]),
+    OpenApiParameter("municipality", str, description="3-digit municipality code."),
+    OpenApiParameter("postcode", str, description="5-digit postcode."),
+    OpenApiParameter("age_group", str),
+]
+
+
+class LayerDownloadView(APIView):
+    permission_classes = [permissions.AllowAny]
+    content_negotiation_class = FirstRenderer
+    renderer_classes = [JSONRenderer]
+    layer_id = None
+    extension = ""
+
+    def layer_sql(self, request):
+        layer = get_layer(self.layer_id)
+        try:
+            query = parse_layer_query(request.query_params)
+        except LayerParamError as exc:
+            raise ValidationError(exc.errors) from None
+        return layer, layer.sql(request.user, query)
+
+    def filename(self):
+        return f"geo_indi-{self.layer_id}-{timezone.localdate().isoformat()}.{self.extension}"
+
+    def attach(self, response):
+        response["Content-Disposition"] = f'attachment; filename="{self.filename()}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+class GeoJSONLayerView(LayerDownloadView):
+    extension = "geojson"
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+        description="RFC 7946 FeatureCollection, streamed; WGS 84 longitude/latitude with 6 decimals.",
+    )
+    def get(self, request):
+        _layer, lsql = self.layer_sql(request)
+        response = StreamingHttpResponse(
+            streaming.feature_collection_chunks(lsql), content_type="application/geo+json"
+        )
+        return self.attach(response)
+
+
+class CSVLayerView(LayerDownloadView):
+    extension = "csv"
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        description="CSV in WGS 84: points as lon/lat columns, areas as a WKT column. Streamed.",
+    )
+    def get(self, request):
+        _layer, lsql = self.layer_sql(request)
+        response = StreamingHttpResponse(exports.csv_chunks(lsql), content_type="text/csv; charset=utf-8")
+        return self.attach(response)
+
+
+class GeoPackageLayerView(LayerDownloadView):
+    extension = "gpkg"
+
+    @extend_schema(
+        parameters=FILTER_PARAMETERS,
+        responses={(200, "application/geopackage+sqlite3"): OpenApiTypes.BINARY},
+        description="OGC GeoPackage with one layer in WGS 84 (EPSG:4326).",
+    )
+    def get(self, request):
+        layer, lsql = self.layer_sql(request)
+        handle = exports.write_geopackage(lsql, layer.id.replace("-", "_"))
+        response = FileResponse(handle, content_type="application/geopackage+sqlite3")
+        return self.attach(response)

@@ -1,0 +1,197 @@
+"""Query parameters of every layer: bbox, datetime, paging and the shared observation filters.
+
+The observation filters (phenomenon, category, direction, municipality, ...)
+come from geo_indi.observations.filters, the one filter parser of the project.
+Anything that does not parse is a LayerParamError with messages per parameter.
+"""
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.gis.geos import Polygon
+from django.db.models import Q
+from django.utils import timezone
+
+from geo_indi.observations.filters import parse_filters
+
+# Layers cover Finland; a bbox is clipped to this extent (WGS 84) before it is
+# transformed to the storage SRID, so huge boxes never hit projection limits.
+COVERAGE = (15.0, 55.0, 35.0, 72.0)
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+MAX_OFFSET = 10_000_000
+# Shared filters that make sense on layers (subject is fixed per layer, postcode is allowed too).
+SHARED_FILTERS = ("phenomenon", "category", "direction", "municipality", "postcode", "age_group")
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE_TIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+class LayerParamError(Exception):
+    """Bad query parameters; .errors is {parameter: [messages]}."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class LayerQuery:
+    """A parsed request for a layer."""
+
+    filter_q: Q = field(default_factory=Q)
+    filters: dict = field(default_factory=dict)  # the shared filters in use (cleaned)
+    bbox: tuple | None = None  # (minlon, minlat, maxlon, maxlat) as given
+    bbox_polygon: Polygon | None = None  # clipped, in the storage SRID
+    bbox_empty: bool = False  # the bbox lies outside the coverage: nothing matches
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    limit: int | None = None
+    offset: int = 0
+
+    def observation_q(self):
+        """All observation filters (shared ones plus datetime) as one Q."""
+        q = self.filter_q
+        if self.date_from:
+            q &= Q(observed_on__gte=self.date_from)
+        if self.date_to:
+            q &= Q(observed_on__lte=self.date_to)
+        return q
+
+
+def parse_bbox(value):
+    """'minlon,minlat,maxlon,maxlat' (CRS84) -> tuple of floats."""
+    parts = value.split(",")
+    if len(parts) == 6:
+        raise LayerParamError({"bbox": ["Only 2D boxes are supported: minlon,minlat,maxlon,maxlat."]})
+    if len(parts) != 4:
+        raise LayerParamError({"bbox": ["Give four numbers: minlon,minlat,maxlon,maxlat."]})
+    try:
+        numbers = tuple(float(p) for p in parts)
+    except ValueError:
+        raise LayerParamError({"bbox": ["Give four numbers: minlon,minlat,maxlon,maxlat."]}) from None
+    minlon, minlat, maxlon, maxlat = numbers
+    if any(n != n or n in (float("inf"), float("-inf")) for n in numbers):
+        raise LayerParamError({"bbox": ["The numbers must be finite."]})
+    if not (-180 <= minlon <= 180 and -180 <= maxlon <= 180 and -90 <= minlat <= 90 and -90 <= maxlat <= 90):
+        raise LayerParamError({"bbox": ["Longitudes must be within -180..180 and latitudes within -90..90."]})
+    if minlat > maxlat:
+        raise LayerParamError({"bbox": ["minlat is greater than maxlat."]})
+    if minlon > maxlon:
+        raise LayerParamError({"bbox": ["minlon is greater than maxlon (boxes across the antimeridian are not supported)."]})
+    return numbers
+
+
+def bbox_polygon(bbox):
+    """The bbox clipped to the coverage, densified and transformed to the storage SRID; None if empty."""
+    minlon, minlat = max(bbox[0], COVERAGE[0]), max(bbox[1], COVERAGE[1])
+    maxlon, maxlat = min(bbox[2], COVERAGE[2]), min(bbox[3], COVERAGE[3])
+    if minlon > maxlon or minlat > maxlat:
+        return None
+    steps = 16  # edges curve in a transverse Mercator projection
+    ring = []
+    for i in range(steps):
+        ring.append((minlon + (maxlon - minlon) * i / steps, minlat))
+    for i in range(steps):
+        ring.append((maxlon, minlat + (maxlat - minlat) * i / steps))
+    for i in range(steps):
+        ring.append((maxlon - (maxlon - minlon) * i / steps, maxlat))
+    for i in range(steps):
+        ring.append((minlon, maxlat - (maxlat - minlat) * i / steps))
+    ring.append(ring[0])
+    polygon = Polygon(ring, srid=4326)
+    polygon.transform(settings.GEO_INDI_STORAGE_SRID)
+    return polygon
+
+
+def _parse_instant(text, end_of_interval=False):
+    """An RFC 3339 date-time or full date -> the local date it falls on."""
+    if _DATE_ONLY.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise LayerParamError({"datetime": [f"'{text}' is not a valid date."]}) from None
+    if _DATE_TIME.match(text):
+        try:
+            moment = dt.datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
+        except ValueError:
+            raise LayerParamError({"datetime": [f"'{text}' is not a valid date-time."]}) from None
+        return timezone.localtime(moment, timezone.get_default_timezone()).date()
+    raise LayerParamError(
+        {"datetime": ["Use an RFC 3339 date-time (2025-03-01T12:00:00Z), a date (2025-03-01) or an interval start/end with '..' for an open end."]}
+    )
+
+
+def parse_datetime(value):
+    """RFC 3339 instant or interval ('a/b', '../b', 'a/..') -> (date_from, date_to) on observed_on."""
+    value = value.strip()
+    if "/" not in value:
+        day = _parse_instant(value)
+        return day, day
+    parts = value.split("/")
+    if len(parts) != 2:
+        raise LayerParamError({"datetime": ["An interval has exactly one '/'."]})
+    start_text, end_text = (p.strip() for p in parts)
+    start = None if start_text in ("", "..") else _parse_instant(start_text)
+    end = None if end_text in ("", "..") else _parse_instant(end_text)
+    if start and end and start > end:
+        raise LayerParamError({"datetime": ["The interval starts after it ends."]})
+    return start, end
+
+
+def _parse_int(params, name, default, minimum, maximum):
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    if not re.fullmatch(r"\d{1,12}", raw.strip()):
+        raise LayerParamError({name: [f"Give a whole number from {minimum} to {maximum}."]})
+    number = int(raw)
+    if not minimum <= number <= maximum:
+        raise LayerParamError({name: [f"Give a whole number from {minimum} to {maximum}."]})
+    return number
+
+
+def parse_layer_query(params, paged=False):
+    """Parse request parameters (a QueryDict or dict) into a LayerQuery.
+
+    `paged`: also read limit (default 100, at most 10,000) and offset.
+    """
+    errors = {}
+    query = LayerQuery()
+    shared = {k: params.get(k) for k in SHARED_FILTERS if params.get(k) not in (None, "")}
+    form, form_errors = parse_filters(shared)
+    if form_errors:
+        errors.update(form_errors)
+    else:
+        query.filter_q = form.q()
+        query.filters = form.active()
+    for name, parse in (("bbox", parse_bbox), ("datetime", parse_datetime)):
+        raw = params.get(name)
+        if raw in (None, ""):
+            continue
+        try:
+            parsed = parse(raw)
+        except LayerParamError as exc:
+            errors.update(exc.errors)
+            continue
+        if name == "bbox":
+            query.bbox = parsed
+            query.bbox_polygon = bbox_polygon(parsed)
+            query.bbox_empty = query.bbox_polygon is None
+        else:
+            query.date_from, query.date_to = parsed
+    if paged:
+        try:
+            query.limit = _parse_int(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        except LayerParamError as exc:
+            errors.update(exc.errors)
+        try:
+            query.offset = _parse_int(params, "offset", 0, 0, MAX_OFFSET)
+        except LayerParamError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise LayerParamError(errors)
+    return query

@@ -1,0 +1,294 @@
+"""The GIS layers: what each one contains for a user and the SQL that produces it.
+
+Every layer is described by SQL pieces (FROM/WHERE, an id, a geometry in the
+storage SRID, property columns). The output writers in streaming.py and
+exports.py turn those into GeoJSON (built by PostGIS), CSV and GeoPackage.
+
+Visibility: object points come from Observation.objects.object_points_for(user);
+counts from publishable_to(user) through aggregates.area_counts, which applies
+the one suppression rule. Description, follow-up note, reporter and
+organisation never appear in any layer.
+"""
+import json
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from geo_indi.accounts import roles
+from geo_indi.areas.models import Municipality, PostcodeArea
+from geo_indi.observations import suppression
+from geo_indi.observations.aggregates import area_counts
+from geo_indi.observations.models import Category, Direction, Observation, Phenomenon
+
+from .params import LayerQuery
+
+
+@dataclass
+class Column:
+    name: str
+    sql: str  # an SQL expression over the layer's FROM
+    kind: str = "string"  # string | integer | boolean | date
+
+
+@dataclass
+class LayerSQL:
+    """FROM ... WHERE ... of a layer, its id and geometry expressions, its columns."""
+
+    from_where: str
+    params: list
+    id_sql: str
+    geom_sql: str
+    columns: list
+    geometry_type: str
+
+
+class Layer:
+    id = ""
+    title = ""
+    description = ""
+    geometry_type = ""
+    id_is_integer = False
+
+    def sql(self, user, query: LayerQuery) -> LayerSQL:
+        raise NotImplementedError
+
+    @staticmethod
+    def _bbox_sql(query, geom_sql):
+        """SQL condition and params for the bbox (index-friendly && then intersects)."""
+        if query.bbox_empty:
+            return " AND FALSE", []
+        if query.bbox_polygon is None:
+            return "", []
+        ewkb = bytes(query.bbox_polygon.ewkb)
+        return (
+            f" AND {geom_sql} && ST_GeomFromEWKB(%s) AND ST_Intersects({geom_sql}, ST_GeomFromEWKB(%s))",
+            [ewkb, ewkb],
+        )
+
+
+def _table(model):
+    return model._meta.db_table
+
+
+class ObservationPointsLayer(Layer):
+    id = "observations"
+    title = _("Object observations")
+    description = _(
+        "Observations about places and things as points. Observations about people are never points: "
+        "see the area statistics layers."
+    )
+    geometry_type = "Point"
+    id_is_integer = True
+
+    def sql(self, user, query):
+        qs = Observation.objects.object_points_for(user).filter(query.observation_q())
+        if query.bbox_empty:
+            qs = qs.none()
+        elif query.bbox_polygon is not None:
+            qs = qs.filter(location__intersects=query.bbox_polygon)
+        inner_sql, inner_params = qs.order_by().values("id").query.sql_with_params()
+        from_where = (
+            f" FROM {_table(Observation)} o"
+            f" JOIN {_table(Phenomenon)} p ON p.id = o.phenomenon_id"
+            f" LEFT JOIN {_table(Category)} c ON c.id = o.category_id"
+            f" JOIN {_table(Municipality)} m ON m.id = o.municipality_id"
+            f" JOIN {_table(PostcodeArea)} pa ON pa.id = o.postcode_area_id"
+            f" WHERE o.id IN ({inner_sql})"
+        )
+        columns = [
+            Column("id", "o.id", "integer"),
+            Column("phenomenon", "p.slug"),
+            Column("phenomenon_name", "p.name_fi"),
+            Column("category", "c.slug"),
+            Column("category_name", "c.name_fi"),
+            Column("direction", "o.direction"),
+            Column("occurrences", "o.occurrences", "integer"),
+            Column("observed_on", "o.observed_on", "date"),
+            Column("postcode", "pa.postcode"),
+            Column("municipality_code", "m.code"),
+            Column("municipality_name", "m.name_fi"),
+        ]
+        return LayerSQL(from_where, list(inner_params), "o.id", "o.location", columns, self.geometry_type)
+
+
+class PostcodeAreasLayer(Layer):
+    id = "postcode-areas"
+    title = _("Postcode areas")
+    description = _("Postcode areas (Statistics Finland Paavo, CC BY 4.0), geography only.")
+    geometry_type = "MultiPolygon"
+    level = "postcode_area"
+
+    def base_columns(self):
+        return [
+            Column("postcode", "a.postcode"),
+            Column("name_fi", "a.name_fi"),
+            Column("name_sv", "a.name_sv"),
+            Column("municipality_code", "m.code"),
+            Column("municipality_name", "m.name_fi"),
+        ]
+
+    def from_where(self, query):
+        sql = (
+            f" FROM {_table(PostcodeArea)} a JOIN {_table(Municipality)} m ON m.id = a.municipality_id"
+            " WHERE TRUE"
+        )
+        params = []
+        if query.filters.get("municipality"):
+            sql += " AND m.code = %s"
+            params.append(query.filters["municipality"])
+        if query.filters.get("postcode"):
+            sql += " AND a.postcode = %s"
+            params.append(query.filters["postcode"])
+        bbox_sql, bbox_params = self._bbox_sql(query, "a.geom")
+        return sql + bbox_sql, params + bbox_params
+
+    def sql(self, user, query):
+        from_where, params = self.from_where(query)
+        return LayerSQL(from_where, params, "a.postcode", "a.geom", self.base_columns(), self.geometry_type)
+
+
+class MunicipalitiesLayer(PostcodeAreasLayer):
+    id = "municipalities"
+    title = _("Municipalities")
+    description = _("Municipalities, geography only.")
+    level = "municipality"
+
+    def base_columns(self):
+        return [
+            Column("code", "a.code"),
+            Column("name_fi", "a.name_fi"),
+            Column("name_sv", "a.name_sv"),
+        ]
+
+    def from_where(self, query):
+        sql = f" FROM {_table(Municipality)} a WHERE TRUE"
+        params = []
+        if query.filters.get("municipality"):
+            sql += " AND a.code = %s"
+            params.append(query.filters["municipality"])
+        if query.filters.get("postcode"):
+            sql += f" AND a.id IN (SELECT municipality_id FROM {_table(PostcodeArea)} WHERE postcode = %s)"
+            params.append(query.filters["postcode"])
+        bbox_sql, bbox_params = self._bbox_sql(query, "a.geom")
+        return sql + bbox_sql, params + bbox_params
+
+    def sql(self, user, query):
+        from_where, params = self.from_where(query)
+        return LayerSQL(from_where, params, "a.code", "a.geom", self.base_columns(), self.geometry_type)
+
+
+def stats_phenomena(user, query):
+    """Phenomena that get their own columns in the statistics layers, for this user and filter.
+
+    Mirrors ObservationQuerySet.publishable_to: members see every phenomenon,
+    everyone else the public, active ones.
+    """
+    qs = Phenomenon.objects.order_by("id")
+    if not (roles.is_administrator(user) or roles.membership_of(user) is not None):
+        qs = qs.filter(visibility=Phenomenon.Visibility.PUBLIC, is_active=True)
+    if query.filters.get("phenomenon"):
+        qs = qs.filter(id=query.filters["phenomenon"])
+    return list(qs)
+
+
+class AreaStatsMixin:
+    """Counts per area for the filter, suppressed exactly as on the maps (aggregates.area_counts)."""
+
+    def stats(self, user, query):
+        observations = Observation.objects.publishable_to(user).filter(query.observation_q())
+        counts = area_counts(observations, self.level, user)
+        phenomena = stats_phenomena(user, query)
+        k = suppression.threshold()
+        by_key = {}
+        key_of = self.key_of_area_ids(counts.keys())
+        for area_id, c in counts.items():
+            row = {
+                "count": c.count,
+                "count_label": suppression.label(c.count, k),
+                "suppressed": c.suppressed,
+                "occurrences": c.occurrences,
+                "weakens": c.weakens,
+                "strengthens": c.strengthens,
+            }
+            for p in phenomena:
+                cell = c.by_phenomenon.get(p.id, {})
+                for d in Direction.values:
+                    # Missing cell: no such observations (0); present but None: suppressed.
+                    row[f"{p.slug}_{d}"] = cell[d] if d in cell else (None if c.suppressed else 0)
+            by_key[key_of[area_id]] = row
+        return by_key, phenomena
+
+    def stats_columns(self, phenomena):
+        def num(name):
+            return Column(name, f"CASE WHEN s.v IS NULL THEN 0 ELSE (s.v->>'{name}')::int END", "integer")
+
+        columns = [
+            num("count"),
+            Column("count_label", "coalesce(s.v->>'count_label', '0')"),
+            Column("suppressed", "coalesce((s.v->>'suppressed')::boolean, false)", "boolean"),
+            num("occurrences"),
+            num("weakens"),
+            num("strengthens"),
+        ]
+        for p in phenomena:
+            for d in Direction.values:
+                columns.append(num(f"{p.slug}_{d}"))
+        return columns
+
+    def sql(self, user, query):
+        by_key, phenomena = self.stats(user, query)
+        base = super().sql(user, query)
+        from_where = base.from_where.replace(
+            " WHERE TRUE",
+            f" LEFT JOIN jsonb_each(%s::jsonb) AS s(k, v) ON s.k = {base.id_sql} WHERE TRUE",
+            1,
+        )
+        return LayerSQL(
+            from_where,
+            [json.dumps(by_key)] + base.params,
+            base.id_sql,
+            base.geom_sql,
+            base.columns + self.stats_columns(phenomena),
+            self.geometry_type,
+        )
+
+
+class PostcodeAreaStatsLayer(AreaStatsMixin, PostcodeAreasLayer):
+    id = "postcode-area-stats"
+    title = _("Observations per postcode area")
+    description = _(
+        "Counts of observations per postcode area, per phenomenon and direction, for the filter. "
+        "Small counts are suppressed: null with count_label '<k' and suppressed=true."
+    )
+
+    def key_of_area_ids(self, ids):
+        return dict(PostcodeArea.objects.filter(id__in=list(ids)).values_list("id", "postcode"))
+
+
+class MunicipalityStatsLayer(AreaStatsMixin, MunicipalitiesLayer):
+    id = "municipality-stats"
+    title = _("Observations per municipality")
+    description = _(
+        "Counts of observations per municipality, per phenomenon and direction, for the filter. "
+        "Small counts are suppressed: null with count_label '<k' and suppressed=true."
+    )
+
+    def key_of_area_ids(self, ids):
+        return dict(Municipality.objects.filter(id__in=list(ids)).values_list("id", "code"))
+
+
+LAYERS = {
+    layer.id: layer
+    for layer in (
+        ObservationPointsLayer(),
+        PostcodeAreaStatsLayer(),
+        MunicipalityStatsLayer(),
+        PostcodeAreasLayer(),
+        MunicipalitiesLayer(),
+    )
+}
+
+
+def get_layer(layer_id):
+    """The layer, or None for an unknown id."""
+    return LAYERS.get(layer_id)

@@ -1,0 +1,106 @@
+"""Streaming output: features built by PostGIS, read through a server-side cursor.
+
+PostGIS writes each feature as JSON text (json_build_object + ST_AsGeoJSON in
+WGS 84 with 6 decimals). Python only joins the strings and hands them to the
+HTTP response in chunks, so memory does not grow with the number of features.
+"""
+import re
+
+from django.db import connection, transaction
+
+from .services import LayerSQL
+
+CHUNK_ROWS = 2000
+# PostgreSQL functions take at most 100 arguments: json_build_object gets 45 pairs at most.
+_PAIRS_PER_OBJECT = 45
+_SAFE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _literal(key):
+    if not _SAFE_KEY.match(key):
+        raise ValueError(f"unsafe property name {key!r}")
+    return f"'{key}'"
+
+
+def properties_sql(columns):
+    """json_build_object of the columns (split and merged as jsonb when there are many)."""
+    groups = [columns[i : i + _PAIRS_PER_OBJECT] for i in range(0, len(columns), _PAIRS_PER_OBJECT)] or [[]]
+    objects = [
+        "json_build_object(" + ", ".join(f"{_literal(c.name)}, {c.sql}" for c in group) + ")"
+        for group in groups
+    ]
+    if len(objects) == 1:
+        return objects[0]
+    return "(" + " || ".join(f"{o}::jsonb" for o in objects) + ")::json"
+
+
+def _tail(lsql, feature_id=None, limit=None, offset=0):
+    sql, params = "", []
+    if feature_id is not None:
+        sql += f" AND {lsql.id_sql} = %s"
+        params.append(feature_id)
+    sql += f" ORDER BY {lsql.id_sql}"
+    if limit is not None:
+        sql += " LIMIT %s OFFSET %s"
+        params += [limit, offset]
+    return sql, params
+
+
+def feature_sql(lsql: LayerSQL, feature_id=None, limit=None, offset=0):
+    """SQL returning one row per feature: the RFC 7946 Feature as JSON text."""
+    tail, tail_params = _tail(lsql, feature_id, limit, offset)
+    sql = (
+        "SELECT json_build_object("
+        f"'type', 'Feature', 'id', {lsql.id_sql}, "
+        f"'geometry', ST_AsGeoJSON(ST_Transform({lsql.geom_sql}, 4326), 6, 0)::json, "
+        f"'properties', {properties_sql(lsql.columns)})::text"
+        f"{lsql.from_where}{tail}"
+    )
+    return sql, lsql.params + tail_params
+
+
+def count(lsql: LayerSQL):
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*){lsql.from_where}", lsql.params)
+        return cur.fetchone()[0]
+
+
+def iter_rows(sql, params, chunk_rows=CHUNK_ROWS):
+    """Rows of a query in chunks (lists), through a server-side cursor inside a transaction
+    so rows flow from the first one on (a WITH HOLD cursor would materialise the result)."""
+    with transaction.atomic():
+        with connection.chunked_cursor() as cur:
+            cur.execute(sql, params)
+            while True:
+                rows = cur.fetchmany(chunk_rows)
+                if not rows:
+                    break
+                yield rows
+
+
+def one_feature(lsql, feature_id):
+    """The feature as JSON text, or None."""
+    sql, params = feature_sql(lsql, feature_id=feature_id)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        row = cur.fetchone()
+    return row[0] if row else None
+
+
+def feature_collection_chunks(lsql, limit=None, offset=0, extra_members=None):
+    """Yield a FeatureCollection as text chunks.
+
+    `extra_members(number_returned)` may return a JSON text of further members
+    (without braces) to put after the features, e.g. OGC links and counts.
+    """
+    sql, params = feature_sql(lsql, limit=limit, offset=offset)
+    yield '{"type": "FeatureCollection", "features": [\n'
+    returned = 0
+    for rows in iter_rows(sql, params):
+        prefix = ",\n" if returned else ""
+        returned += len(rows)
+        yield prefix + ",\n".join(r[0] for r in rows)
+    tail = "\n]"
+    if extra_members is not None:
+        tail += ", " + extra_members(returned)
+    yield tail + "}\n"
