@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class IndicatorsConfig(AppConfig):
     name = "geo_indi.indicators"
     label = "indicators"
+
+    def ready(self):
+        from geo_indi.observations.services import observation_recorded
+
+        from .alerts import evaluate_for_observation
+
+        observation_recorded.connect(evaluate_for_observation, dispatch_uid="indicators.evaluate_alerts_on_record")

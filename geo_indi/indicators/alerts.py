@@ -1,0 +1,206 @@
+"""Alert rule evaluation: the one place that decides whether a rule fires.
+
+Counting: a rule counts *observations* (records), not the sum of their
+`occurrences`, matching the "N observations" users set and the counts on maps.
+The window is D calendar days ending with today (local date of `now`)
+inclusive: [today - D + 1, today]. The previous period is the D days before it.
+
+A rule fires once per window: while its last alert is open (not cleared), a
+re-evaluation that still meets the condition does nothing. When the
+condition no longer holds, the open alert is cleared; if it recurs, the rule
+fires again.
+"""
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from geo_indi.observations.models import Observation
+
+from .models import AlertRule, FiredAlert, IndicatorValue
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    met: bool
+    observed_value: float | None
+    window_start: dt.date
+    window_end: dt.date
+    summary: str  # areas and counts only
+
+
+@dataclass
+class Evaluation:
+    rule: AlertRule
+    outcome: Outcome
+    fired: FiredAlert | None = None
+    cleared: FiredAlert | None = None
+
+
+def _observations(rule, start, end):
+    qs = Observation.objects.filter(phenomenon_id=rule.phenomenon_id, observed_on__gte=start, observed_on__lte=end)
+    if rule.postcode_area_id:
+        qs = qs.filter(postcode_area_id=rule.postcode_area_id)
+    else:
+        qs = qs.filter(municipality_id=rule.municipality_id)
+    if rule.category_id:
+        qs = qs.filter(category_id=rule.category_id)
+    if rule.direction:
+        qs = qs.filter(direction=rule.direction)
+    return qs
+
+
+def current_window(rule, today):
+    start = today - dt.timedelta(days=rule.window_days - 1)
+    return start, today
+
+
+def _what(rule):
+    parts = [rule.phenomenon.name_fi]
+    if rule.category_id:
+        parts.append(rule.category.name_fi)
+    if rule.direction:
+        parts.append(rule.get_direction_display())
+    return " / ".join(str(p) for p in parts)
+
+
+def _area_name(rule):
+    area = rule.area
+    return str(area)
+
+
+def measure(rule, today):
+    """Compute the rule's condition for the day `today` (counts in SQL)."""
+    if rule.condition == AlertRule.Condition.COUNT_AT_LEAST:
+        start, end = current_window(rule, today)
+        n = _observations(rule, start, end).count()
+        summary = _("%(what)s in %(area)s: %(n)d observations from %(start)s to %(end)s (limit: at least %(limit)d).") % {
+            "what": _what(rule), "area": _area_name(rule), "n": n, "start": start, "end": end, "limit": rule.min_count}
+        return Outcome(n >= rule.min_count, n, start, end, summary)
+
+    if rule.condition == AlertRule.Condition.INCREASE_PERCENT:
+        start, end = current_window(rule, today)
+        previous_start = start - dt.timedelta(days=rule.window_days)
+        counts = _observations(rule, previous_start, end).aggregate(
+            current=Count("id", filter=Q(observed_on__gte=start)), previous=Count("id", filter=Q(observed_on__lt=start)))
+        current, previous = counts["current"], counts["previous"]
+        # With nothing in the previous period, no percentage exists: the rule does not fire.
+        increase = None if previous == 0 else (current - previous) * 100.0 / previous
+        summary = _("%(what)s in %(area)s: %(current)d observations from %(start)s to %(end)s, "
+                    "%(previous)d in the previous %(days)d days (limit: increase of at least %(limit)s %%).") % {
+            "what": _what(rule), "area": _area_name(rule), "current": current, "previous": previous,
+            "start": start, "end": end, "days": rule.window_days, "limit": f"{rule.increase_percent:g}"}
+        return Outcome(increase is not None and increase >= rule.increase_percent, increase, start, end, summary)
+
+    # Indicator threshold: the latest year with a value for the rule's municipality.
+    latest = (IndicatorValue.objects.filter(indicator_id=rule.indicator_id, municipality_id=rule.area_municipality_id,
+                                            gender="total", value__isnull=False)
+              .order_by("-year").first())
+    if latest is None:
+        return Outcome(False, None, today, today, "")
+    start, end = dt.date(latest.year, 1, 1), dt.date(latest.year, 12, 31)
+    if rule.comparison == AlertRule.Comparison.ABOVE:
+        met = latest.value > rule.threshold
+    else:
+        met = latest.value < rule.threshold
+    summary = _("%(indicator)s in %(area)s: %(value)s in %(year)d (limit: %(comparison)s %(threshold)s).") % {
+        "indicator": rule.indicator.title_fi, "area": _area_name(rule), "value": f"{latest.value:g}",
+        "year": latest.year, "comparison": rule.get_comparison_display(), "threshold": f"{rule.threshold:g}"}
+    return Outcome(met, latest.value, start, end, summary)
+
+
+def recipients(rule):
+    """E-mail addresses: the rule's users who still belong to its organisation, and its listed addresses."""
+    users = rule.recipient_users.filter(membership__organisation_id=rule.organisation_id, is_active=True).exclude(email="")
+    addresses = list(users.values_list("email", flat=True)) + rule.email_list()
+    return sorted(set(addresses))
+
+
+def notify(alert):
+    to = recipients(alert.rule)
+    if not to:
+        return 0
+    subject = _("geo_indi alert: %(rule)s") % {"rule": alert.rule}
+    body = "\n\n".join([alert.message, _("Fired at %(when)s. Acknowledge it in geo_indi under /indicators/alerts/.") % {
+        "when": timezone.localtime(alert.fired_at).strftime("%Y-%m-%d %H:%M")}])
+    send_mail(subject, body, None, to)
+    return len(to)
+
+
+def evaluate_rule(rule, now=None):
+    """Evaluate one rule at `now`; fire (and notify) or clear. Returns an Evaluation."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    with transaction.atomic():
+        # Lock the rule so concurrent evaluations cannot fire twice.
+        rule = AlertRule.objects.select_for_update().select_related(
+            "phenomenon", "category", "municipality", "postcode_area", "indicator").get(pk=rule.pk)
+        outcome = measure(rule, today)
+        open_alert = rule.fired_alerts.filter(cleared_at__isnull=True).first()
+        evaluation = Evaluation(rule, outcome)
+        if outcome.met and open_alert is None and rule.is_active:
+            alert = FiredAlert.objects.create(
+                rule=rule, fired_at=now, window_start=outcome.window_start, window_end=outcome.window_end,
+                observed_value=outcome.observed_value, message=outcome.summary)
+            evaluation.fired = alert
+            transaction.on_commit(lambda: _send(alert))
+        elif not outcome.met and open_alert is not None:
+            open_alert.cleared_at = now
+            open_alert.save(update_fields=["cleared_at"])
+            evaluation.cleared = open_alert
+    return evaluation
+
+
+def _send(alert):
+    try:
+        count = notify(alert)
+    except Exception:  # a mail failure must not break recording an observation
+        logger.exception("Sending alert %s failed", alert.pk)
+        return
+    FiredAlert.objects.filter(pk=alert.pk).update(recipients_notified=count)
+
+
+def rules_touching(observation):
+    return AlertRule.objects.filter(
+        Q(municipality_id=observation.municipality_id) | Q(postcode_area_id=observation.postcode_area_id),
+        is_active=True, phenomenon_id=observation.phenomenon_id,
+    ).exclude(condition=AlertRule.Condition.INDICATOR_THRESHOLD)
+
+
+def evaluate_for_observation(sender, observation, **kwargs):
+    """Receiver of observation_recorded."""
+    for rule in rules_touching(observation):
+        evaluate_rule(rule)
+
+
+def evaluate_all(now=None):
+    return [evaluate_rule(rule, now) for rule in AlertRule.objects.filter(is_active=True)]
+
+
+def acknowledge(alert, user, now=None):
+    if alert.acknowledged_at is None:
+        alert.acknowledged_by = user
+        alert.acknowledged_at = now or timezone.now()
+        alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    return alert
+
+
+def alerts_for(user):
+    """Fired alerts a user may see: their organisation's; administrators all."""
+    from geo_indi.accounts import roles
+
+    qs = FiredAlert.objects.select_related("rule", "rule__phenomenon", "rule__municipality", "rule__postcode_area",
+                                           "rule__organisation", "acknowledged_by")
+    if roles.is_administrator(user):
+        return qs
+    org = roles.organisation_of(user)
+    if org is None:
+        return qs.none()
+    return qs.filter(rule__organisation=org)

@@ -1,0 +1,187 @@
+"""Official indicators (THL Sotkanet), their links to phenomena, and alert rules."""
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import models
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from geo_indi.observations.models import Direction
+
+
+class Indicator(models.Model):
+    sotkanet_id = models.PositiveIntegerField(unique=True)
+    title_fi = models.CharField(max_length=500)
+    title_sv = models.CharField(max_length=500, blank=True)
+    title_en = models.CharField(max_length=500, blank=True)
+    unit = models.CharField(max_length=200, blank=True, help_text="Primary value type, e.g. 'Prosentti'")
+    decimals = models.PositiveSmallIntegerField(null=True, blank=True)
+    source_organisation = models.CharField(max_length=300, blank=True)
+    description_fi = models.TextField(blank=True)
+    description_sv = models.TextField(blank=True)
+    description_en = models.TextField(blank=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sotkanet_id"]
+
+    def __str__(self):
+        return f"{self.sotkanet_id} {self.title_fi}"
+
+    @property
+    def title(self):
+        lang = (translation.get_language() or "fi")[:2]
+        return getattr(self, f"title_{lang}", "") or self.title_fi
+
+
+class IndicatorValue(models.Model):
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
+    municipality = models.ForeignKey("areas.Municipality", on_delete=models.CASCADE, related_name="indicator_values")
+    year = models.PositiveSmallIntegerField()
+    gender = models.CharField(max_length=10, default="total")
+    value = models.FloatField(null=True, blank=True)
+    absolute_value = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["indicator", "municipality", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "municipality", "year", "gender"], name="indicator_value_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.indicator_id} · {self.municipality_id} · {self.year} · {self.value}"
+
+
+class PhenomenonIndicatorLink(models.Model):
+    """A link a person confirmed: nothing is linked automatically."""
+
+    phenomenon = models.ForeignKey("observations.Phenomenon", on_delete=models.CASCADE, related_name="indicator_links")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="phenomenon_links")
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(auto_now_add=True)
+    matched_words = models.CharField(max_length=500, blank=True, help_text="Words the suggestion matched, if any")
+
+    class Meta:
+        ordering = ["phenomenon", "indicator"]
+        constraints = [
+            models.UniqueConstraint(fields=["phenomenon", "indicator"], name="phenomenon_indicator_link_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.phenomenon} ↔ {self.indicator}"
+
+
+class AlertRule(models.Model):
+    class Condition(models.TextChoices):
+        COUNT_AT_LEAST = "count_at_least", _("At least N observations in the last D days")
+        INCREASE_PERCENT = "increase_percent", _("Increase of at least P % over the previous period")
+        INDICATOR_THRESHOLD = "indicator_threshold", _("Linked indicator crosses a threshold")
+
+    class Comparison(models.TextChoices):
+        ABOVE = "above", _("above")
+        BELOW = "below", _("below")
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="alert_rules")
+    name = models.CharField(max_length=200, blank=True)
+    phenomenon = models.ForeignKey("observations.Phenomenon", on_delete=models.CASCADE, related_name="alert_rules")
+    category = models.ForeignKey("observations.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    direction = models.CharField(max_length=12, choices=Direction.choices, blank=True)
+    municipality = models.ForeignKey("areas.Municipality", on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules")
+    postcode_area = models.ForeignKey("areas.PostcodeArea", on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules")
+    condition = models.CharField(max_length=24, choices=Condition.choices)
+    min_count = models.PositiveIntegerField(null=True, blank=True, help_text="N for 'at least N observations'")
+    window_days = models.PositiveIntegerField(null=True, blank=True, help_text="D: length of the period in days")
+    increase_percent = models.FloatField(null=True, blank=True, help_text="P for 'increase of at least P %'")
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules")
+    comparison = models.CharField(max_length=5, choices=Comparison.choices, blank=True)
+    threshold = models.FloatField(null=True, blank=True, help_text="Indicator value the latest year is compared with")
+    recipient_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    recipient_emails = models.TextField(blank=True, help_text="Extra e-mail addresses of the organisation, one per line")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "phenomenon", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(municipality__isnull=False) & Q(postcode_area__isnull=True))
+                | (Q(municipality__isnull=True) & Q(postcode_area__isnull=False)),
+                name="alert_rule_one_area",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or f"{self.phenomenon} · {self.area} · {self.get_condition_display()}"
+
+    @property
+    def area(self):
+        return self.postcode_area or self.municipality
+
+    @property
+    def area_municipality_id(self):
+        return self.postcode_area.municipality_id if self.postcode_area_id else self.municipality_id
+
+    def email_list(self):
+        return [line.strip() for line in self.recipient_emails.splitlines() if line.strip()]
+
+    def clean(self):
+        errors = {}
+        if bool(self.municipality_id) == bool(self.postcode_area_id):
+            errors["municipality"] = _("Choose either a municipality or a postcode area.")
+        elif self.organisation_id and not self.organisation.municipalities.filter(pk=self.area_municipality_id).exists():
+            errors["municipality"] = _("The area must be in a municipality the organisation works in.")
+        if self.category_id and self.category.phenomenon_id != self.phenomenon_id:
+            errors["category"] = _("The category does not belong to the phenomenon.")
+        if self.condition in (self.Condition.COUNT_AT_LEAST, self.Condition.INCREASE_PERCENT):
+            if not self.window_days:
+                errors["window_days"] = _("Give the length of the period in days (at least 1).")
+        if self.condition == self.Condition.COUNT_AT_LEAST and not self.min_count:
+            errors["min_count"] = _("Give N, at least 1.")
+        if self.condition == self.Condition.INCREASE_PERCENT and (self.increase_percent is None or self.increase_percent <= 0):
+            errors["increase_percent"] = _("Give a percentage above 0.")
+        if self.condition == self.Condition.INDICATOR_THRESHOLD:
+            if not self.indicator_id:
+                errors["indicator"] = _("Choose an indicator.")
+            elif not PhenomenonIndicatorLink.objects.filter(phenomenon_id=self.phenomenon_id, indicator_id=self.indicator_id).exists():
+                errors["indicator"] = _("The indicator is not linked to the phenomenon.")
+            if not self.comparison:
+                errors["comparison"] = _("Choose above or below.")
+            if self.threshold is None:
+                errors["threshold"] = _("Give the threshold value.")
+        bad = []
+        for address in self.email_list():
+            try:
+                validate_email(address)
+            except ValidationError:
+                bad.append(address)
+        if bad:
+            errors["recipient_emails"] = _("Not e-mail addresses: %(bad)s") % {"bad": ", ".join(bad)}
+        if errors:
+            raise ValidationError(errors)
+
+
+class FiredAlert(models.Model):
+    """One firing of a rule. At most one open (not cleared) alert per rule: it fires once per window."""
+
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="fired_alerts")
+    fired_at = models.DateTimeField()
+    window_start = models.DateField()
+    window_end = models.DateField()
+    observed_value = models.FloatField(null=True, blank=True)
+    message = models.TextField()
+    recipients_notified = models.PositiveIntegerField(default=0)
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-fired_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule"], condition=Q(cleared_at__isnull=True), name="one_open_alert_per_rule"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule} · {self.fired_at:%Y-%m-%d %H:%M}"
