@@ -1,0 +1,272 @@
+"""OGC API - Features, Part 1 Core, under /ogcapi/ (what QGIS and GDAL's OAPIF driver read).
+
+JSON/GeoJSON by default, HTML for people (f=html or a browser's Accept header).
+Errors are OGC exceptions: {"code": ..., "description": ...} with 400 or 404.
+"""
+import json
+import re
+from functools import wraps
+
+from django.db import connection
+from django.http import JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.request import Request
+
+from geo_indi.areas.models import Municipality
+
+from . import streaming
+from .params import MAX_LIMIT, LayerParamError, parse_layer_query
+from .services import LAYERS, get_layer
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+HTML = "text/html"
+
+
+class OGCError(Exception):
+    def __init__(self, status, code, description):
+        super().__init__(description)
+        self.status, self.code, self.description = status, code, description
+
+
+def ogc_error_response(error):
+    return JsonResponse({"code": error.code, "description": error.description}, status=error.status)
+
+
+def wants_html(request):
+    f = request.GET.get("f")
+    if f == "html":
+        return True
+    if f in ("json", "geojson"):
+        return False
+    if f not in (None, ""):
+        raise OGCError(400, "InvalidParameterValue", "f must be json or html.")
+    accept = request.headers.get("Accept", "")
+    return HTML in accept and "json" not in accept
+
+
+def ogc_view(view):
+    """Only GET/HEAD; resolve token users; turn OGCError into an OGC exception response."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            if request.method not in ("GET", "HEAD"):
+                raise OGCError(405, "MethodNotAllowed", "Only GET is supported.")
+            if not request.user.is_authenticated and "Authorization" in request.headers:
+                try:
+                    result = TokenAuthentication().authenticate(Request(request))
+                except AuthenticationFailed as exc:
+                    raise OGCError(401, "NotAuthenticated", str(exc.detail)) from None
+                if result:
+                    request.user = result[0]
+            return view(request, *args, **kwargs)
+        except OGCError as error:
+            return ogc_error_response(error)
+
+    return wrapper
+
+
+def _url(request, name, *args, **params):
+    url = request.build_absolute_uri(reverse(name, args=args))
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _link(href, rel, media_type, title):
+    return {"href": href, "rel": rel, "type": media_type, "title": str(title)}
+
+
+def _coverage_bbox():
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ("
+            " SELECT ST_Extent(ST_Transform(ST_Envelope(geom), 4326)) AS e"
+            f" FROM {Municipality._meta.db_table}) x"
+        )
+        row = cur.fetchone()
+    if row is None or row[0] is None:
+        return [-180.0, -90.0, 180.0, 90.0]
+    return [round(v, 6) for v in row]
+
+
+def _layer_or_404(collection_id):
+    layer = get_layer(collection_id)
+    if layer is None:
+        raise OGCError(404, "NotFound", f"No collection '{collection_id}'. See /ogcapi/collections.")
+    return layer
+
+
+def collection_document(request, layer, bbox):
+    cid = layer.id
+    return {
+        "id": cid,
+        "title": str(layer.title),
+        "description": str(layer.description),
+        "itemType": "feature",
+        "crs": [CRS84],
+        "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}},
+        "links": [
+            _link(_url(request, "ogc-collection", cid), "self", JSON, _("This collection")),
+            _link(_url(request, "ogc-collection", cid, f="html"), "alternate", HTML, _("This collection as HTML")),
+            _link(_url(request, "ogc-items", cid), "items", GEOJSON, _("Features")),
+            _link(_url(request, "ogc-items", cid, f="html"), "items", HTML, _("Features as HTML")),
+            _link(
+                request.build_absolute_uri(reverse(f"layers:{cid}-gpkg")), "enclosure",
+                "application/geopackage+sqlite3", _("Download as GeoPackage"),
+            ),
+            _link(request.build_absolute_uri(reverse(f"layers:{cid}-csv")), "enclosure", "text/csv", _("Download as CSV")),
+        ],
+    }
+
+
+@ogc_view
+def landing(request):
+    doc = {
+        "title": _("geo_indi GIS layers"),
+        "description": _(
+            "Wellbeing and safety observations in Lapland as OGC API - Features: object observations as points, "
+            "counts per postcode area and municipality (small counts suppressed), and the areas themselves."
+        ),
+        "links": [
+            _link(_url(request, "ogc-landing"), "self", JSON, _("This document")),
+            _link(_url(request, "ogc-landing", f="html"), "alternate", HTML, _("This document as HTML")),
+            _link(
+                _url(request, "api-schema", format="json"), "service-desc",
+                "application/vnd.oai.openapi+json;version=3.0", _("OpenAPI definition"),
+            ),
+            _link(request.build_absolute_uri(reverse("api-docs")), "service-doc", HTML, _("API documentation")),
+            _link(_url(request, "ogc-conformance"), "conformance", JSON, _("Conformance classes")),
+            _link(_url(request, "ogc-collections"), "data", JSON, _("Collections")),
+        ],
+    }
+    if wants_html(request):
+        return render(request, "layers/ogc_landing.html", {"doc": doc, "collections": LAYERS.values()})
+    return JsonResponse(doc)
+
+
+@ogc_view
+def conformance(request):
+    doc = {"conformsTo": CONFORMANCE}
+    if wants_html(request):
+        return render(request, "layers/ogc_conformance.html", {"doc": doc})
+    return JsonResponse(doc)
+
+
+@ogc_view
+def collections(request):
+    bbox = _coverage_bbox()
+    doc = {
+        "links": [
+            _link(_url(request, "ogc-collections"), "self", JSON, _("Collections")),
+            _link(_url(request, "ogc-collections", f="html"), "alternate", HTML, _("Collections as HTML")),
+        ],
+        "collections": [collection_document(request, layer, bbox) for layer in LAYERS.values()],
+    }
+    if wants_html(request):
+        return render(request, "layers/ogc_collections.html", {"doc": doc})
+    return JsonResponse(doc)
+
+
+@ogc_view
+def collection(request, collection_id):
+    layer = _layer_or_404(collection_id)
+    doc = collection_document(request, layer, _coverage_bbox())
+    if wants_html(request):
+        return render(request, "layers/ogc_collection.html", {"doc": doc, "layer": layer})
+    return JsonResponse(doc)
+
+
+def _items_links(request, layer, query, matched, returned):
+    params = {k: v for k, v in request.GET.items() if k not in ("offset", "f")}
+    params["limit"] = query.limit
+    links = [
+        _link(_url(request, "ogc-items", layer.id, **params, offset=query.offset), "self", GEOJSON, _("This page")),
+        _link(
+            _url(request, "ogc-items", layer.id, **params, offset=query.offset, f="html"),
+            "alternate", HTML, _("This page as HTML"),
+        ),
+        _link(_url(request, "ogc-collection", layer.id), "collection", JSON, _("The collection")),
+    ]
+    if query.offset + returned < matched:
+        links.append(
+            _link(_url(request, "ogc-items", layer.id, **params, offset=query.offset + query.limit),
+                  "next", GEOJSON, _("Next page"))
+        )
+    if query.offset > 0:
+        links.append(
+            _link(_url(request, "ogc-items", layer.id, **params, offset=max(0, query.offset - query.limit)),
+                  "prev", GEOJSON, _("Previous page"))
+        )
+    return links
+
+
+@ogc_view
+def items(request, collection_id):
+    layer = _layer_or_404(collection_id)
+    html = wants_html(request)
+    try:
+        query = parse_layer_query(request.GET, paged=True)
+    except LayerParamError as exc:
+        raise OGCError(400, "InvalidParameterValue", str(exc)) from None
+    lsql = layer.sql(request.user, query)
+    matched = streaming.count(lsql)
+    if html:
+        features = [json.loads(text) for rows in streaming.iter_rows(*streaming.feature_sql(
+            lsql, limit=query.limit, offset=query.offset)) for (text,) in rows]
+        links = _items_links(request, layer, query, matched, len(features))
+        return render(request, "layers/ogc_items.html", {
+            "layer": layer, "features": features, "matched": matched, "query": query,
+            "columns": [c.name for c in lsql.columns], "links": {link["rel"]: link for link in links},
+            "max_limit": MAX_LIMIT,
+        })
+
+    def members(returned):
+        return json.dumps({
+            "numberMatched": matched,
+            "numberReturned": returned,
+            "timeStamp": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+            "links": _items_links(request, layer, query, matched, returned),
+        })[1:-1]
+
+    return StreamingHttpResponse(
+        streaming.feature_collection_chunks(lsql, limit=query.limit, offset=query.offset, extra_members=members),
+        content_type=GEOJSON,
+    )
+
+
+@ogc_view
+def item(request, collection_id, feature_id):
+    layer = _layer_or_404(collection_id)
+    html = wants_html(request)
+    not_found = OGCError(404, "NotFound", f"No feature '{feature_id}' in collection '{collection_id}'.")
+    if layer.id_is_integer:
+        if not re.fullmatch(r"\d{1,18}", feature_id):
+            raise not_found
+        feature_id = int(feature_id)
+    elif not re.fullmatch(r"[0-9A-Za-z_-]{1,20}", feature_id):
+        raise not_found
+    text = streaming.one_feature(layer.sql(request.user, parse_layer_query({})), feature_id)
+    if text is None:
+        raise not_found
+    feature = json.loads(text)
+    feature["links"] = [
+        _link(_url(request, "ogc-item", layer.id, feature_id), "self", GEOJSON, _("This feature")),
+        _link(_url(request, "ogc-item", layer.id, feature_id, f="html"), "alternate", HTML, _("This feature as HTML")),
+        _link(_url(request, "ogc-collection", layer.id), "collection", JSON, _("The collection")),
+    ]
+    if html:
+        return render(request, "layers/ogc_item.html", {"layer": layer, "feature": feature})
+    return JsonResponse(feature, content_type=GEOJSON)
