@@ -1,0 +1,127 @@
+"""SQL for the maps: simplified shapes, heat points and time series, all made by PostGIS.
+
+Counts per area come from geo_indi.observations.aggregates.area_counts; this
+module only adds what the maps need around them.
+"""
+import json
+
+from django.db import connection
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+
+# Tolerances in metres (EPSG:3067) for ST_SimplifyPreserveTopology.
+MUNICIPALITY_TOLERANCE_M = 250
+POSTCODE_AREA_TOLERANCE_M = 40
+
+_POPULATION_OF_MUNICIPALITY = """
+    COALESCE(m.population, (
+        SELECT CASE WHEN count(*) > 0 AND bool_and(p.population IS NOT NULL) THEN sum(p.population) END
+          FROM areas_postcodearea p WHERE p.municipality_id = m.id))
+"""
+
+
+def _rows(sql, params):
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        columns = [c[0] for c in cur.description]
+        return [dict(zip(columns, row)) for row in cur.fetchall()]
+
+
+def municipality_shapes():
+    """Every municipality: id, code, name, population (own or the sum of its areas' when all are known), geometry."""
+    rows = _rows(
+        f"""
+        SELECT m.id, m.code, m.name_fi AS name, {_POPULATION_OF_MUNICIPALITY} AS population,
+               ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(m.geom, %s), 4326), 5) AS geometry
+          FROM areas_municipality m
+         ORDER BY m.code
+        """,
+        [MUNICIPALITY_TOLERANCE_M],
+    )
+    for row in rows:
+        row["geometry"] = json.loads(row["geometry"])
+    return rows
+
+
+def municipality_population(municipality):
+    rows = _rows(f"SELECT {_POPULATION_OF_MUNICIPALITY} AS population FROM areas_municipality m WHERE m.id = %s", [municipality.id])
+    return rows[0]["population"] if rows else None
+
+
+def postcode_area_shapes(municipality):
+    rows = _rows(
+        """
+        SELECT p.id, p.postcode AS code, p.name_fi AS name, p.population,
+               ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(p.geom, %s), 4326), 5) AS geometry
+          FROM areas_postcodearea p
+         WHERE p.municipality_id = %s
+         ORDER BY p.postcode
+        """,
+        [POSTCODE_AREA_TOLERANCE_M, municipality.id],
+    )
+    for row in rows:
+        row["geometry"] = json.loads(row["geometry"])
+    return rows
+
+
+def bounds(municipality):
+    """[[south, west], [north, east]] of a municipality in WGS 84."""
+    rows = _rows(
+        """
+        SELECT ST_YMin(b) AS s, ST_XMin(b) AS w, ST_YMax(b) AS n, ST_XMax(b) AS e
+          FROM (SELECT ST_Transform(ST_Envelope(geom), 4326) AS b FROM areas_municipality WHERE id = %s) x
+        """,
+        [municipality.id],
+    )
+    r = rows[0]
+    return [[r["s"], r["w"]], [r["n"], r["e"]]]
+
+
+def object_points(queryset):
+    """[[lat, lon], ...] of object observations (their exact, storable points) in WGS 84."""
+    sql, params = (
+        queryset.filter(subject="object", location__isnull=False).order_by().values("id").query.sql_with_params()
+    )
+    with connection.cursor() as cur:
+        cur.execute(
+            f"""
+            SELECT ST_Y(pt), ST_X(pt) FROM (
+                SELECT ST_Transform(o.location, 4326) AS pt
+                  FROM observations_observation o WHERE o.id IN ({sql})) x
+            """,
+            params,
+        )
+        return [[round(lat, 5), round(lon, 5)] for lat, lon in cur.fetchall()]
+
+
+def representative_points(area_ids):
+    """{postcode_area_id: [lat, lon]}: ST_PointOnSurface of each area, the only place a person observation may be drawn."""
+    if not area_ids:
+        return {}
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT id, ST_Y(pt), ST_X(pt) FROM (
+                SELECT id, ST_Transform(ST_PointOnSurface(geom), 4326) AS pt
+                  FROM areas_postcodearea WHERE id = ANY(%s)) x
+            """,
+            [list(area_ids)],
+        )
+        return {area_id: [round(lat, 5), round(lon, 5)] for area_id, lat, lon in cur.fetchall()}
+
+
+def monthly_counts(queryset):
+    """{(month date, direction): n}, grouped by date_trunc('month') in SQL."""
+    rows = (
+        queryset.order_by()
+        .annotate(month=TruncMonth("observed_on"))
+        .values("month", "direction")
+        .annotate(n=Count("id"))
+    )
+    return {(row["month"], row["direction"]): row["n"] for row in rows}
+
+
+def category_counts(queryset):
+    """{(category_id or None): n} grouped in SQL."""
+    rows = queryset.order_by().values("category_id").annotate(n=Count("id"))
+    return {row["category_id"]: row["n"] for row in rows}

@@ -1,0 +1,266 @@
+"""folium maps with every script and style served by the app (or inlined): no CDN.
+
+`embedded_map` gives the parts to put into a Django page; `standalone_map`
+gives one HTML document with the scripts and styles inlined, so the file
+works offline (only the background tiles need the network).
+"""
+import base64
+import re
+from dataclasses import dataclass
+
+import folium
+from branca.element import Element, MacroElement
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.templatetags.static import static
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.translation import gettext as _
+from folium.plugins import HeatMap
+from folium.utilities import JsCode
+from jinja2 import Template
+
+from geo_indi.observations import suppression
+from geo_indi.observations.models import Direction
+
+from .services import NO_DATA_COLOUR
+
+# (name, static path) of what the maps need; folium's other defaults (jQuery,
+# Bootstrap, glyphicons, Font Awesome, awesome-markers) are not used and dropped.
+MAP_JS = [("leaflet", "vendor/leaflet/leaflet.js")]
+MAP_CSS = [("leaflet_css", "vendor/leaflet/leaflet.css"), ("maps_css", "maps/maps.css")]
+HEAT_JS = [("leaflet-heat.js", "vendor/leaflet.heat/leaflet-heat.js")]
+
+HATCH_DEFS = """<svg class="map-defs" width="0" height="0" aria-hidden="true" focusable="false" style="position:absolute">
+<defs><pattern id="suppressed-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+<rect width="8" height="8" fill="#f2f2f2"/><line x1="0" y1="0" x2="0" y2="8" stroke="#6b6b6b" stroke-width="3"/>
+</pattern></defs></svg>"""
+
+_ON_EACH_FEATURE = JsCode(
+    """function (feature, layer) {
+        layer.bindTooltip(feature.properties.tooltip, {sticky: true});
+        layer.bindPopup(feature.properties.popup, {maxWidth: 360});
+    }"""
+)
+
+
+class Legend(MacroElement):
+    """A Leaflet control holding the legend (HTML escaped on the server)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "bottomright"});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "map-legend");
+            div.innerHTML = {{ this.html|tojson }};
+            L.DomEvent.disableClickPropagation(div);
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, html):
+        super().__init__()
+        self._name = "Legend"
+        self.html = str(html)
+
+
+class FitBounds(MacroElement):
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, bounds):
+        super().__init__()
+        self.bounds = bounds
+
+
+def value_label(value, k):
+    return suppression.label(value, k)
+
+
+def measure_label(row, measure, k):
+    if row.suppressed:
+        return f"<{k}"
+    if measure == "rate":
+        return _("no population data") if row.rate is None else f"{row.rate:.2f} / 1000"
+    return str(row.count)
+
+
+def legend_html(data, measure, level_name):
+    k = data.k
+    title = _("Observations per 1,000 inhabitants") if measure == "rate" else _("Observations")
+    rows = format_html_join(
+        "",
+        '<li><span class="swatch" style="background:{}"></span>{}</li>',
+        ((r["colour"], _range_label(r, measure)) for r in data.classification.legend()),
+    )
+    return format_html(
+        '<p class="legend-title">{} · {}</p><ul>{}'
+        '<li><span class="swatch swatch-suppressed"></span>{}</li>'
+        '<li><span class="swatch" style="background:{}"></span>{}</li></ul>',
+        title, level_name, rows,
+        _("<%(k)s: fewer than %(k)s, number not shown") % {"k": k},
+        NO_DATA_COLOUR, _("no population data") if measure == "rate" else _("no classes"),
+    )
+
+
+def _range_label(row, measure):
+    def fmt(v):
+        if v is None:
+            return "0"
+        return f"{v:.2f}" if measure == "rate" and not float(v).is_integer() else f"{v:g}"
+
+    if row["low"] == row["high"]:
+        return fmt(row["high"])
+    return f"{fmt(row['low'])}–{fmt(row['high'])}"
+
+
+def popup_html(row, data, measure):
+    """Popup with counts per phenomenon and direction; every text escaped."""
+    k = data.k
+    lines = format_html_join(
+        "",
+        "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                data.phenomena.get(pid, "?"),
+                value_label(cell.get(Direction.WEAKENS, 0), k),
+                value_label(cell.get(Direction.STRENGTHENS, 0), k),
+            )
+            for pid, cell in sorted(row.by_phenomenon.items(), key=lambda item: data.phenomena.get(item[0], ""))
+        ),
+    )
+    rate = "" if row.rate is None else format_html("<p>{}: {}</p>", _("Per 1,000 inhabitants"), f"{row.rate:.2f}")
+    table = ""
+    if row.by_phenomenon:
+        table = format_html(
+            '<table class="popup-table"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
+            '<th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
+            _("Phenomenon"), _("Weakens"), _("Strengthens"), lines,
+        )
+    return format_html(
+        "<h3>{} {}</h3><p>{}: <strong>{}</strong> ({}: {}, {}: {})</p>{}{}",
+        row.code, row.name, _("Observations"), value_label(row.count, k),
+        _("weakens"), value_label(row.weakens, k), _("strengthens"), value_label(row.strengthens, k),
+        rate, table,
+    )
+
+
+def _feature_collection(data, measure):
+    features = []
+    for row in data.areas:
+        if row.suppressed:
+            style = {"fillColor": "#f2f2f2", "color": "#444", "weight": 1, "fillOpacity": 0.85, "className": "area-suppressed"}
+        elif row.class_index is None:
+            style = {"fillColor": NO_DATA_COLOUR, "color": "#444", "weight": 1, "fillOpacity": 0.7, "className": "area-nodata"}
+        else:
+            style = {"fillColor": data.classification.colours[row.class_index], "color": "#444", "weight": 1,
+                     "fillOpacity": 0.75, "className": f"area-class-{row.class_index}"}
+        features.append({
+            "type": "Feature",
+            "geometry": row.geometry,
+            "properties": {
+                "code": row.code,
+                "tooltip": str(escape(f"{row.code} {row.name}: {measure_label(row, measure, data.k)}")),
+                "popup": str(popup_html(row, data, measure)),
+                "style": style,
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def build_map(data, options, *, level_name, bounds=None, center=(67.0, 25.5), zoom=5):
+    tiles_name = _("Background map")
+    m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True)
+    m.default_js = []
+    m.default_css = []
+    folium.TileLayer(settings.MAP_TILE_URL, attr=settings.MAP_TILE_ATTRIBUTION, name=tiles_name).add_to(m)
+    folium.GeoJson(
+        _feature_collection(data, options.measure),
+        name=_("Observations by area"),
+        style_function=lambda feature: feature["properties"]["style"],
+        highlight_function=lambda feature: {"weight": 3, "color": "#000"},
+        on_each_feature=_ON_EACH_FEATURE,
+    ).add_to(m)
+    if data.heat_points:
+        heat = HeatMap(data.heat_points, name=_("Heatmap: places and things (exact points)"), radius=18, blur=14, min_opacity=0.4)
+        heat.default_js = []
+        heat.add_to(m)
+    if data.person_heat_points:
+        heat = HeatMap(data.person_heat_points, name=_("Heatmap: about people (at their postcode area)"), radius=30, blur=20, min_opacity=0.3)
+        heat.default_js = []
+        heat.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.add_child(Legend(legend_html(data, options.measure, level_name)))
+    if bounds:
+        m.add_child(FitBounds(bounds))
+    return m
+
+
+def _asset_links(m, with_heat):
+    js = MAP_JS + (HEAT_JS if with_heat else [])
+    return js, MAP_CSS
+
+
+@dataclass
+class EmbeddedMap:
+    assets: str  # <link>/<script> tags for the page head
+    html: str  # the map's div
+    script: str  # <script> making the map
+
+    def __str__(self):
+        return self.assets + self.html + self.script
+
+
+def embedded_map(m, with_heat):
+    """The map as parts of a page of ours, its scripts and styles from /static/."""
+    figure = m.get_root()
+    figure.render()
+    js, css = _asset_links(m, with_heat)
+    assets = "".join(f'<link rel="stylesheet" href="{static(path)}">' for _n, path in css)
+    assets += "".join(f'<script src="{static(path)}"></script>' for _n, path in js)
+    return EmbeddedMap(
+        assets=assets,
+        html=HATCH_DEFS + figure.html.render(),
+        script=f"<script>{figure.script.render()}</script>",
+    )
+
+
+def _inline_css(path):
+    text = _read(path)
+
+    def data_uri(match):
+        target = finders.find(f"vendor/leaflet/{match.group(1)}")
+        if not target:
+            return "none"
+        with open(target, "rb") as fh:
+            return f"url(data:image/png;base64,{base64.b64encode(fh.read()).decode()})"
+
+    return re.sub(r"url\((images/[^)]+\.png)\)", data_uri, text)
+
+
+def _read(path):
+    found = finders.find(path)
+    if not found:
+        raise FileNotFoundError(path)
+    with open(found, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def standalone_map(m, with_heat, title):
+    """One HTML document with every script and style inlined."""
+    figure = m.get_root()
+    figure.render()
+    js, css = _asset_links(m, with_heat)
+    styles = "".join(f"<style>{_inline_css(path)}</style>" for _n, path in css)
+    scripts = "".join(f"<script>{_read(path)}</script>" for _n, path in js)
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title>{styles}{scripts}"
+        "<style>html,body{height:100%;margin:0}.folium-map{position:absolute;inset:0}</style>"
+        f"</head><body>{HATCH_DEFS}{figure.html.render()}<script>{figure.script.render()}</script></body></html>"
+    )
