@@ -25,6 +25,11 @@ IN_GAP_NEAR_ALFA = (66.104, 25.1)    # ~445 m from 99001, ~667 m from 99004
 OUTSIDE_COVERAGE = (66.5, 25.1)      # > 2 km from every area
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def small_geography(db):
     """Five small postcode areas in two municipalities: a shared border, an overlap, a gap, an invalid bowtie."""

@@ -27,7 +27,7 @@ class StrictFloatField(serializers.FloatField):
 
 class GeoJSONPointField(serializers.Field):
     default_error_messages = {
-        "invalid": _("Give a GeoJSON Point: {\"type\": \"Point\", \"coordinates\": [lon, lat]}."),
+        "invalid": _("Give a GeoJSON Point with coordinates [lon, lat]."),
     }
 
     def to_internal_value(self, data):

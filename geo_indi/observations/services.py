@@ -28,7 +28,7 @@ from .models import (
     Phenomenon,
     Subject,
 )
-from .snapping import OutsideCoverage, snap_to_area
+from .snapping import OutsideCoverage, outside_coverage_message, snap_points, snap_to_area
 
 # Sent after an observation is committed; alerts listen to it.
 observation_recorded = django.dispatch.Signal()
@@ -172,6 +172,78 @@ def _place(values, lat, lon):
     values["location"] = snapped.point if is_object else None
 
 
+@dataclass
+class PendingObservation:
+    """One row of a bulk write: the non-spatial fields, the point and the client UUID."""
+
+    data: dict
+    lat: float | None
+    lon: float | None
+    client_uuid: object = None
+
+
+@dataclass
+class BatchOutcome:
+    status: str  # "created" | "duplicate" | "rejected"
+    observation: Observation | None = None
+    errors: dict | None = None
+
+
+@sensitive_variables("items", "item", "points", "snapped")
+def record_observations(items, *, reporter, organisation=None):
+    """Bulk form of record_observation: the same validation and snapping rule, one
+    snapping query and one INSERT per batch. Returns one BatchOutcome per item.
+    Rejected rows are reported, not written; the caller decides about atomicity.
+    """
+    organisation = organisation or roles.organisation_of(reporter)
+    outcomes = [None] * len(items)
+    uuids = [item.client_uuid for item in items if item.client_uuid is not None]
+    existing = Observation.objects.in_bulk(uuids, field_name="client_uuid") if uuids else {}
+    seen = set()
+    to_snap = []
+    values_by_index = {}
+    for index, item in enumerate(items):
+        if item.client_uuid is not None and (item.client_uuid in existing or item.client_uuid in seen):
+            outcomes[index] = BatchOutcome("duplicate", existing.get(item.client_uuid))
+            continue
+        values, errors = _clean_fields(item.data)
+        if organisation is None:
+            errors["organisation"] = ["The reporter belongs to no organisation."]
+        try:
+            validate_point(item.lat, item.lon)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if errors:
+            outcomes[index] = BatchOutcome("rejected", errors=errors)
+            continue
+        if item.client_uuid is not None:
+            seen.add(item.client_uuid)
+            values["client_uuid"] = item.client_uuid
+        values_by_index[index] = values
+        to_snap.append((index, (item.lon, item.lat, values["subject"] == Subject.OBJECT)))
+    snapped = snap_points([point for _i, point in to_snap])
+    new = []
+    for (index, _point), result in zip(to_snap, snapped):
+        if result is None:
+            tolerance = settings.SNAP_GAP_TOLERANCE_M
+            outcomes[index] = BatchOutcome("rejected", errors={"location": [outside_coverage_message(tolerance)]})
+            continue
+        values = values_by_index[index]
+        values.update(
+            postcode_area_id=result.area_id,
+            municipality_id=result.municipality_id,
+            location=result.point if values["subject"] == Subject.OBJECT else None,
+            reporter=reporter,
+            organisation=organisation,
+        )
+        new.append((index, Observation(**values)))
+    with transaction.atomic():
+        Observation.objects.bulk_create([obs for _i, obs in new], batch_size=1000)
+    for index, observation in new:
+        outcomes[index] = BatchOutcome("created", observation)
+    return outcomes
+
+
 @sensitive_variables("lat", "lon")
 def record_observation(data, *, reporter, organisation=None, lat=None, lon=None, client_uuid=None):
     """Validate, snap and store one observation. Idempotent on client_uuid.
@@ -179,30 +251,20 @@ def record_observation(data, *, reporter, organisation=None, lat=None, lon=None,
     `data` holds the non-spatial fields (phenomenon may be an instance or id).
     Raises ValidationError (dict of field -> messages) and writes nothing on bad input.
     """
-    organisation = organisation or roles.organisation_of(reporter)
-    if client_uuid is not None:
-        existing = Observation.objects.filter(client_uuid=client_uuid).first()
-        if existing is not None:
-            return _same_reporter(existing, reporter)
-    errors = {}
-    if organisation is None:
-        errors["organisation"] = ["The reporter belongs to no organisation."]
-    values, field_errors = _clean_fields(data)
-    errors.update(field_errors)
-    if errors:
-        raise ValidationError(errors)
-    _place(values, lat, lon)
-    values.update(reporter=reporter, organisation=organisation)
-    if client_uuid is not None:
-        values["client_uuid"] = client_uuid
+    item = PendingObservation(data, lat, lon, client_uuid)
     try:
-        with transaction.atomic():
-            observation = Observation.objects.create(**values)
+        [outcome] = record_observations([item], reporter=reporter, organisation=organisation)
     except IntegrityError:
+        # A concurrent request with the same client UUID won the race.
         existing = Observation.objects.filter(client_uuid=client_uuid).first() if client_uuid else None
         if existing is None:
             raise
         return _same_reporter(existing, reporter)
+    if outcome.status == "rejected":
+        raise ValidationError(outcome.errors)
+    if outcome.status == "duplicate":
+        return _same_reporter(outcome.observation, reporter)
+    observation = outcome.observation
     transaction.on_commit(lambda: observation_recorded.send(sender=Observation, observation=observation))
     return RecordResult(observation, True)
 

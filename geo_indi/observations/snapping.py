@@ -7,8 +7,9 @@ within the tolerance: the point is outside coverage, a validation error.
 
 Distances are planar metres in ETRS-TM35FIN (EPSG:3067), the storage SRID.
 The lookup uses the subdivided copy of the areas (PostcodeAreaPart) and its
-spatial index. The query goes through the raw driver cursor so that the
-coordinates never pass Django's SQL debug logging.
+spatial index, for a whole batch of points in one statement. The query goes
+through the raw driver cursor so that the coordinates never pass Django's SQL
+debug logging.
 """
 from dataclasses import dataclass
 
@@ -18,18 +19,27 @@ from django.db import connection
 from django.views.decorators.debug import sensitive_variables
 
 SNAP_SQL = """
-    WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), {srid}) AS g)
-    SELECT a.id, a.postcode, a.name_fi, a.name_sv, a.municipality_id, c.distance,
-           CASE WHEN %s THEN ST_AsEWKB((SELECT g FROM p)) END
-      FROM (
-        SELECT part.area_id, min(ST_Distance(part.geom, p.g)) AS distance
-          FROM areas_postcodeareapart part, p
-         WHERE ST_DWithin(part.geom, p.g, %s)
-         GROUP BY part.area_id
-      ) c JOIN areas_postcodearea a ON a.id = c.area_id
-     ORDER BY c.distance, a.postcode
-     LIMIT 1
+    WITH pts AS (
+        SELECT t.i, t.keep, ST_Transform(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326), {srid}) AS g
+          FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::bool[]) AS t(i, lon, lat, keep)
+    )
+    SELECT pts.i, best.id, best.postcode, best.name_fi, best.name_sv, best.municipality_id,
+           best.distance, CASE WHEN pts.keep AND best.id IS NOT NULL THEN ST_AsEWKB(pts.g) END
+      FROM pts
+      LEFT JOIN LATERAL (
+        SELECT a.id, a.postcode, a.name_fi, a.name_sv, a.municipality_id, c.distance
+          FROM (
+            SELECT part.area_id, min(ST_Distance(part.geom, pts.g)) AS distance
+              FROM areas_postcodeareapart part
+             WHERE ST_DWithin(part.geom, pts.g, %s)
+             GROUP BY part.area_id
+          ) c JOIN areas_postcodearea a ON a.id = c.area_id
+         ORDER BY c.distance, a.postcode
+         LIMIT 1
+      ) best ON true
+     ORDER BY pts.i
 """.format(srid=settings.GEO_INDI_STORAGE_SRID)
+
 
 class OutsideCoverage(Exception):
     pass
@@ -46,16 +56,37 @@ class SnapResult:
     point: GEOSGeometry | None = None  # the point in the storage SRID, only when asked for
 
 
-@sensitive_variables("lon", "lat", "row")
-def snap_to_area(lon, lat, tolerance_m=None, keep_point=False):
+def outside_coverage_message(tolerance):
+    return f"The point is outside the postcode areas in use (no area within {tolerance} m)."
+
+
+@sensitive_variables("points", "lons", "lats", "rows", "row")
+def snap_points(points, tolerance_m=None):
+    """[(lon, lat, keep_point)] -> [SnapResult or None (outside coverage)], in order."""
     tolerance = settings.SNAP_GAP_TOLERANCE_M if tolerance_m is None else tolerance_m
+    if not points:
+        return []
+    lons = [float(p[0]) for p in points]
+    lats = [float(p[1]) for p in points]
+    keeps = [bool(p[2]) for p in points]
     connection.ensure_connection()
     with connection.connection.cursor() as cur:
-        cur.execute(SNAP_SQL, (lon, lat, keep_point, tolerance))
-        row = cur.fetchone()
-    if row is None:
-        raise OutsideCoverage(
-            f"The point is outside the postcode areas in use (no area within {tolerance} m)."
-        )
-    point = GEOSGeometry(memoryview(row[6])) if keep_point else None
-    return SnapResult(*row[:5], distance_m=float(row[5]), point=point)
+        cur.execute(SNAP_SQL, (list(range(len(points))), lons, lats, keeps, tolerance))
+        rows = cur.fetchall()
+    results = []
+    for row in rows:
+        if row[1] is None:
+            results.append(None)
+        else:
+            point = GEOSGeometry(memoryview(row[7])) if row[7] is not None else None
+            results.append(SnapResult(*row[1:6], distance_m=float(row[6]), point=point))
+    return results
+
+
+@sensitive_variables("lon", "lat")
+def snap_to_area(lon, lat, tolerance_m=None, keep_point=False):
+    tolerance = settings.SNAP_GAP_TOLERANCE_M if tolerance_m is None else tolerance_m
+    result = snap_points([(lon, lat, keep_point)], tolerance)[0]
+    if result is None:
+        raise OutsideCoverage(outside_coverage_message(tolerance))
+    return result

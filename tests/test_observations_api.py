@@ -1,0 +1,204 @@
+"""REST API for observations: recording, validation, idempotency, visibility, edit window."""
+import datetime as dt
+import json
+import uuid
+
+import pytest
+from rest_framework.test import APIClient
+
+from geo_indi.observations.models import Observation
+
+from .conftest import INSIDE_ALFA, OUTSIDE_COVERAGE
+
+URL = "/api/observations/"
+
+
+@pytest.fixture
+def client_for(users):
+    def make(name):
+        client = APIClient()
+        client.force_authenticate(users[name])
+        return client
+
+    return make
+
+
+@pytest.fixture
+def valid(phenomena):
+    lat, lon = INSIDE_ALFA
+    return {
+        "phenomenon": phenomena["yksinaisyys"].pk,
+        "subject": "person",
+        "direction": "weakens",
+        "occurrences": 2,
+        "age_group": "older",
+        "description": "Yksin asuva",
+        "observed_on": dt.date.today().isoformat(),
+        "lat": lat,
+        "lon": lon,
+    }
+
+
+def test_person_observation_is_snapped_and_has_no_point(client_for, valid):
+    response = client_for("field_698").post(URL, valid, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["postcode"] == "99001" and body["postcode_area_name"] == "Alfa"
+    assert body["municipality_code"] == "698"
+    assert body["location"] is None
+    stored = Observation.objects.get()
+    assert stored.location is None and stored.postcode_area.postcode == "99001"
+
+
+def test_object_observation_keeps_its_point_geojson_input(client_for, valid, phenomena):
+    lat, lon = INSIDE_ALFA
+    data = {**valid, "subject": "object", "phenomenon": phenomena["ilkivalta"].pk, "age_group": ""}
+    del data["lat"], data["lon"]
+    data["location"] = {"type": "Point", "coordinates": [lon, lat]}
+    response = client_for("field_698").post(URL, data, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["location"]["coordinates"] == [lon, lat]
+    assert Observation.objects.get().location is not None
+
+
+def test_same_client_uuid_returns_first_record_and_creates_nothing(client_for, valid):
+    client = client_for("field_698")
+    data = {**valid, "client_uuid": str(uuid.uuid4())}
+    first = client.post(URL, data, format="json")
+    again = client.post(URL, {**data, "description": "changed"}, format="json")
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert again.json()["description"] == "Yksin asuva"
+    assert Observation.objects.count() == 1
+
+
+def test_client_uuid_of_another_reporter_is_a_conflict(client_for, valid):
+    data = {**valid, "client_uuid": str(uuid.uuid4())}
+    client_for("field_698").post(URL, data, format="json")
+    response = client_for("field_320").post(URL, data, format="json")
+    assert response.status_code == 409
+    assert Observation.objects.count() == 1
+
+
+def bad_cases():
+    future = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    return {
+        "missing phenomenon": ({"phenomenon": None}, "phenomenon"),
+        "unknown phenomenon": ({"phenomenon": 99999}, "phenomenon"),
+        "unknown field": ({"colour": "red"}, "colour"),
+        "lat/lon swapped": ({"lat": 25.1, "lon": 66.05}, "location"),
+        "outside Finland": ({"lat": 48.85, "lon": 2.35}, "location"),
+        "outside coverage": ({"lat": OUTSIDE_COVERAGE[0], "lon": OUTSIDE_COVERAGE[1]}, "location"),
+        "NaN": ({"lat": float("nan")}, "lat"),
+        "Infinity": ({"lon": float("inf")}, "lon"),
+        "string coordinate": ({"lat": "66.05"}, "lat"),
+        "occurrences 0": ({"occurrences": 0}, "occurrences"),
+        "occurrences 10^9": ({"occurrences": 10**9}, "occurrences"),
+        "future date": ({"observed_on": future}, "observed_on"),
+        "1 MB description": ({"description": "x" * 1_000_000}, "description"),
+        "polygon for point": ({"lat": None, "lon": None, "location": {"type": "Polygon", "coordinates": [[[25, 66], [25.1, 66], [25, 66.1], [25, 66]]]}}, "location"),
+        "unknown subject": ({"subject": "animal"}, "subject"),
+        "note without consent": ({"follow_up_note": "call back"}, "follow_up_note"),
+        "age group on object": ({"subject": "object", "age_group": "youth"}, "age_group"),
+        "category of other phenomenon": ({"category": "other"}, "category"),
+    }
+
+
+@pytest.mark.parametrize("case", list(bad_cases()))
+def test_bad_input_is_400_with_field_errors_and_writes_nothing(client_for, valid, phenomena, case):
+    changes, field = bad_cases()[case]
+    data = {**valid, **changes}
+    if data.get("category") == "other":
+        data["category"] = phenomena["ilkivalta"].categories.first().pk
+    data = {k: v for k, v in data.items() if v is not None}
+    payload = json.dumps(data, allow_nan=True)
+    response = client_for("field_698").post(URL, payload, content_type="application/json")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    if case in ("NaN", "Infinity"):
+        assert "JSON parse error" in body["error"]  # not JSON at all (RFC 8259 has no NaN)
+    else:
+        assert field in body["errors"]
+    assert Observation.objects.count() == 0
+
+
+def test_malformed_json_is_400(client_for):
+    response = client_for("field_698").post(URL, "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert Observation.objects.count() == 0
+
+
+def test_anonymous_cannot_record_or_list(valid):
+    client = APIClient()
+    assert client.post(URL, valid, format="json").status_code in (401, 403)
+    assert client.get(URL).status_code in (401, 403)
+
+
+def test_field_workers_see_only_their_organisation(record, client_for):
+    mine = record(*INSIDE_ALFA, user="field_698", consent_recorded=True, follow_up_note="Soita tyttärelle")
+    theirs = record(*INSIDE_ALFA, user="field_320", consent_recorded=True, follow_up_note="Naapurin numero")
+    listed = client_for("field_698").get(URL).json()["results"]
+    assert [o["id"] for o in listed] == [mine.pk]
+    assert listed[0]["follow_up_note"] == "Soita tyttärelle"
+    assert client_for("field_698").get(f"{URL}{theirs.pk}/").status_code == 404
+    assert client_for("field_320").get(f"{URL}{mine.pk}/").status_code == 404
+
+
+def test_coordinator_sees_municipality_but_not_other_organisations_notes(record, client_for):
+    other = record(*INSIDE_ALFA, user="field_320", consent_recorded=True, follow_up_note="Naapurin numero")
+    body = client_for("coord_698").get(f"{URL}{other.pk}/").json()
+    assert body["id"] == other.pk  # 99001 is in Rovaniemi, the coordinator's municipality
+    assert body["follow_up_note"] is None
+
+
+def test_list_filters_and_bad_filter(record, client_for, phenomena):
+    record(*INSIDE_ALFA, phenomenon="yksinaisyys")
+    record(*INSIDE_ALFA, phenomenon="digitaalisuus")
+    client = client_for("field_698")
+    only = client.get(URL, {"phenomenon": phenomena["digitaalisuus"].pk}).json()["results"]
+    assert [o["phenomenon"] for o in only] == [phenomena["digitaalisuus"].pk]
+    assert client.get(URL, {"postcode": "99001"}).json()["count"] == 2
+    assert client.get(URL, {"phenomenon": "loneliness"}).status_code == 400
+    assert client.get(URL, {"date_from": "2025-02-01", "date_to": "2025-01-01"}).status_code == 400
+
+
+def test_owner_edits_within_window_others_cannot(record, client_for, users, settings):
+    observation = record(*INSIDE_ALFA, user="field_698")
+    assert client_for("field_698").patch(f"{URL}{observation.pk}/", {"occurrences": 4}, format="json").status_code == 200
+    observation.refresh_from_db()
+    assert observation.occurrences == 4
+    assert client_for("coord_698").patch(f"{URL}{observation.pk}/", {"occurrences": 5}, format="json").status_code == 403
+    Observation.objects.filter(pk=observation.pk).update(created_at=observation.created_at - dt.timedelta(hours=settings.OBSERVATION_EDIT_WINDOW_HOURS + 1))
+    assert client_for("field_698").delete(f"{URL}{observation.pk}/").status_code == 403
+    assert client_for("admin").delete(f"{URL}{observation.pk}/").status_code == 204
+    assert not Observation.objects.exists()
+
+
+def test_moving_a_person_observation_resnaps(record, client_for):
+    observation = record(*INSIDE_ALFA, user="field_698")
+    response = client_for("field_698").patch(f"{URL}{observation.pk}/", {"lat": 66.05, "lon": 25.3}, format="json")
+    assert response.status_code == 200
+    assert response.json()["postcode"] == "99002" and response.json()["location"] is None
+
+
+def test_token_auth_for_scripts(users, valid):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=users["field_698"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert client.post(URL, valid, format="json").status_code == 201
+
+
+def test_session_auth_requires_csrf(users, valid):
+    client = APIClient(enforce_csrf_checks=True)
+    client.login(username="field698", password="pw-for-tests")
+    assert client.post(URL, valid, format="json").status_code == 403
+
+
+def test_phenomena_listing_is_language_aware(phenomena):
+    client = APIClient()
+    body = client.get("/api/phenomena/", HTTP_ACCEPT_LANGUAGE="sv").json()
+    names = {p["slug"]: p["name"] for p in body}
+    assert names["yksinaisyys"] == "Ensamhet"
+    assert "nuorten-paihteet" not in names  # internal phenomenon hidden from anonymous callers
