@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "geo_indi.core",
     "geo_indi.areas",
     "geo_indi.accounts",
@@ -140,6 +141,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Observations, layers and indicators of geo_indi.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # ReDoc from the drf-spectacular-sidecar package under /static/: no CDN.
+    "REDOC_DIST": "SIDECAR",
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
