@@ -140,7 +140,7 @@ def evaluate_rule(rule, now=None):
     today = timezone.localdate(now)
     with transaction.atomic():
         # Lock the rule so concurrent evaluations cannot fire twice.
-        rule = AlertRule.objects.select_for_update().select_related(
+        rule = AlertRule.objects.select_for_update(of=("self",)).select_related(
             "phenomenon", "category", "municipality", "postcode_area", "indicator").get(pk=rule.pk)
         outcome = measure(rule, today)
         open_alert = rule.fired_alerts.filter(cleared_at__isnull=True).first()
@@ -175,9 +175,13 @@ def rules_touching(observation):
 
 
 def evaluate_for_observation(sender, observation, **kwargs):
-    """Receiver of observation_recorded."""
+    """Receiver of observation_recorded. The observation is already saved: a failing
+    rule is logged (cron retries it), never turned into an error for the reporter."""
     for rule in rules_touching(observation):
-        evaluate_rule(rule)
+        try:
+            evaluate_rule(rule)
+        except Exception:
+            logger.exception("Evaluating alert rule %s failed", rule.pk)
 
 
 def evaluate_all(now=None):
