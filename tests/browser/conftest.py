@@ -67,7 +67,7 @@ def login(live_server):
         page.goto(f"{live_server.url}/accounts/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
-        page.click("button[type=submit]")
+        page.click("#main button[type=submit]")  # the header has its own (language) submit button
         page.wait_for_load_state("networkidle")
 
     return do
