@@ -80,7 +80,7 @@ TEMPLATES = [
     },
 ]
 
-DEFAULT_DATABASE_URL = "postgis://postgres@127.0.0.1:54329/geo_indi"
+DEFAULT_DATABASE_URL = "postgis://postgres@127.0.0.1:%s/geo_indi" % os.environ.get("GEO_INDI_PGPORT", "54329")
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL), conn_max_age=60

@@ -14,6 +14,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql-15)
 command -v ogrinfo >/dev/null || need_apt+=(gdal-bin)
 ldconfig -p | grep -q libgdal || need_apt+=(libgdal32)
 command -v npm >/dev/null || need_apt+=(npm)
+command -v msgfmt >/dev/null || need_apt+=(gettext)
+command -v pg_dump >/dev/null || need_apt+=(postgresql-client-15)
 if [ "$WITH_BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing system packages: ${need_apt[*]}"
