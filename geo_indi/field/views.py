@@ -1,0 +1,103 @@
+import hashlib
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from geo_indi.accounts import roles
+from geo_indi.observations import services
+from geo_indi.observations.models import AgeGroup, Direction, Observation, Subject
+from geo_indi.observations.serializers import ObservationReadSerializer
+
+from . import geography
+
+ICONS = ["person.svg", "device.svg", "bottle.svg", "hammer.svg", "star.svg", "shield.svg", "place.svg"]
+RECENT_LIMIT = 20
+
+# Bump when the service worker's own logic changes; the shell list is hashed in too.
+SERVICE_WORKER_VERSION = "1"
+
+
+def shell_urls():
+    """Everything the service worker caches so the app opens without a network."""
+    return [
+        reverse("field:index"),
+        reverse("javascript-catalog"),
+        "/api/phenomena/",
+        static("vendor/leaflet/leaflet.js"),
+        static("vendor/leaflet/leaflet.css"),
+        static("vendor/leaflet/images/marker-icon.png"),
+        static("vendor/leaflet/images/marker-icon-2x.png"),
+        static("vendor/leaflet/images/marker-shadow.png"),
+        static("css/site.css"),
+        static("field/field.css"),
+        static("field/field.js"),
+        reverse("municipalities-geojson"),
+        *[static(f"field/icons/{name}") for name in ICONS],
+    ]
+
+
+@login_required
+def index(request):
+    return render(request, "field/index.html", {
+        "extent": list(geography.working_extent(request.user)),
+        "organisation": roles.organisation_of(request.user),
+        "subjects": Subject.choices,
+        "directions": Direction.choices,
+        "age_groups": AgeGroup.choices,
+        "urls": {
+            "observations": "/api/observations/",
+            "phenomena": "/api/phenomena/",
+            "mine": reverse("field:mine"),
+            "postcodeOutlines": reverse("field:postcode-outlines"),
+            "municipalities": reverse("municipalities-geojson"),
+            "serviceWorker": reverse("field:service-worker"),
+            "iconBase": static("field/icons/"),
+        },
+    })
+
+
+@require_GET
+def service_worker(request):
+    urls = shell_urls()
+    version = hashlib.sha256((SERVICE_WORKER_VERSION + "\n".join(urls)).encode()).hexdigest()[:12]
+    response = render(request, "field/sw.js", {"shell_json": json.dumps(urls), "cache_name": f"geo-indi-field-{version}",
+                                                      "static_prefix": static("")},
+                      content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = reverse("field:index")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def postcode_outlines(request):
+    """Postcode-area outlines within ?bbox=min_lon,min_lat,max_lon,max_lat (open data, simplified)."""
+    try:
+        bbox = geography.parse_bbox(request.GET.get("bbox", ""))
+    except geography.BadBBox as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return HttpResponse(geography.postcode_outlines_geojson(bbox), content_type="application/geo+json")
+
+
+@never_cache
+@require_GET
+def my_observations(request):
+    """The caller's own recent observations, each with whether it may still be changed."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": "Log in first."}, status=403)
+    observations = (
+        Observation.objects.visible_to(request.user).filter(reporter=request.user)
+        .select_related("phenomenon", "category", "postcode_area", "municipality", "organisation")
+        .order_by("-created_at", "-id")[:RECENT_LIMIT]
+    )
+    results = []
+    for observation in observations:
+        data = ObservationReadSerializer(observation, context={"request": request}).data
+        data["can_modify"] = services.can_modify(observation, request.user)
+        results.append(data)
+    return JsonResponse({"results": results})
