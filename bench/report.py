@@ -46,7 +46,8 @@ def table_lines(rows):
     for r in rows:
         n = _size(r["size"])
         if not r.get("available"):
-            lines.append(f"| {r['workload']} | {n} | not available: {r['why']} | — | — | {r['target']} | — |")
+            why = " ".join(str(r['why']).split()).replace("|", "/")
+            lines.append(f"| {r['workload']} | {n} | not available: {why} | — | — | {r['target']} | — |")
             continue
         met = {True: "yes", False: "**no**", None: "—"}[r.get("met")]
         if r["workload"] == "recording under load":
