@@ -117,6 +117,7 @@ STATICFILES_DIRS = [
     ("vendor/awesome-markers", NODE_MODULES / "drmonty-leaflet-awesome-markers"),
     ("vendor/axe-core", NODE_MODULES / "axe-core"),
     ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
+    ("vendor/ol", NODE_MODULES / "ol"),
 ]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
