@@ -239,6 +239,7 @@ def _inline_css(path):
         with open(target, "rb") as fh:
             return f"url(data:image/png;base64,{base64.b64encode(fh.read()).decode()})"
 
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)  # comments (with their links) are not needed
     return re.sub(r"url\((images/[^)]+\.png)\)", data_uri, text)
 
 

@@ -1,0 +1,343 @@
+"""Officials' maps: numbers on a hand-built fixture, suppression in every output, escaping, no CDN.
+
+The fixture (tests/data/small_areas.geojson, k = 5):
+
+    Rovaniemi 698   99001 Alfa (pop. 1200): 4 person weakens 2026-01-10 (category 1)
+                                            1 person strengthens 2026-01-15 (category 1)
+                                            2 object weakens 2026-02-05 (vandalism, category 11)
+                    99002 Beeta (pop. 800): 2 person weakens 2026-02-20 (category 2)
+    Kemijärvi 320   99003 Gamma (pop. 300): 6 person strengthens 2026-03-01 (no category)
+                    99004 Delta, 99005 Rusetti: none
+"""
+import csv
+import datetime as dt
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.conf import settings
+from django.contrib.staticfiles import finders
+
+from geo_indi.observations.models import Category
+from tests.conftest import INSIDE_ALFA
+
+pytestmark = pytest.mark.django_db
+
+IN_ALFA = (66.03, 25.04)  # off the centre, where the area's representative point falls
+IN_BETA = (66.07, 25.33)
+IN_GAMMA = (66.05, 25.5)
+OBJECT_POINTS = [(66.02, 25.05), (66.08, 25.15)]  # both in Alfa
+JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
+
+
+@pytest.fixture
+def observations(record, phenomena, settings):
+    settings.SUPPRESSION_K = 5
+    cat = {c.id: c for c in Category.objects.all()}
+    for _ in range(4):
+        record(*IN_ALFA, direction="weakens", observed_on=dt.date(2026, 1, 10), category=cat[1])
+    record(*IN_ALFA, direction="strengthens", observed_on=dt.date(2026, 1, 15), category=cat[1])
+    for lat, lon in OBJECT_POINTS:
+        record(lat, lon, subject="object", phenomenon="ilkivalta", direction="weakens",
+               observed_on=dt.date(2026, 2, 5), category=cat[11])
+    for _ in range(2):
+        record(*IN_BETA, direction="weakens", observed_on=dt.date(2026, 2, 20), category=cat[2])
+    for _ in range(6):
+        record(*IN_GAMMA, user="field_320", direction="strengthens", observed_on=dt.date(2026, 3, 1))
+    return phenomena
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+def get(client, url, user=None, users=None):
+    if user:
+        client.force_login(users[user])
+    return client.get(url)
+
+
+# --- parsing what the pages send -------------------------------------------------
+
+class _Tables(HTMLParser):
+    """{table class: [[cell text, ...], ...]} (body rows)."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self._current, self._row, self._cell = {}, None, None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "table":
+            self._current = attrs.get("class", "")
+            self.tables[self._current] = []
+        elif tag == "tr" and self._current is not None:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self._row.append(self._cell.strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            if self._row and self._current is not None:
+                self.tables[self._current].append(self._row)
+            self._row = None
+        elif tag == "table":
+            self._current = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell += data
+
+
+def tables(response):
+    parser = _Tables()
+    parser.feed(response.content.decode())
+    return {name: rows[1:] for name, rows in parser.tables.items()}  # drop the header row
+
+
+def area_table(response):
+    """{code: (observations, weakens, strengthens, per 1000)} from the table beside the map."""
+    return {row[0]: tuple(row[2:6]) for row in tables(response)["areas-table"]}
+
+
+def map_features(response):
+    """{code: properties} of the choropleth features in the folium script."""
+    html = response.content.decode()
+    match = re.search(r"_add\((\{\"features\".*?\})\);\n", html, re.S)
+    assert match, "no GeoJSON in the map"
+    return {f["properties"]["code"]: f["properties"] for f in json.loads(match.group(1))["features"]}
+
+
+def heat_data(response):
+    return [json.loads(m) for m in re.findall(r"L\.heatLayer\(\s*(\[.*?\]\]|\[\])\s*,", response.content.decode(), re.S)]
+
+
+def csv_rows(response):
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    header = rows[1]
+    return [dict(zip(header, row)) for row in rows[2:]]
+
+
+def trend_table(response):
+    return {row[0]: (row[1], row[2]) for row in tables(response)["trend-table"]}
+
+
+# --- numbers --------------------------------------------------------------------
+
+def test_insider_sees_exact_area_counts_computed_by_hand(client, observations, users):
+    response = get(client, "/maps/698/", "coord_698", users)
+    assert response.status_code == 200
+    table = area_table(response)
+    # Alfa 4+1+2 = 7 (6 weakens, 1 strengthens); rate 7/1200*1000 = 5.83. Beeta 2 (2, 0); 2/800*1000 = 2.50.
+    assert table["99001"] == ("7", "6", "1", "5.83")
+    assert table["99002"] == ("2", "2", "0", "2.50")
+    features = map_features(response)
+    assert "99001 Alfa: 7" in features["99001"]["tooltip"]
+    assert "99002 Beeta: 2" in features["99002"]["tooltip"]
+    # Months: January 4 weakens + 1 strengthens; February 2 objects + 2 Beeta = 4 weakens.
+    assert trend_table(response) == {"2026-01": ("4", "1"), "2026-02": ("4", "0")}
+
+
+def test_filters_change_the_counts(client, observations, users):
+    client.force_login(users["admin"])
+    table = area_table(client.get("/maps/698/?direction=weakens"))
+    assert table["99001"][0] == "6" and table["99002"][0] == "2"
+    table = area_table(client.get("/maps/698/?date_from=2026-02-01"))
+    assert table["99001"][0] == "2" and table["99002"][0] == "2"
+    table = area_table(client.get("/maps/698/?subject=object"))
+    assert table["99001"][0] == "2" and table["99002"][0] == "0"
+    table = area_table(client.get(f"/maps/698/?phenomenon={observations['ilkivalta'].id}&date_to=2026-02-04"))
+    assert table["99001"][0] == "0"
+    overview = area_table(client.get("/maps/?direction=strengthens"))
+    assert overview["698"][0] == "1" and overview["320"][0] == "6"
+    overview = area_table(client.get("/maps/"))
+    assert overview["698"][0] == "9" and overview["320"][0] == "6"
+
+
+def test_rate_per_1000_and_classes(client, observations, users):
+    client.force_login(users["admin"])
+    response = client.get("/maps/698/?measure=rate&classes=natural_breaks")
+    features = map_features(response)
+    assert "5.83 / 1000" in features["99001"]["tooltip"]
+    assert "2.50 / 1000" in features["99002"]["tooltip"]
+    # Two distinct values, two classes: the larger gets the darker class.
+    assert features["99001"]["style"]["className"] == "area-class-1"
+    assert features["99002"]["style"]["className"] == "area-class-0"
+    assert client.get("/maps/?classes=quantiles&measure=count").status_code == 200
+
+
+def test_invalid_filters_get_a_400_page_with_the_message(client, observations):
+    response = client.get("/maps/?direction=sideways")
+    assert response.status_code == 400
+    assert "direction" in response.content.decode()
+    assert client.get("/maps/698/?date_from=2026-13-01").status_code == 400
+    assert client.get("/maps/698/report/?date_from=2026-03-01&date_to=2026-01-01").status_code == 400
+    assert client.get("/maps/698/aggregates.csv?classes=jenks").status_code == 400
+    assert client.get("/maps/698/map.html?measure=mean").status_code == 400
+    assert client.get("/maps/999/").status_code == 404
+
+
+# --- suppression per output -------------------------------------------------------
+
+@pytest.mark.parametrize("user", ["field_320", None])
+def test_outsider_and_anonymous_see_suppressed_areas_everywhere(client, observations, users, user):
+    """Beeta (2) is below k; Alfa (7) is suppressed too, else 9 - 7 would give Beeta away."""
+    if user:
+        client.force_login(users[user])
+    page = client.get("/maps/698/")
+    table = area_table(page)
+    assert table["99001"][0] == "<5" and table["99002"][0] == "<5"
+    assert "7" not in table["99001"] and "2" not in table["99002"][:3]
+    features = map_features(page)
+    for code in ("99001", "99002"):
+        assert features[code]["style"]["className"] == "area-suppressed"
+        assert features[code]["tooltip"].endswith(": &lt;5")
+        assert "<strong>&lt;5</strong>" in features[code]["popup"]
+        assert re.search(r"<td>[1-9]\d*</td>", features[code]["popup"]) is None
+    # The trend: weakens 8 and strengthens 1 -> both series hidden, no month number.
+    assert set(trend_table(page).values()) <= {("<5", "<5"), ("<5", "0")}
+    # Categories: 1 -> 5 (shown), 11 -> 2 and 2 -> 2 (hidden, two of them: no subtraction from 9).
+    assert sorted(row[2] for row in tables(page)["categories-table"]) == ["5", "<5", "<5"]
+
+    rows = {(r["section"], r["code"]): r for r in csv_rows(client.get("/maps/698/aggregates.csv"))}
+    assert rows[("postcode_area", "99001")]["observations"] == "<5"
+    assert rows[("postcode_area", "99002")]["observations"] == "<5"
+    assert rows[("postcode_area", "99001")]["per_1000"] == ""
+    assert {rows[("month", m)]["weakens"] for m in ("2026-01", "2026-02")} == {"<5"}
+
+    standalone = client.get("/maps/698/map.html")
+    assert standalone.status_code == 200
+    features = map_features(standalone)
+    assert features["99001"]["tooltip"].endswith(": &lt;5")
+    assert features["99002"]["tooltip"].endswith(": &lt;5")
+
+    report = client.get("/maps/698/report/")
+    assert area_table(report)["99001"][0] == "<5"
+    assert area_table(report)["99002"][0] == "<5"
+    assert map_features(report)["99001"]["style"]["className"] == "area-suppressed"
+
+
+def test_insider_outputs_are_exact(client, observations, users):
+    client.force_login(users["field_698"])
+    rows = {(r["section"], r["code"]): r for r in csv_rows(client.get("/maps/698/aggregates.csv"))}
+    assert rows[("municipality", "698")]["observations"] == "9"
+    assert (rows[("postcode_area", "99001")]["observations"], rows[("postcode_area", "99002")]["observations"]) == ("7", "2")
+    assert rows[("month", "2026-02")]["weakens"] == "4"
+    assert map_features(client.get("/maps/698/map.html"))["99002"]["tooltip"].endswith(": 2")
+    assert area_table(client.get("/maps/698/report/"))["99002"][0] == "2"
+    # ... but not in Kemijärvi, where its organisation does not work: Gamma 6 is shown, it is >= k.
+    assert area_table(client.get("/maps/320/"))["99003"][0] == "6"
+
+
+def test_subtraction_from_the_lapland_total_is_prevented(client, observations):
+    """From February on: Rovaniemi 4 (< k). Kemijärvi (6) is suppressed too and the total is withheld."""
+    page = client.get("/maps/?date_from=2026-02-01")
+    table = area_table(page)
+    assert table["698"][0] == "<5" and table["320"][0] == "<5"
+    text = page.content.decode()
+    assert "Total" in text and ">10<" not in text
+    # The municipality page must not add up to a total the overview suppressed:
+    # strengthening only: Rovaniemi 1, Kemijärvi 6 -> both suppressed, so Gamma (6) is too.
+    assert area_table(client.get("/maps/?direction=strengthens"))["320"][0] == "<5"
+    assert area_table(client.get("/maps/320/?direction=strengthens"))["99003"][0] == "<5"
+    rows = {(r["section"], r["code"]): r for r in csv_rows(client.get("/maps/320/aggregates.csv?direction=strengthens"))}
+    assert rows[("municipality", "320")]["observations"] == "<5"
+    assert rows[("postcode_area", "99003")]["observations"] == "<5"
+
+
+def test_shown_numbers_never_reveal_a_suppressed_one(client, observations, users):
+    """In every view an outsider gets, a group with a shown total never has exactly one hidden part
+    (total minus the shown parts would give it away)."""
+    client.force_login(users["field_320"])
+    for query in ("", "?direction=weakens", "?date_from=2026-02-01", "?subject=person", "?direction=strengthens"):
+        rows = csv_rows(client.get(f"/maps/698/aggregates.csv{query}"))
+        [municipality] = [r for r in rows if r["section"] == "municipality"]
+        groups = [
+            (municipality["observations"], [r["observations"] for r in rows if r["section"] == "postcode_area"]),
+            (municipality["weakens"], [r["weakens"] for r in rows if r["section"] == "month"]),
+            (municipality["strengthens"], [r["strengthens"] for r in rows if r["section"] == "month"]),
+            (municipality["observations"], [municipality["weakens"], municipality["strengthens"]]),
+        ]
+        for total, parts in groups:
+            if total != "<5":
+                assert parts.count("<5") != 1, (query, total, parts)
+
+
+# --- heatmap --------------------------------------------------------------------
+
+def test_heatmap_has_object_points_and_people_only_at_area_points_on_request(client, observations, users):
+    client.force_login(users["admin"])
+    layers = heat_data(client.get("/maps/698/"))
+    assert len(layers) == 1
+    got = sorted((round(lat, 3), round(lon, 3)) for lat, lon in layers[0])
+    assert got == sorted(OBJECT_POINTS)
+
+    layers = heat_data(client.get("/maps/698/?person_heat=1"))
+    assert len(layers) == 2
+    person = layers[1]
+    # Person observations: Alfa 5, Beeta 2 at one point each, never at INSIDE_ALFA or IN_BETA.
+    assert sorted(p[2] for p in person) == [2, 5]
+    for lat, lon, _n in person:
+        assert (round(lat, 3), round(lon, 3)) not in {IN_ALFA, IN_BETA}
+        assert 66.0 < lat < 66.1 and 25.0 < lon < 25.4
+
+
+def test_person_heat_leaves_out_suppressed_areas(client, observations):
+    layers = heat_data(client.get("/maps/698/?person_heat=1"))
+    # Anonymous: Alfa (5 people) and Beeta (2) are both suppressed: no person heat at all.
+    assert len(layers) == 1
+
+
+# --- escaping, links, no CDN ----------------------------------------------------
+
+def test_user_text_is_escaped(client, record, phenomena, users):
+    phenomena["yksinaisyys"].name_fi = phenomena["yksinaisyys"].name_en = "<script>alert(1)</script>"
+    phenomena["yksinaisyys"].save()
+    record(*INSIDE_ALFA, description="<script>alert('x')</script>", observed_on=dt.date(2026, 1, 3))
+    client.force_login(users["coord_698"])
+    response = client.get("/maps/698/")
+    html = response.content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    popup = map_features(response)["99001"]["popup"]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in popup and "<script>" not in popup
+    assert "<script>alert" not in client.get("/maps/698/map.html").content.decode()
+
+
+def test_municipality_page_links_indicators_and_downloads(client, observations):
+    html = client.get("/maps/698/?direction=weakens").content.decode()
+    assert 'href="/indicators/698/"' in html
+    assert 'href="/maps/698/report/?direction=weakens"' in html
+    assert 'href="/maps/698/aggregates.csv?direction=weakens"' in html
+
+
+def _urls(text):
+    return set(re.findall(r"https?://[^\s\"'<>)\\]+", text))
+
+
+@pytest.mark.parametrize("url", ["/maps/", "/maps/698/?person_heat=1", "/maps/698/report/"])
+def test_pages_reference_no_url_but_the_tiles(client, observations, users, url):
+    client.force_login(users["admin"])
+    html = client.get(url).content.decode()
+    assert _urls(html) == {settings.MAP_TILE_URL}
+    assert "cdn" not in html.lower()
+    for src in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+        assert finders.find(src.removeprefix("/static/")), src
+
+
+def test_standalone_map_inlines_its_scripts(client, observations, users):
+    client.force_login(users["admin"])
+    html = client.get("/maps/698/map.html").content.decode()
+    assert not re.search(r'<(script|link)[^>]+(src|href)=', html)
+    # Leave out the inlined vendor files (their licence/namespace strings): nothing else points outside.
+    for path in ("vendor/leaflet/leaflet.js", "vendor/leaflet.heat/leaflet-heat.js"):
+        with open(finders.find(path), encoding="utf-8") as fh:
+            html = html.replace(fh.read(), "")
+    assert _urls(html) == {settings.MAP_TILE_URL}
+    assert "url(images/" not in html
