@@ -60,9 +60,8 @@ def synthetic_lapland(path=None, cells_per_side=3):
     municipality code followed by two digits, names say "synteettinen".
     """
     from pyproj import Transformer
-    from shapely import MultiPoint, voronoi_polygons
+    from shapely import MultiPoint, transform, voronoi_polygons
     from shapely.geometry import Point, box, mapping
-    from shapely.ops import transform
 
     to_tm = Transformer.from_crs(4326, 3067, always_xy=True).transform
     to_wgs = Transformer.from_crs(3067, 4326, always_xy=True).transform
@@ -86,7 +85,7 @@ def synthetic_lapland(path=None, cells_per_side=3):
                 if piece.is_empty or piece.area < 1e6:
                     continue
                 number += 1
-                geom = transform(to_wgs, piece)
+                geom = transform(piece, to_wgs, interleaved=False)
                 features.append(
                     {
                         "type": "Feature",
