@@ -63,7 +63,7 @@ def postcode_outlines_geojson(bbox):
                 json_build_object(
                     'type', 'Feature', 'id', a.postcode,
                     'properties', json_build_object('postcode', a.postcode, 'name_fi', a.name_fi, 'name_sv', a.name_sv),
-                    'geometry', ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(a.geom, %s), 4326), 5)::json
+                    'geometry', ST_AsGeoJSON(ST_Multi(ST_Transform(ST_SimplifyPreserveTopology(a.geom, %s), 4326)), 5)::json
                 ) ORDER BY a.postcode), '[]'::json))::text
               FROM areas_postcodearea a, box
              WHERE a.geom && box.g AND ST_Intersects(a.geom, box.g)
