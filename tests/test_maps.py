@@ -236,14 +236,29 @@ def test_insider_outputs_are_exact(client, observations, users):
 
 
 def test_subtraction_from_the_lapland_total_is_prevented(client, observations):
-    """From February on: Rovaniemi 4 (< k). Kemijärvi (6) is suppressed too and the total is withheld."""
+    """From February on: Rovaniemi 4 (< k), so Kemijärvi (6) is hidden too; 4 + 6 = 10 may be shown."""
     page = client.get("/maps/?date_from=2026-02-01")
     table = area_table(page)
     assert table["698"][0] == "<5" and table["320"][0] == "<5"
-    text = page.content.decode()
-    assert "Total" in text and ">10<" not in text
-    # The municipality page must not add up to a total the overview suppressed:
-    # strengthening only: Rovaniemi 1, Kemijärvi 6 -> both suppressed, so Gamma (6) is too.
+    assert "Total: <strong>10</strong>" in page.content.decode()
+
+
+def test_lapland_direction_totals_are_withheld_when_one_part_is_hidden(client, observations):
+    """Anonymous overview: Rovaniemi 9 = 8 weakens + 1 strengthens (both hidden), Kemijärvi 6 strengthens.
+    A Lapland weakening series would add up to 8 and give Rovaniemi's hidden 8 away (Kemijärvi shows 0)."""
+    page = client.get("/maps/")
+    table = area_table(page)
+    assert table["698"][:3] == ("9", "<5", "<5")
+    assert table["320"][:3] == ("6", "0", "6")
+    trend = trend_table(page)
+    assert set(trend) == {"2026-01", "2026-02", "2026-03"}
+    # Weakens: Jan 4, Feb 4; strengthens: Jan 1, Mar 6 -> every non-zero month hidden.
+    assert trend == {"2026-01": ("<5", "<5"), "2026-02": ("<5", "0"), "2026-03": ("0", "<5")}
+
+
+def test_municipality_suppressed_in_the_overview_hides_its_areas(client, observations):
+    # Strengthening only: Rovaniemi 1, Kemijärvi 6 -> both suppressed, so Gamma (6) is too:
+    # otherwise Gamma's 6 would be Kemijärvi's total and Lapland's total minus it Rovaniemi's 1.
     assert area_table(client.get("/maps/?direction=strengthens"))["320"][0] == "<5"
     assert area_table(client.get("/maps/320/?direction=strengthens"))["99003"][0] == "<5"
     rows = {(r["section"], r["code"]): r for r in csv_rows(client.get("/maps/320/aggregates.csv?direction=strengthens"))}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import mapclassify
 import numpy as np
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from geo_indi.accounts import roles
@@ -242,9 +243,14 @@ def overview(user, form, options):
     rows = _rows(queries.municipality_shapes(), counts, lambda s: suppression.sees_exact(scope, s["id"]))
     classification = _apply_measure(rows, options)
     exact = scope == suppression.EVERYWHERE
-    total = _sum_shown(rows, "count", exact)
-    weakens = _sum_shown(rows, "weakens", exact)
-    strengthens = _sum_shown(rows, "strengthens", exact)
+    true_totals = qs.order_by().aggregate(
+        count=Count("id"),
+        weakens=Count("id", filter=Q(direction=Direction.WEAKENS)),
+        strengthens=Count("id", filter=Q(direction=Direction.STRENGTHENS)),
+    )
+    total, weakens, strengthens = (
+        _lapland_total(rows, attr, true_totals[attr], exact, k) for attr in ("count", "weakens", "strengthens")
+    )
     return MapData(
         areas=rows, classification=classification, k=k, exact=exact, total=total, weakens=weakens,
         strengthens=strengthens, trend=_trend(qs, exact, weakens, strengthens, k),
@@ -252,13 +258,16 @@ def overview(user, form, options):
     )
 
 
-def _sum_shown(rows, attr, exact):
-    """A published total: exact for those who see everything, else only when no part of it is suppressed."""
-    values = [getattr(r, attr) for r in rows]
-    if not exact and any(v is None for v in values):
-        # The Lapland total is withheld so suppressed municipalities cannot be recovered from it.
+def _lapland_total(rows, attr, true_total, exact, k):
+    """A Lapland-wide total, or None where publishing it would give a hidden number away:
+    when it is itself below k, or when exactly one municipality's part of it is hidden
+    (the total minus the shown parts would be that part)."""
+    if exact:
+        return true_total
+    hidden = sum(1 for r in rows if getattr(r, attr) is None)
+    if hidden == 1 or 0 < true_total < k:
         return None
-    return sum(v or 0 for v in values)
+    return true_total
 
 
 def municipality_view(user, municipality, form, options):
