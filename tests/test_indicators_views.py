@@ -1,5 +1,6 @@
 """Municipality indicator page, link suggestions and the fired-alerts list."""
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -55,9 +56,11 @@ def test_outsiders_see_suppressed_counts(client, users, loneliness, who):
         client.force_login(users[who])
     html = client.get("/indicators/698/").content.decode()
     rows = {year: count for year, count, _rest in table_rows(html)}
-    assert rows == {"2020": "&lt;5", "2021": "7", str(THIS_YEAR): "&lt;5"}
-    chart = re.search(r'id="indicator-chart-data"[^>]*>(.*?)</script>', html, re.S).group(1)
-    assert '"counts": [null, 7, null]' in chart
+    gap_years = {str(y): "0" for y in range(2022, THIS_YEAR)}  # every year in the range gets a row
+    assert rows == {"2020": "&lt;5", "2021": "7", **gap_years, str(THIS_YEAR): "&lt;5"}
+    chart = json.loads(re.search(r'id="indicator-chart-data"[^>]*>(.*?)</script>', html, re.S).group(1))
+    assert chart[0]["years"] == list(range(2020, THIS_YEAR + 1))
+    assert chart[0]["counts"] == [None, 7] + [0] * len(gap_years) + [None]
 
 
 def test_internal_phenomenon_hidden_from_anonymous(client, users, phenomena, loneliness):

@@ -85,5 +85,5 @@ def municipality_report(municipality, user):
         years = set(row.counts)
         for series in row.indicators:
             years |= set(series.values)
-        row.years = sorted(years)
+        row.years = list(range(min(years), max(years) + 1)) if years else []
     return list(rows.values())
