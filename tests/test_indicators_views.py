@@ -153,3 +153,8 @@ def test_acknowledge(client, users, fired):
     alert.refresh_from_db()
     assert (alert.acknowledged_by, alert.acknowledged_at) == (users["coord_698"], first)
     assert url not in client.get("/indicators/alerts/").content.decode()  # no button once acknowledged
+
+
+def test_index_lists_municipalities(client, small_geography):
+    html = client.get("/indicators/").content.decode()
+    assert 'href="/indicators/698/"' in html and 'href="/indicators/320/"' in html
