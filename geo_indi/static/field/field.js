@@ -164,6 +164,7 @@
 
   // ---------- map ----------
   var map = L.map("field-map", { zoomControl: true });
+  app.leafletMap = map; // for tests and debugging
   map.fitBounds([[EXTENT[1], EXTENT[0]], [EXTENT[3], EXTENT[2]]]);
   L.tileLayer(app.dataset.tiles, { attribution: app.dataset.attribution, maxZoom: 18 }).addTo(map);
   fetch(URLS.municipalities, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (fc) {
