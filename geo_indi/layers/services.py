@@ -12,6 +12,7 @@ organisation never appear in any layer.
 import json
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
 from django.utils.translation import gettext_lazy as _
 
 from geo_indi.accounts import roles
@@ -82,11 +83,14 @@ class ObservationPointsLayer(Layer):
 
     def sql(self, user, query):
         qs = Observation.objects.object_points_for(user).filter(query.observation_q())
-        if query.bbox_empty:
-            qs = qs.none()
-        elif query.bbox_polygon is not None:
+        if query.bbox_polygon is not None:
             qs = qs.filter(location__intersects=query.bbox_polygon)
-        inner_sql, inner_params = qs.order_by().values("id").query.sql_with_params()
+        try:
+            inner_sql, inner_params = qs.order_by().values("id").query.sql_with_params()
+        except EmptyResultSet:
+            inner_sql, inner_params = "SELECT NULL::bigint WHERE FALSE", ()
+        if query.bbox_empty:
+            inner_sql, inner_params = "SELECT NULL::bigint WHERE FALSE", ()
         from_where = (
             f" FROM {_table(Observation)} o"
             f" JOIN {_table(Phenomenon)} p ON p.id = o.phenomenon_id"
