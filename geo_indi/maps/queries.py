@@ -5,6 +5,7 @@ module only adds what the maps need around them.
 """
 import json
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
@@ -64,16 +65,21 @@ def postcode_area_shapes(municipality):
     return rows
 
 
-def bounds(municipality):
-    """[[south, west], [north, east]] of a municipality in WGS 84."""
+def bounds(municipality=None):
+    """[[south, west], [north, east]] in WGS 84 of a municipality, or of them all; None if there is none."""
+    where, params = ("WHERE id = %s", [municipality.id]) if municipality else ("", [])
+    params = [settings.GEO_INDI_STORAGE_SRID, *params]
     rows = _rows(
-        """
+        f"""
         SELECT ST_YMin(b) AS s, ST_XMin(b) AS w, ST_YMax(b) AS n, ST_XMax(b) AS e
-          FROM (SELECT ST_Transform(ST_Envelope(geom), 4326) AS b FROM areas_municipality WHERE id = %s) x
+          FROM (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, %s), 4326) AS b
+                  FROM areas_municipality {where}) x
         """,
-        [municipality.id],
+        params,
     )
     r = rows[0]
+    if r["s"] is None:
+        return None
     return [[r["s"], r["w"]], [r["n"], r["e"]]]
 
 

@@ -67,7 +67,7 @@ def overview(request):
         return error
     form, options = parsed
     data = services.overview(request.user, form, options)
-    m = rendering.build_map(data, options, level_name=_("municipalities"))
+    m = rendering.build_map(data, options, level_name=_("municipalities"), bounds=queries.bounds())
     return render(request, "maps/overview.html", _context(
         request, form, options, data, map=rendering.embedded_map(m, with_heat=False),
     ))
