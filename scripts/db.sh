@@ -32,9 +32,13 @@ maintenance_work_mem = 256MB
 max_connections = 100
 CONF
   fi
-  if as_owner "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then return 0; fi
-  as_owner "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 start >/dev/null
-  echo "PostGIS cluster running in $PGDATA on 127.0.0.1:$PGPORT"
+  if ! as_owner "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+    as_owner "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 start >/dev/null
+    echo "PostGIS cluster running in $PGDATA on 127.0.0.1:$PGPORT"
+  fi
+  if ! "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'geo_indi'" postgres | grep -q 1; then
+    "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres geo_indi
+  fi
 }
 
 stop() {
