@@ -29,7 +29,6 @@ IN_ALFA = (66.03, 25.04)  # off the centre, where the area's representative poin
 IN_BETA = (66.07, 25.33)
 IN_GAMMA = (66.05, 25.5)
 OBJECT_POINTS = [(66.02, 25.05), (66.08, 25.15)]  # both in Alfa
-JAN, FEB, MAR = dt.date(2026, 1, 1), dt.date(2026, 2, 1), dt.date(2026, 3, 1)
 
 
 @pytest.fixture

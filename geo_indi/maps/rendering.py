@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 import folium
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static

@@ -124,6 +124,12 @@ def map_html(request, code):
     return response
 
 
+def _text(value):
+    """A text cell that a spreadsheet will not run as a formula."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
 def aggregates_csv(request, code):
     built, error = _municipality(request, code)
     if error:
@@ -136,14 +142,14 @@ def aggregates_csv(request, code):
     writer = csv.writer(response)
     writer.writerow(["# filters", json.dumps({k_: str(v) for k_, v in form.active().items()})])
     writer.writerow(["section", "code", "name", "population", "observations", "weakens", "strengthens", "per_1000"])
-    writer.writerow(["municipality", municipality.code, municipality.name_fi, queries.municipality_population(municipality) or "",
+    writer.writerow(["municipality", municipality.code, _text(municipality.name_fi), queries.municipality_population(municipality) or "",
                      label(data.total), label(data.weakens), label(data.strengthens), ""])
     for row in data.areas:
-        writer.writerow(["postcode_area", row.code, row.name, row.population or "", label(row.count),
+        writer.writerow(["postcode_area", row.code, _text(row.name), row.population or "", label(row.count),
                          label(row.weakens), label(row.strengthens), "" if row.rate is None else f"{row.rate:.2f}"])
     for row in data.trend:
         writer.writerow(["month", row["month"].strftime("%Y-%m"), "", "", "", label(row["weakens"]),
                          label(row["strengthens"]), ""])
     for row in data.categories:
-        writer.writerow(["category", "", f"{row['phenomenon']} / {row['name']}", "", label(row["count"]), "", "", ""])
+        writer.writerow(["category", "", _text(f"{row['phenomenon']} / {row['name']}"), "", label(row["count"]), "", "", ""])
     return response
