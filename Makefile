@@ -8,7 +8,7 @@ PORT ?= 8000
 setup:
 	bash scripts/bootstrap.sh
 	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
+	if [ -d geo_indi/locale/fi ]; then $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0; fi
 
 demo run: setup
 	$(PY) manage.py load_demo
