@@ -179,6 +179,35 @@ def test_service_worker_opens_the_app_offline(page_factory, live_server, login, 
     assert "Offline" in page.inner_text("#connection-status")
 
 
+def test_keyboard_only_recording_in_swedish(page_factory, live_server, login, walker, phenomena):
+    page = open_app(page_factory(**PHONE, locale="sv-SE"), live_server, login)
+    loneliness = phenomena["yksinaisyys"]
+    assert loneliness.name_sv in page.inner_text("#phenomenon-choices")  # names from the model, in Swedish
+    page.focus("#pin-at-centre")
+    page.keyboard.press("Enter")
+    assert re.search(r"\d+\.\d{5}", page.inner_text("#pin-status"))
+    page.focus(f"#phenomenon-{loneliness.pk}")
+    page.keyboard.press("Space")
+    outline = page.evaluate(
+        "id => { const l = document.querySelector(`label[for='${id}']`); const s = getComputedStyle(l);"
+        " return [s.outlineStyle, s.boxShadow]; }", f"phenomenon-{loneliness.pk}")
+    assert outline[0] == "solid" and outline[1] != "none"  # visible focus on the chosen button
+    page.focus("#subject-person")
+    page.keyboard.press("Space")
+    page.focus("#direction-weakens")
+    page.keyboard.press("ArrowDown")  # arrows move within a radio group
+    assert page.is_checked("#direction-strengthens")
+    page.focus("#occurrences-up")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    page.focus("#submit-observation")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('result').textContent.length > 0")
+    observation = Observation.objects.get(reporter=walker)
+    assert (observation.phenomenon, observation.direction, observation.occurrences) == (loneliness, "strengthens", 3)
+    assert observation.location is None
+
+
 def run_axe(page, live_server):
     page.add_script_tag(url=f"{live_server.url}/static/vendor/axe-core/axe.min.js")
     result = page.evaluate("() => axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })")
