@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from geo_indi.accounts import roles
 from geo_indi.observations import services
-from geo_indi.observations.models import AgeGroup, Direction, Observation, Subject
+from geo_indi.observations.models import AgeGroup, Observation
 from geo_indi.observations.serializers import ObservationReadSerializer
 
 from . import geography
@@ -28,7 +28,7 @@ def shell_urls():
     return [
         reverse("field:index"),
         reverse("javascript-catalog"),
-        "/api/phenomena/",
+        reverse("phenomenon-list"),
         static("vendor/leaflet/leaflet.js"),
         static("vendor/leaflet/leaflet.css"),
         static("vendor/leaflet/images/marker-icon.png"),
@@ -47,12 +47,10 @@ def index(request):
     return render(request, "field/index.html", {
         "extent": list(geography.working_extent(request.user)),
         "organisation": roles.organisation_of(request.user),
-        "subjects": Subject.choices,
-        "directions": Direction.choices,
         "age_groups": AgeGroup.choices,
         "urls": {
-            "observations": "/api/observations/",
-            "phenomena": "/api/phenomena/",
+            "observations": reverse("observation-list"),
+            "phenomena": reverse("phenomenon-list"),
             "mine": reverse("field:mine"),
             "postcodeOutlines": reverse("field:postcode-outlines"),
             "municipalities": reverse("municipalities-geojson"),
