@@ -35,6 +35,7 @@ def test_small_file_import_repairs_and_derives_municipalities(db):
     rovaniemi = Municipality.objects.get(code="698")
     assert rovaniemi.name_fi == "Rovaniemi" and rovaniemi.name_sv == "Rovaniemi"
     assert rovaniemi.population == 2000  # 1200 + 800, summed from its postcode areas
+    assert Municipality.objects.get(code="320").population is None  # 99004's population is unknown
     assert PostcodeAreaPart.objects.filter(area__postcode="99004").exists()
     # Stored in ETRS-TM35FIN; the dissolved shape covers both of its areas.
     with connection.cursor() as cur:

@@ -360,10 +360,10 @@ def test_standalone_map_inlines_its_scripts(client, observations, users):
 def test_rate_uses_population_only_where_known(client, observations, users):
     client.force_login(users["admin"])
     table = area_table(client.get("/maps/?measure=rate"))
-    # Municipality populations as the importer sums them: Rovaniemi 1200 + 800, Kemijärvi 300 + 50
-    # (Delta's is unknown). 9 / 2000 * 1000 = 4.50; 6 / 350 * 1000 = 17.14.
+    # Municipality populations as the importer sums them: Rovaniemi 1200 + 800 = 2000;
+    # Kemijärvi unknown, since Delta's is unknown. 9 / 2000 * 1000 = 4.50.
     assert table["698"][3] == "4.50"
-    assert table["320"][3] == "17.14"
+    assert table["320"][3] == "–"
     page = client.get("/maps/320/?measure=rate")
     # Gamma 6 / 300 * 1000 = 20.00; Delta has no population: no rate, drawn as "no data".
     assert area_table(page)["99003"][3] == "20.00"

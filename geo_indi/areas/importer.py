@@ -272,7 +272,8 @@ def _merge(rows, report, source):
                 WITH dissolved AS (
                     SELECT municipality_id AS id,
                            ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3)) AS geom,
-                           sum(population) AS population
+                           -- a partial sum would inflate rates: unknown unless every area is known
+                           CASE WHEN count(population) = count(*) THEN sum(population) END AS population
                       FROM areas_postcodearea WHERE municipality_id = ANY(%s)
                      GROUP BY municipality_id
                 )
