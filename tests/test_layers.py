@@ -188,8 +188,6 @@ def test_bbox_selects_areas(client, layer_scenario):
 # --- bad input ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("layer", LAYER_IDS)
-@pytest.mark.parametrize("extension", ["geojson", "csv", "gpkg"])
 @pytest.mark.parametrize(
     "query, parameter",
     [
@@ -208,11 +206,13 @@ def test_bbox_selects_areas(client, layer_scenario):
         ("municipality=Rovaniemi", "municipality"),
     ],
 )
-def test_bad_input_is_400_json(client, db, layer, extension, query, parameter):
-    response = client.get(f"/api/layers/{layer}.{extension}?{query}")
-    assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
-    assert parameter in response.json()["errors"]
+def test_bad_input_is_400_json_on_every_layer_and_format(client, db, query, parameter):
+    for layer in LAYER_IDS:
+        for extension in ("geojson", "csv", "gpkg"):
+            response = client.get(f"/api/layers/{layer}.{extension}?{query}")
+            assert response.status_code == 400, (layer, extension)
+            assert response["Content-Type"] == "application/json"
+            assert parameter in response.json()["errors"]
 
 
 def test_unknown_layer_is_404(client, small_geography):

@@ -93,7 +93,7 @@ def _coverage_bbox():
     with connection.cursor() as cur:
         cur.execute(
             "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM ("
-            " SELECT ST_Extent(ST_Transform(ST_Envelope(geom), 4326)) AS e"
+            " SELECT ST_Extent(ST_Transform(geom, 4326)) AS e"
             f" FROM {Municipality._meta.db_table}) x"
         )
         row = cur.fetchone()

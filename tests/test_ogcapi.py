@@ -1,0 +1,192 @@
+"""OGC API - Features under /ogcapi/: documents, paging, negotiation, errors, and GDAL's OAPIF driver."""
+import json
+import subprocess
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from rest_framework.authtoken.models import Token
+
+from geo_indi.areas.models import Municipality, PostcodeArea
+from geo_indi.observations.models import Observation
+
+from .test_layers_fixtures import FORBIDDEN_KEYS, LAYER_IDS, SECRET, layer_scenario  # noqa: F401
+
+
+def body_of(response):
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def get_json(client, url, **headers):
+    response = client.get(url, **headers)
+    assert response.status_code == 200, body_of(response)[:500]
+    return response, json.loads(body_of(response))
+
+
+def rels(doc):
+    return {link["rel"] for link in doc["links"]}
+
+
+def test_landing_conformance_and_collections(client, layer_scenario):
+    _, landing = get_json(client, "/ogcapi/")
+    assert {"self", "service-desc", "service-doc", "conformance", "data"} <= rels(landing)
+    _, conformance = get_json(client, "/ogcapi/conformance")
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conformance["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conformance["conformsTo"]
+    _, collections = get_json(client, "/ogcapi/collections")
+    assert [c["id"] for c in collections["collections"]] == LAYER_IDS
+    for c in collections["collections"]:
+        assert "items" in rels(c)
+        minlon, minlat, maxlon, maxlat = c["extent"]["spatial"]["bbox"][0]
+        # The small geography spans 25.0..26.2 E, 66.0..66.2 N.
+        assert minlon == pytest.approx(25.0, abs=0.01) and maxlon == pytest.approx(26.2, abs=0.01)
+        assert minlat == pytest.approx(66.0, abs=0.01) and maxlat == pytest.approx(66.2, abs=0.01)
+    _, one = get_json(client, "/ogcapi/collections/postcode-areas")
+    assert one["id"] == "postcode-areas" and one["itemType"] == "feature"
+
+
+def test_items_paging_with_next_links(client, layer_scenario):
+    expected = {o.id for o in layer_scenario["alfa_objects"]}  # anonymous: the 3 public object points
+    seen, url, pages = [], "/ogcapi/collections/observations/items?limit=2", 0
+    while url:
+        response, page = get_json(client, url)
+        assert response["Content-Type"] == "application/geo+json"
+        assert page["numberMatched"] == 3 and page["numberReturned"] == len(page["features"])
+        seen += [f["id"] for f in page["features"]]
+        nxt = [link["href"] for link in page["links"] if link["rel"] == "next"]
+        url = nxt[0].replace("http://testserver", "") if nxt else None
+        pages += 1
+    assert pages == 2 and sorted(seen) == sorted(expected)
+
+
+def test_items_filters_and_default_limit(client, layer_scenario):
+    _, page = get_json(client, "/ogcapi/collections/observations/items?bbox=25.04,66.02,25.11,66.06&datetime=2025-03-01/..")
+    assert {f["properties"]["observed_on"] for f in page["features"]} == {"2025-03-01", "2025-03-10"}
+    self_link = next(link["href"] for link in page["links"] if link["rel"] == "self")
+    assert "limit=100" in self_link and "bbox=" in self_link
+
+
+def test_items_follow_roles_with_session_and_token(client, layer_scenario):
+    users = layer_scenario["users"]
+    internal = layer_scenario["gamma_internal"].id
+    _, anonymous = get_json(client, "/ogcapi/collections/observations/items")
+    assert internal not in {f["id"] for f in anonymous["features"]}
+    token = Token.objects.create(user=users["admin"])
+    _, with_token = get_json(client, "/ogcapi/collections/observations/items", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert internal in {f["id"] for f in with_token["features"]}
+    assert client.get("/ogcapi/collections", HTTP_AUTHORIZATION="Token wrong").status_code == 401
+    client.force_login(users["coord_698"])
+    _, stats = get_json(client, "/ogcapi/collections/postcode-area-stats/items")
+    alfa = next(f for f in stats["features"] if f["id"] == "99001")
+    assert alfa["properties"]["ilkivalta_weakens"] == 3
+
+
+def test_single_feature(client, layer_scenario):
+    alfa_object = layer_scenario["alfa_objects"][0]
+    response, feature = get_json(client, f"/ogcapi/collections/observations/items/{alfa_object.id}")
+    assert response["Content-Type"] == "application/geo+json"
+    assert feature["type"] == "Feature" and feature["id"] == alfa_object.id
+    assert not FORBIDDEN_KEYS & set(feature["properties"])
+    assert SECRET not in json.dumps(feature)
+    _, gamma = get_json(client, "/ogcapi/collections/postcode-area-stats/items/99003")
+    assert gamma["properties"]["count"] is None and gamma["properties"]["count_label"] == "<5"
+    # Person observations and internal phenomena are not features for the public.
+    for hidden in (layer_scenario["alfa_people"][0].id, layer_scenario["gamma_internal"].id):
+        response = client.get(f"/ogcapi/collections/observations/items/{hidden}")
+        assert response.status_code == 404 and response.json()["code"] == "NotFound"
+
+
+@pytest.mark.parametrize(
+    "url, status",
+    [
+        ("/ogcapi/collections/people", 404),
+        ("/ogcapi/collections/people/items", 404),
+        ("/ogcapi/collections/observations/items/abc", 404),
+        ("/ogcapi/collections/observations/items/99999999999999999999", 404),
+        ("/ogcapi/collections/postcode-areas/items/00000", 404),
+        ("/ogcapi/collections/observations/items?limit=1000000000", 400),
+        ("/ogcapi/collections/observations/items?limit=0", 400),
+        ("/ogcapi/collections/observations/items?limit=-5", 400),
+        ("/ogcapi/collections/observations/items?offset=x", 400),
+        ("/ogcapi/collections/observations/items?bbox=25,66,24,67", 400),
+        ("/ogcapi/collections/observations/items?bbox=25,66,26", 400),
+        ("/ogcapi/collections/municipalities/items?datetime=2025-04-01/2025-03-01", 400),
+        ("/ogcapi/collections/municipality-stats/items?phenomenon=loneliness", 400),
+        ("/ogcapi/collections/postcode-area-stats/items?category=x", 400),
+        ("/ogcapi/collections/observations/items?f=xml", 400),
+    ],
+)
+def test_errors_are_ogc_exceptions(client, small_geography, url, status):
+    response = client.get(url)
+    assert response.status_code == status
+    body = response.json()
+    assert set(body) == {"code", "description"} and body["description"]
+
+
+def test_limit_is_capped_at_10000(client, layer_scenario):
+    _, page = get_json(client, "/ogcapi/collections/postcode-areas/items?limit=10000")
+    assert page["numberReturned"] == 5
+    assert client.get("/ogcapi/collections/postcode-areas/items?limit=10001").status_code == 400
+
+
+def test_html_for_people(client, layer_scenario):
+    browser = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for url in (
+        "/ogcapi/",
+        "/ogcapi/conformance",
+        "/ogcapi/collections",
+        "/ogcapi/collections/observations",
+        "/ogcapi/collections/postcode-area-stats/items",
+        "/ogcapi/collections/municipalities/items/698",
+    ):
+        response = client.get(url, **browser)
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/html"), url
+        assert b"<h1>" in response.content
+    page = client.get("/ogcapi/collections/postcode-area-stats/items?f=html").content.decode()
+    assert "99003" in page and "&lt;5" in page
+    # GDAL and QGIS ask for JSON; f=json wins over a browser's Accept header.
+    assert client.get("/ogcapi/", HTTP_ACCEPT="application/json")["Content-Type"] == "application/json"
+    assert client.get("/ogcapi/?f=json", **browser)["Content-Type"] == "application/json"
+
+
+# --- GDAL's OAPIF driver (what QGIS uses) against a live server ----------------------
+
+
+def expected_counts_for_anonymous():
+    """What an anonymous client must receive, straight from the database."""
+    return {
+        "observations": Observation.objects.object_points_for(AnonymousUser()).count(),
+        "postcode-area-stats": PostcodeArea.objects.count(),
+        "municipality-stats": Municipality.objects.count(),
+        "postcode-areas": PostcodeArea.objects.count(),
+        "municipalities": Municipality.objects.count(),
+    }
+
+
+@pytest.mark.gdal
+def test_gdal_oapif_reads_every_collection(live_server, transactional_db, layer_scenario, tmp_path):
+    source = f"OAPIF:{live_server.url}/ogcapi"
+    listing = subprocess.run(["ogrinfo", "-ro", source], capture_output=True, text=True, timeout=120)
+    assert listing.returncode == 0, listing.stderr
+    for number, layer_id in enumerate(LAYER_IDS, start=1):
+        assert f"{number}: {layer_id} " in listing.stdout
+
+    expected = expected_counts_for_anonymous()
+    assert expected == {"observations": 3, "postcode-area-stats": 5, "municipality-stats": 2,
+                        "postcode-areas": 5, "municipalities": 2}
+    for layer_id in LAYER_IDS:
+        out = tmp_path / f"{layer_id}.geojson"
+        # A page size of 2 makes GDAL follow the next links.
+        run = subprocess.run(
+            ["ogr2ogr", "-f", "GeoJSON", str(out), source, layer_id, "-oo", "PAGE_SIZE=2"],
+            capture_output=True, text=True, timeout=120,
+        )
+        assert run.returncode == 0, run.stderr
+        features = json.loads(out.read_text())["features"]
+        assert len(features) == expected[layer_id], layer_id
+
+        if layer_id == "municipality-stats":
+            for f in features:  # anonymous: 320 has 2 (<5), 698 is suppressed as its complement
+                assert f["properties"]["count"] is None and f["properties"]["count_label"] == "<5"
+        if layer_id == "observations":
+            assert {f["properties"]["id"] for f in features} == {o.id for o in layer_scenario["alfa_objects"]}
+            assert SECRET not in out.read_text()
