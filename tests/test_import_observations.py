@@ -98,3 +98,30 @@ def test_unreadable_files(tmp_path, users):
     csv_path.write_text("a,b\n1,2\n")
     with pytest.raises(CommandError, match="missing CSV columns"):
         run(csv_path)
+
+
+def test_large_batches_are_copied_with_the_same_rules(tmp_path, users, phenomena):
+    """Batches of COPY_THRESHOLD rows or more take the COPY path: same rows as one by one."""
+    from geo_indi.observations.services import COPY_THRESHOLD
+
+    rows = [row(subject="person" if i % 2 else "object", age_group="older" if i % 2 else "",
+                phenomenon="ilkivalta", category="") for i in range(COPY_THRESHOLD + 20)]
+    rows.append(row(occurrences="0"))
+    path = tmp_path / "big.csv"
+    write_csv(path, rows)
+    out = run(path, "--batch-size", str(COPY_THRESHOLD + 50))
+    assert f"{COPY_THRESHOLD + 20} created, 0 duplicate, 1 rejected" in out
+    people = Observation.objects.filter(subject="person")
+    assert people.count() == (COPY_THRESHOLD + 20) // 2
+    assert not people.exclude(location=None).exists()
+    assert not Observation.objects.filter(subject="object", location=None).exists()
+    assert not Observation.objects.filter(created_at=None).exists()
+    assert set(Observation.objects.values_list("postcode_area__postcode", flat=True)) == {"99001"}
+    assert "0 created, %d duplicate" % (COPY_THRESHOLD + 20) in run(path)
+    # the sequence moved on: the next single record gets a fresh id
+    from geo_indi.observations.services import record_observation
+
+    lat, lon = INSIDE_ALFA
+    single = record_observation({"phenomenon": phenomena["ilkivalta"], "subject": "object", "direction": "weakens"},
+                                reporter=users["field_698"], lat=lat, lon=lon).observation
+    assert single.pk > max(Observation.objects.exclude(pk=single.pk).values_list("pk", flat=True))
