@@ -289,8 +289,10 @@ def test_heatmap_has_object_points_and_people_only_at_area_points_on_request(cli
     client.force_login(users["admin"])
     layers = heat_data(client.get("/maps/698/"))
     assert len(layers) == 1
-    got = sorted((round(lat, 3), round(lon, 3)) for lat, lon in layers[0])
+    # One heat point per 100 m cell with its count; these points are far apart.
+    got = sorted((round(lat, 3), round(lon, 3)) for lat, lon, _n in layers[0])
     assert got == sorted(OBJECT_POINTS)
+    assert all(n == 1 for _lat, _lon, n in layers[0])
 
     layers = heat_data(client.get("/maps/698/?person_heat=1"))
     assert len(layers) == 2
@@ -371,3 +373,16 @@ def test_rate_uses_population_only_where_known(client, observations, users):
     features = map_features(page)
     assert features["99004"]["style"]["className"] == "area-nodata"
     assert "no population data" in features["99004"]["tooltip"]
+
+
+def test_heat_points_are_aggregated_per_100_m_cell(client, record, users):
+    from pyproj import Transformer
+
+    to_wgs = Transformer.from_crs(3067, 4326, always_xy=True)
+    # ST_SnapToGrid(100) puts x in [442950, 443050) on 443000: the first two share a cell.
+    for x, y in ((443010, 7324010), (443030, 7324020), (443010, 7325010)):
+        lon, lat = to_wgs.transform(x, y)
+        record(lat, lon, subject="object", phenomenon="ilkivalta")
+    client.force_login(users["admin"])
+    [layer] = heat_data(client.get("/maps/698/"))
+    assert sorted(n for _lat, _lon, n in layer) == [1, 2]

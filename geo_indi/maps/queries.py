@@ -83,21 +83,26 @@ def bounds(municipality=None):
     return [[r["s"], r["w"]], [r["n"], r["e"]]]
 
 
+HEAT_CELL_M = 100
+
+
 def object_points(queryset):
-    """[[lat, lon], ...] of object observations (their exact, storable points) in WGS 84."""
+    """[[lat, lon, weight], ...] of object observations in WGS 84, one per 100 m cell
+    (at the mean of the cell's points): the page stays small however many points there are."""
     sql, params = (
         queryset.filter(subject="object", location__isnull=False).order_by().values("id").query.sql_with_params()
     )
     with connection.cursor() as cur:
         cur.execute(
             f"""
-            SELECT ST_Y(pt), ST_X(pt) FROM (
-                SELECT ST_Transform(o.location, 4326) AS pt
-                  FROM observations_observation o WHERE o.id IN ({sql})) x
+            SELECT ST_Y(pt), ST_X(pt), n FROM (
+                SELECT ST_Transform(ST_Centroid(ST_Collect(o.location)), 4326) AS pt, count(*) AS n
+                  FROM observations_observation o WHERE o.id IN ({sql})
+                 GROUP BY ST_SnapToGrid(o.location, %s)) x
             """,
-            params,
+            [*params, HEAT_CELL_M],
         )
-        return [[round(lat, 5), round(lon, 5)] for lat, lon in cur.fetchall()]
+        return [[round(lat, 5), round(lon, 5), n] for lat, lon, n in cur.fetchall()]
 
 
 def representative_points(area_ids):
