@@ -379,8 +379,8 @@ def test_heat_points_are_aggregated_per_100_m_cell(client, record, users):
     from pyproj import Transformer
 
     to_wgs = Transformer.from_crs(3067, 4326, always_xy=True)
-    # ST_SnapToGrid(100) puts x in [442950, 443050) on 443000: the first two share a cell.
-    for x, y in ((443010, 7324010), (443030, 7324020), (443010, 7325010)):
+    # ST_SnapToGrid(100) puts x in [413950, 414050) on 414000: the first two share a cell (in Alfa).
+    for x, y in ((414010, 7326010), (414030, 7326020), (414010, 7327010)):
         lon, lat = to_wgs.transform(x, y)
         record(lat, lon, subject="object", phenomenon="ilkivalta")
     client.force_login(users["admin"])
