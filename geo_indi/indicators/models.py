@@ -77,6 +77,8 @@ class PhenomenonIndicatorLink(models.Model):
 class AlertRule(models.Model):
     class Condition(models.TextChoices):
         COUNT_AT_LEAST = "count_at_least", _("At least N observations in the last D days")
+        # Translators: "P %" is the rule's percentage, not a format placeholder.
+        # xgettext:no-python-format
         INCREASE_PERCENT = "increase_percent", _("Increase of at least P % over the previous period")
         INDICATOR_THRESHOLD = "indicator_threshold", _("Linked indicator crosses a threshold")
 

@@ -10,6 +10,7 @@ import mapclassify
 import numpy as np
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from geo_indi.accounts import roles
 from geo_indi.observations import suppression
@@ -21,7 +22,7 @@ from . import queries
 
 # The observation filters a map accepts (parsed only by observations.filters).
 FILTER_FIELDS = ("phenomenon", "category", "subject", "direction", "age_group", "date_from", "date_to")
-CLASS_SCHEMES = {"quantiles": "Quantiles", "natural_breaks": "Natural breaks"}
+CLASS_SCHEMES = {"quantiles": gettext_lazy("Quantiles"), "natural_breaks": gettext_lazy("Natural breaks")}
 MEASURES = ("count", "rate")
 MAX_CLASSES = 5
 # Sequential palette (ColorBrewer YlOrRd), light = few.

@@ -47,7 +47,7 @@ def _context(request, form, options, data, **extra):
         "subjects": Subject.choices,
         "directions": Direction.choices,
         "age_groups": AgeGroup.choices,
-        "class_schemes": [(key, _(label)) for key, label in services.CLASS_SCHEMES.items()],
+        "class_schemes": list(services.CLASS_SCHEMES.items()),
         "trend_json": json.dumps(
             {
                 "labels": [row["month"].strftime("%Y-%m") for row in data.trend],

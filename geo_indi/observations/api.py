@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError
@@ -57,7 +58,7 @@ class ObservationViewSet(viewsets.ModelViewSet):
     def update(self, request, *args, **kwargs):
         observation = self.get_object()
         if not services.can_modify(observation, request.user):
-            raise PermissionDenied("Only the reporter, within the edit window, or an administrator may change this.")
+            raise PermissionDenied(_("Only the reporter, within the edit window, or an administrator may change this."))
         partial = kwargs.get("partial", False)
         serializer = ObservationWriteSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
@@ -73,7 +74,7 @@ class ObservationViewSet(viewsets.ModelViewSet):
     def destroy(self, request, *args, **kwargs):
         observation = self.get_object()
         if not services.can_modify(observation, request.user):
-            raise PermissionDenied("Only the reporter, within the edit window, or an administrator may delete this.")
+            raise PermissionDenied(_("Only the reporter, within the edit window, or an administrator may delete this."))
         services.delete_observation(observation)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

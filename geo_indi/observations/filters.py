@@ -5,6 +5,7 @@ ISO dates; anything else is a clear error, never a silent "match all".
 """
 from django import forms
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .models import AgeGroup, Direction, Subject
 
@@ -15,8 +16,8 @@ class ObservationFilterForm(forms.Form):
     subject = forms.ChoiceField(required=False, choices=[("", "")] + Subject.choices)
     direction = forms.ChoiceField(required=False, choices=[("", "")] + Direction.choices)
     age_group = forms.ChoiceField(required=False, choices=[("", "")] + AgeGroup.choices)
-    municipality = forms.RegexField(required=False, regex=r"^\d{1,3}$", error_messages={"invalid": "Give a 3-digit municipality code."})
-    postcode = forms.RegexField(required=False, regex=r"^\d{5}$", error_messages={"invalid": "Give a 5-digit postcode."})
+    municipality = forms.RegexField(required=False, regex=r"^\d{1,3}$", error_messages={"invalid": _("Give a 3-digit municipality code.")})
+    postcode = forms.RegexField(required=False, regex=r"^\d{5}$", error_messages={"invalid": _("Give a 5-digit postcode.")})
     date_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
 
@@ -24,7 +25,7 @@ class ObservationFilterForm(forms.Form):
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
-            raise forms.ValidationError("date_from is after date_to.")
+            raise forms.ValidationError(_("date_from is after date_to."))
         if data.get("municipality"):
             data["municipality"] = data["municipality"].zfill(3)
         return data

@@ -79,13 +79,13 @@ class ObservationWriteSerializer(serializers.Serializer):
         point = attrs.pop("location", None)
         lat, lon = attrs.pop("lat", None), attrs.pop("lon", None)
         if point and (lat is not None or lon is not None):
-            raise serializers.ValidationError({"location": ["Give either lat/lon or location, not both."]})
+            raise serializers.ValidationError({"location": [_("Give either lat/lon or location, not both.")]})
         if point:
             lat, lon = point["lat"], point["lon"]
         if (lat is None) != (lon is None):
-            raise serializers.ValidationError({"location": ["Give both lat and lon."]})
+            raise serializers.ValidationError({"location": [_("Give both lat and lon.")]})
         if lat is None and not self.partial:
-            raise serializers.ValidationError({"location": ["A point is required (lat/lon or location)."]})
+            raise serializers.ValidationError({"location": [_("A point is required (lat/lon or location).")]})
         attrs["_point"] = (lat, lon)
         return attrs
 
@@ -93,7 +93,7 @@ class ObservationWriteSerializer(serializers.Serializer):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
         return super().to_internal_value(data)
 
 

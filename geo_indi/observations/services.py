@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from geo_indi.accounts import roles
@@ -54,11 +55,11 @@ def validate_point(lat, lon):
     errors = {}
     for name, value in (("lat", lat), ("lon", lon)):
         if value is None:
-            errors[name] = ["This field is required."]
+            errors[name] = [_("This field is required.")]
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
-            errors[name] = ["A number is required."]
+            errors[name] = [_("A number is required.")]
         elif not math.isfinite(value):
-            errors[name] = ["A finite number is required."]
+            errors[name] = [_("A finite number is required.")]
     if errors:
         raise ValidationError(errors)
     in_lat = FINLAND_LAT[0] <= lat <= FINLAND_LAT[1]
@@ -66,9 +67,9 @@ def validate_point(lat, lon):
     if not (in_lat and in_lon):
         swapped = FINLAND_LAT[0] <= lon <= FINLAND_LAT[1] and FINLAND_LON[0] <= lat <= FINLAND_LON[1]
         message = (
-            "lat and lon look swapped: lat is the north coordinate (about 60–70 in Finland)."
+            _("lat and lon look swapped: lat is the north coordinate (about 60–70 in Finland).")
             if swapped
-            else "The point is outside Finland."
+            else _("The point is outside Finland.")
         )
         raise ValidationError({"location": [message]})
 
@@ -87,72 +88,72 @@ def _clean_fields(data, instance=None):
     if isinstance(phenomenon, int):
         phenomenon = Phenomenon.objects.filter(pk=phenomenon).first()
     if phenomenon is None:
-        errors["phenomenon"] = ["Unknown or missing phenomenon."]
+        errors["phenomenon"] = [_("Unknown or missing phenomenon.")]
     elif not phenomenon.is_active and (instance is None or instance.phenomenon_id != phenomenon.pk):
-        errors["phenomenon"] = ["This phenomenon is no longer in use."]
+        errors["phenomenon"] = [_("This phenomenon is no longer in use.")]
     values["phenomenon"] = phenomenon
 
     category = get("category")
     if isinstance(category, int):
         category = Category.objects.filter(pk=category).first()
         if category is None:
-            errors["category"] = ["Unknown category."]
+            errors["category"] = [_("Unknown category.")]
     if category is not None and phenomenon is not None and category.phenomenon_id != phenomenon.pk:
-        errors["category"] = ["The category does not belong to the phenomenon."]
+        errors["category"] = [_("The category does not belong to the phenomenon.")]
     values["category"] = category
 
     subject = get("subject")
     if subject not in Subject.values:
-        errors["subject"] = [f"Choose one of: {', '.join(Subject.values)}."]
+        errors["subject"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Subject.values)}]
     values["subject"] = subject
 
     direction = get("direction")
     if direction not in Direction.values:
-        errors["direction"] = [f"Choose one of: {', '.join(Direction.values)}."]
+        errors["direction"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(Direction.values)}]
     values["direction"] = direction
 
     occurrences = get("occurrences", 1)
     if isinstance(occurrences, bool) or not isinstance(occurrences, int) or not 1 <= occurrences <= OCCURRENCES_MAX:
-        errors["occurrences"] = [f"Give a whole number from 1 to {OCCURRENCES_MAX}."]
+        errors["occurrences"] = [_("Give a whole number from 1 to %(max)d.") % {"max": OCCURRENCES_MAX}]
     values["occurrences"] = occurrences
 
     age_group = get("age_group", "") or ""
     if subject == Subject.OBJECT:
         if age_group:
-            errors["age_group"] = ["An age group is only for observations about a person."]
+            errors["age_group"] = [_("An age group is only for observations about a person.")]
     elif age_group not in AgeGroup.values:
         age_group = age_group or AgeGroup.UNKNOWN
         if age_group not in AgeGroup.values:
-            errors["age_group"] = [f"Choose one of: {', '.join(AgeGroup.values)}."]
+            errors["age_group"] = [_("Choose one of: %(choices)s.") % {"choices": ", ".join(AgeGroup.values)}]
     values["age_group"] = age_group
 
     description = get("description", "") or ""
     if not isinstance(description, str):
-        errors["description"] = ["Text is required."]
+        errors["description"] = [_("Text is required.")]
     elif len(description) > DESCRIPTION_MAX_LENGTH:
-        errors["description"] = [f"At most {DESCRIPTION_MAX_LENGTH} characters."]
+        errors["description"] = [_("At most %(max)d characters.") % {"max": DESCRIPTION_MAX_LENGTH}]
     values["description"] = description.strip() if isinstance(description, str) else ""
 
     observed_on = get("observed_on") or timezone.localdate()
     if not isinstance(observed_on, dt.date):
-        errors["observed_on"] = ["Give a date as YYYY-MM-DD."]
+        errors["observed_on"] = [_("Give a date as YYYY-MM-DD.")]
     elif observed_on > timezone.localdate():
-        errors["observed_on"] = ["The date is in the future."]
+        errors["observed_on"] = [_("The date is in the future.")]
     elif observed_on < dt.date(2000, 1, 1):
-        errors["observed_on"] = ["The date is before 2000."]
+        errors["observed_on"] = [_("The date is before 2000.")]
     values["observed_on"] = observed_on
 
     consent = bool(get("consent_recorded", False))
     note = get("follow_up_note", "") or ""
     if not isinstance(note, str):
-        errors["follow_up_note"] = ["Text is required."]
+        errors["follow_up_note"] = [_("Text is required.")]
     elif note.strip():
         if subject != Subject.PERSON:
-            errors["follow_up_note"] = ["A follow-up note is only for observations about a person."]
+            errors["follow_up_note"] = [_("A follow-up note is only for observations about a person.")]
         elif not consent:
-            errors["follow_up_note"] = ["A follow-up note needs the person's recorded consent."]
+            errors["follow_up_note"] = [_("A follow-up note needs the person's recorded consent.")]
         elif len(note) > NOTE_MAX_LENGTH:
-            errors["follow_up_note"] = [f"At most {NOTE_MAX_LENGTH} characters."]
+            errors["follow_up_note"] = [_("At most %(max)d characters.") % {"max": NOTE_MAX_LENGTH}]
     values["consent_recorded"] = consent and subject == Subject.PERSON
     values["follow_up_note"] = note.strip() if isinstance(note, str) else ""
     return values, errors
@@ -208,7 +209,7 @@ def record_observations(items, *, reporter, organisation=None):
             continue
         values, errors = _clean_fields(item.data)
         if organisation is None:
-            errors["organisation"] = ["The reporter belongs to no organisation."]
+            errors["organisation"] = [_("The reporter belongs to no organisation.")]
         try:
             validate_point(item.lat, item.lon)
         except ValidationError as exc:
@@ -305,7 +306,7 @@ def _copy_insert(observations):
 
 def _same_reporter(existing, reporter):
     if reporter is not None and existing.reporter_id not in (None, reporter.pk):
-        raise DuplicateOfOtherReporter("This client_uuid is already used.")
+        raise DuplicateOfOtherReporter(_("This client_uuid is already used."))
     return RecordResult(existing, False)
 
 
@@ -329,7 +330,7 @@ def update_observation(observation, data, *, lat=None, lon=None):
         _place(values, lat, lon)
     elif values["subject"] != observation.subject:
         if values["subject"] == Subject.OBJECT:
-            raise ValidationError({"location": ["Give the point of the place or thing."]})
+            raise ValidationError({"location": [_("Give the point of the place or thing.")]})
         values["location"] = None  # object -> person: the exact point goes
     with transaction.atomic():
         for name, value in values.items():

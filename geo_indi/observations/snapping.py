@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 SNAP_SQL = """
@@ -57,7 +58,7 @@ class SnapResult:
 
 
 def outside_coverage_message(tolerance):
-    return f"The point is outside the postcode areas in use (no area within {tolerance} m)."
+    return _("The point is outside the postcode areas in use (no area within %(metres)s m).") % {"metres": tolerance}
 
 
 @sensitive_variables("points", "lons", "lats", "rows", "row")

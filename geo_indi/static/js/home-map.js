@@ -9,7 +9,9 @@
     .then(function (fc) {
       var layer = L.geoJSON(fc, {
         style: { color: "#1d3557", weight: 2, fillColor: "#a8dadc", fillOpacity: 0.35 },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name_fi + " (" + f.properties.code + ")"); }
+        onEachFeature: function (f, l) { var lang = document.documentElement.lang;
+          var name = (lang === "sv" && f.properties.name_sv) || f.properties.name_fi;
+          l.bindTooltip(name + " (" + f.properties.code + ")"); }
       }).addTo(map);
       if (fc.features.length) map.fitBounds(layer.getBounds());
       el.dataset.loaded = fc.features.length;
