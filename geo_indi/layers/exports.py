@@ -17,6 +17,9 @@ import shapely
 from .services import LayerSQL
 from .streaming import iter_rows
 
+# Each GeoPackage append reopens the file: fewer, larger chunks.
+GPKG_CHUNK_ROWS = 20_000
+
 
 def _select(lsql: LayerSQL, geometry_sql):
     columns = ", ".join(c.sql for c in lsql.columns)
@@ -77,7 +80,7 @@ def write_geopackage(lsql: LayerSQL, layer_name):
         path = os.path.join(directory, f"{layer_name}.gpkg")
         options = {"layer": layer_name, "driver": "GPKG", "geometry_type": lsql.geometry_type}
         written = False
-        for rows in iter_rows(sql, params):
+        for rows in iter_rows(sql, params, GPKG_CHUNK_ROWS):
             pyogrio.write_dataframe(_frame(lsql, rows), path, append=written, **options)
             written = True
         if not written:

@@ -13,13 +13,14 @@ import json
 from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from geo_indi.accounts import roles
 from geo_indi.areas.models import Municipality, PostcodeArea
 from geo_indi.observations import suppression
 from geo_indi.observations.aggregates import area_counts
-from geo_indi.observations.models import Category, Direction, Observation, Phenomenon
+from geo_indi.observations.models import Direction, Observation, Phenomenon
 
 from .params import LayerQuery
 
@@ -81,38 +82,43 @@ class ObservationPointsLayer(Layer):
     geometry_type = "Point"
     id_is_integer = True
 
+    # property -> (lookup on Observation, kind)
+    PROPERTIES = {
+        "id": ("id", "integer"),
+        "phenomenon": ("phenomenon__slug", "string"),
+        "phenomenon_name": ("phenomenon__name_fi", "string"),
+        "category": ("category__slug", "string"),
+        "category_name": ("category__name_fi", "string"),
+        "direction": ("direction", "string"),
+        "occurrences": ("occurrences", "integer"),
+        "observed_on": ("observed_on", "date"),
+        "postcode": ("postcode_area__postcode", "string"),
+        "municipality_code": ("municipality__code", "string"),
+        "municipality_name": ("municipality__name_fi", "string"),
+    }
+
+    def _selected_sql(self, qs):
+        """The queryset as SQL selecting id, location and every property as layer_<name>."""
+        qs = qs.order_by().annotate(
+            **{f"layer_{name}": F(lookup) for name, (lookup, _kind) in self.PROPERTIES.items()}
+        ).values("id", "location", *(f"layer_{name}" for name in self.PROPERTIES))
+        return qs.query.sql_with_params()
+
     def sql(self, user, query):
         qs = Observation.objects.object_points_for(user).filter(query.observation_q())
         if query.bbox_polygon is not None:
             qs = qs.filter(location__intersects=query.bbox_polygon)
-        try:
-            inner_sql, inner_params = qs.order_by().values("id").query.sql_with_params()
-        except EmptyResultSet:
-            inner_sql, inner_params = "SELECT NULL::bigint WHERE FALSE", ()
         if query.bbox_empty:
-            inner_sql, inner_params = "SELECT NULL::bigint WHERE FALSE", ()
-        from_where = (
-            f" FROM {_table(Observation)} o"
-            f" JOIN {_table(Phenomenon)} p ON p.id = o.phenomenon_id"
-            f" LEFT JOIN {_table(Category)} c ON c.id = o.category_id"
-            f" JOIN {_table(Municipality)} m ON m.id = o.municipality_id"
-            f" JOIN {_table(PostcodeArea)} pa ON pa.id = o.postcode_area_id"
-            f" WHERE o.id IN ({inner_sql})"
-        )
-        columns = [
-            Column("id", "o.id", "integer"),
-            Column("phenomenon", "p.slug"),
-            Column("phenomenon_name", "p.name_fi"),
-            Column("category", "c.slug"),
-            Column("category_name", "c.name_fi"),
-            Column("direction", "o.direction"),
-            Column("occurrences", "o.occurrences", "integer"),
-            Column("observed_on", "o.observed_on", "date"),
-            Column("postcode", "pa.postcode"),
-            Column("municipality_code", "m.code"),
-            Column("municipality_name", "m.name_fi"),
-        ]
-        return LayerSQL(from_where, list(inner_params), "o.id", "o.location", columns, self.geometry_type)
+            qs = qs.filter(pk__lt=0)
+        try:
+            selected_sql, params = self._selected_sql(qs)
+        except EmptyResultSet:
+            selected_sql, params = self._selected_sql(Observation.objects.filter(pk__lt=0))
+        # One scan of the observations, joined by Django's ORM (visibility rules included),
+        # wrapped as a derived table: no self-join whose plan depends on table statistics.
+        from_where = f" FROM ({selected_sql}) AS sel WHERE TRUE"
+        columns = [Column(name, f"sel.layer_{name}", kind) for name, (_lookup, kind) in self.PROPERTIES.items()]
+        return LayerSQL(from_where, list(params), "sel.id", "sel.location", columns, self.geometry_type)
 
 
 class PostcodeAreasLayer(Layer):
