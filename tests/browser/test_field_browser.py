@@ -257,7 +257,7 @@ SCREENSHOT_SERVER = os.environ.get("GEO_INDI_SCREENSHOT_SERVER", "")
 @pytest.mark.skipif(not SCREENSHOT_SERVER, reason="set GEO_INDI_SCREENSHOT_SERVER=http://localhost:8140 (dev server with demo data)")
 def test_screenshot_of_recording_screen(browser):
     """Refresh docs/screenshots/field-recording-390x844.png from a running dev server with the demo data."""
-    context = browser.new_context(viewport=PHONE)
+    context = browser.new_context(viewport=PHONE, locale="fi-FI")  # Finnish first
     context.route("**/*", lambda r: r.continue_() if r.request.url.startswith(SCREENSHOT_SERVER) else r.abort())
     page = context.new_page()
     page.goto(f"{SCREENSHOT_SERVER}/accounts/login/")
