@@ -189,23 +189,28 @@ def collection(request, collection_id):
     return JsonResponse(doc)
 
 
-def _items_links(request, layer, query, matched, returned):
-    params = {k: v for k, v in request.GET.items() if k not in ("offset", "f")}
+def _items_links(request, layer, query, page):
+    """Links of an items page. `page` is (returned, last id, whether more follow): "next"
+    continues after the last id (keyset paging), so deep pages cost as little as the first."""
+    _returned, last_id, has_more = page
+    params = {k: v for k, v in request.GET.items() if k not in ("offset", "after", "f")}
     params["limit"] = query.limit
+    here = {"offset": query.offset} if query.offset else {}
+    if query.after is not None:
+        here["after"] = query.after
     links = [
-        _link(_url(request, "ogc-items", layer.id, **params, offset=query.offset), "self", GEOJSON, _("This page")),
+        _link(_url(request, "ogc-items", layer.id, **params, **here), "self", GEOJSON, _("This page")),
         _link(
-            _url(request, "ogc-items", layer.id, **params, offset=query.offset, f="html"),
+            _url(request, "ogc-items", layer.id, **params, **here, f="html"),
             "alternate", HTML, _("This page as HTML"),
         ),
         _link(_url(request, "ogc-collection", layer.id), "collection", JSON, _("The collection")),
     ]
-    if query.offset + returned < matched:
+    if has_more:
         links.append(
-            _link(_url(request, "ogc-items", layer.id, **params, offset=query.offset + query.limit),
-                  "next", GEOJSON, _("Next page"))
+            _link(_url(request, "ogc-items", layer.id, **params, after=last_id), "next", GEOJSON, _("Next page"))
         )
-    if query.offset > 0:
+    if query.offset > 0 and query.after is None:
         links.append(
             _link(_url(request, "ogc-items", layer.id, **params, offset=max(0, query.offset - query.limit)),
                   "prev", GEOJSON, _("Previous page"))
@@ -224,25 +229,33 @@ def items(request, collection_id):
     lsql = layer.sql(request.user, query)
     matched = streaming.count(lsql)
     if html:
-        features = [json.loads(text) for rows in streaming.iter_rows(*streaming.feature_sql(
-            lsql, limit=query.limit, offset=query.offset)) for (text,) in rows]
-        links = _items_links(request, layer, query, matched, len(features))
+        rows_iter = streaming.page_rows(lsql, limit=query.limit, offset=query.offset, after=query.after)
+        features = []
+        while True:
+            try:
+                features += [json.loads(text) for text, _id in next(rows_iter)]
+            except StopIteration as stop:
+                page = stop.value
+                break
+        links = _items_links(request, layer, query, page)
         return render(request, "layers/ogc_items.html", {
             "layer": layer, "features": features, "matched": matched, "query": query,
             "columns": [c.name for c in lsql.columns], "links": {link["rel"]: link for link in links},
             "max_limit": MAX_LIMIT,
         })
 
-    def members(returned):
+    def members(page):
         return json.dumps({
             "numberMatched": matched,
-            "numberReturned": returned,
+            "numberReturned": page[0],
             "timeStamp": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-            "links": _items_links(request, layer, query, matched, returned),
+            "links": _items_links(request, layer, query, page),
         })[1:-1]
 
     return StreamingHttpResponse(
-        streaming.feature_collection_chunks(lsql, limit=query.limit, offset=query.offset, extra_members=members),
+        streaming.feature_collection_chunks(
+            lsql, limit=query.limit, offset=query.offset, after=query.after, extra_members=members
+        ),
         content_type=GEOJSON,
     )
 

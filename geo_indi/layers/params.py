@@ -21,6 +21,7 @@ COVERAGE = (15.0, 55.0, 35.0, 72.0)
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 MAX_OFFSET = 10_000_000
+AFTER_RE = re.compile(r"[0-9A-Za-z_-]{1,20}")
 # Shared filters that make sense on layers (subject is fixed per layer, postcode is allowed too).
 SHARED_FILTERS = ("phenomenon", "category", "direction", "municipality", "postcode", "age_group")
 
@@ -51,6 +52,7 @@ class LayerQuery:
     date_to: dt.date | None = None
     limit: int | None = None
     offset: int = 0
+    after: str | None = None  # keyset paging: features with an id after this one
 
     def observation_q(self):
         """All observation filters (shared ones plus datetime) as one Q."""
@@ -192,6 +194,12 @@ def parse_layer_query(params, paged=False):
             query.offset = _parse_int(params, "offset", 0, 0, MAX_OFFSET)
         except LayerParamError as exc:
             errors.update(exc.errors)
+        after = params.get("after")
+        if after not in (None, ""):
+            if not AFTER_RE.fullmatch(after):
+                errors["after"] = ["Give the id of the last feature of the previous page."]
+            else:
+                query.after = after
     if errors:
         raise LayerParamError(errors)
     return query

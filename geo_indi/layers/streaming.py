@@ -34,11 +34,15 @@ def properties_sql(columns):
     return "(" + " || ".join(f"{o}::jsonb" for o in objects) + ")::json"
 
 
-def _tail(lsql, feature_id=None, limit=None, offset=0):
+def _tail(lsql, feature_id=None, limit=None, offset=0, after=None):
     sql, params = "", []
     if feature_id is not None:
         sql += f" AND {lsql.id_sql} = %s"
         params.append(feature_id)
+    if after is not None:
+        # Keyset paging: the index on the id answers "after X" directly, unlike a deep OFFSET.
+        sql += f" AND {lsql.id_sql} > %s"
+        params.append(after)
     sql += f" ORDER BY {lsql.id_sql}"
     if limit is not None:
         sql += " LIMIT %s OFFSET %s"
@@ -46,14 +50,14 @@ def _tail(lsql, feature_id=None, limit=None, offset=0):
     return sql, params
 
 
-def feature_sql(lsql: LayerSQL, feature_id=None, limit=None, offset=0):
-    """SQL returning one row per feature: the RFC 7946 Feature as JSON text."""
-    tail, tail_params = _tail(lsql, feature_id, limit, offset)
+def feature_sql(lsql: LayerSQL, feature_id=None, limit=None, offset=0, after=None):
+    """SQL returning one row per feature: the RFC 7946 Feature as JSON text, and its id."""
+    tail, tail_params = _tail(lsql, feature_id, limit, offset, after)
     sql = (
         "SELECT json_build_object("
         f"'type', 'Feature', 'id', {lsql.id_sql}, "
         f"'geometry', ST_AsGeoJSON(ST_Transform({lsql.geom_sql}, 4326), 6, 0)::json, "
-        f"'properties', {properties_sql(lsql.columns)})::text"
+        f"'properties', {properties_sql(lsql.columns)})::text, {lsql.id_sql}"
         f"{lsql.from_where}{tail}"
     )
     return sql, lsql.params + tail_params
@@ -87,20 +91,41 @@ def one_feature(lsql, feature_id):
     return row[0] if row else None
 
 
-def feature_collection_chunks(lsql, limit=None, offset=0, extra_members=None):
+def page_rows(lsql, limit=None, offset=0, after=None):
+    """Yield chunks of (feature text, id) rows; with a limit, one row more is read and held
+    back, so the caller learns whether another page follows. Returns (returned, last_id, has_more)."""
+    sql, params = feature_sql(lsql, limit=None if limit is None else limit + 1, offset=offset, after=after)
+    returned, last_id, has_more = 0, None, False
+    for rows in iter_rows(sql, params):
+        if limit is not None and returned + len(rows) > limit:
+            rows = rows[: limit - returned]
+            has_more = True
+        if rows:
+            returned += len(rows)
+            last_id = rows[-1][1]
+            yield rows
+    return returned, last_id, has_more
+
+
+def feature_collection_chunks(lsql, limit=None, offset=0, after=None, extra_members=None):
     """Yield a FeatureCollection as text chunks.
 
-    `extra_members(number_returned)` may return a JSON text of further members
-    (without braces) to put after the features, e.g. OGC links and counts.
+    `extra_members(page)` may return a JSON text of further members (without braces)
+    to put after the features, e.g. OGC links and counts; `page` is
+    (number returned, id of the last feature, whether more follow).
     """
-    sql, params = feature_sql(lsql, limit=limit, offset=offset)
     yield '{"type": "FeatureCollection", "features": [\n'
-    returned = 0
-    for rows in iter_rows(sql, params):
-        prefix = ",\n" if returned else ""
-        returned += len(rows)
-        yield prefix + ",\n".join(r[0] for r in rows)
+    rows_iter = page_rows(lsql, limit=limit, offset=offset, after=after)
+    written = False
+    while True:
+        try:
+            rows = next(rows_iter)
+        except StopIteration as stop:
+            page = stop.value
+            break
+        yield (",\n" if written else "") + ",\n".join(r[0] for r in rows)
+        written = True
     tail = "\n]"
     if extra_members is not None:
-        tail += ", " + extra_members(returned)
+        tail += ", " + extra_members(page)
     yield tail + "}\n"
