@@ -1,6 +1,4 @@
 """Geometry the field app needs, computed by PostGIS: the working extent and postcode outlines."""
-import math
-
 from django.conf import settings
 from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import Transform
@@ -8,6 +6,7 @@ from django.db import connection
 
 from geo_indi.accounts import roles
 from geo_indi.areas.models import Municipality
+from geo_indi.core.geo import parse_wgs84_bbox
 
 # Whole of Lapland (lon/lat) when a user's organisation has no municipalities.
 LAPLAND_EXTENT = (20.5, 65.5, 29.5, 70.1)
@@ -31,21 +30,13 @@ def working_extent(user):
 
 
 def parse_bbox(raw):
-    """Parse "min_lon,min_lat,max_lon,max_lat" (WGS 84). Raises BadBBox."""
+    """Parse "min_lon,min_lat,max_lon,max_lat" (WGS 84) for the outline view. Raises BadBBox."""
     if not raw:
         raise BadBBox("Give bbox=min_lon,min_lat,max_lon,max_lat.")
-    parts = raw.split(",")
-    if len(parts) != 4:
-        raise BadBBox("bbox needs exactly four numbers: min_lon,min_lat,max_lon,max_lat.")
     try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        raise BadBBox("bbox values must be numbers.") from None
-    if not all(math.isfinite(v) for v in values):
-        raise BadBBox("bbox values must be finite numbers.")
-    min_lon, min_lat, max_lon, max_lat = values
-    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180 and -90 <= min_lat <= 90 and -90 <= max_lat <= 90):
-        raise BadBBox("bbox is outside WGS 84 longitude/latitude ranges.")
+        min_lon, min_lat, max_lon, max_lat = parse_wgs84_bbox(raw)
+    except ValueError as exc:
+        raise BadBBox(str(exc)) from None
     if min_lon >= max_lon or min_lat >= max_lat:
         raise BadBBox("bbox minimum must be below its maximum.")
     if max_lon - min_lon > MAX_BBOX_SPAN_DEG or max_lat - min_lat > MAX_BBOX_SPAN_DEG:

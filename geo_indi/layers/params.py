@@ -13,6 +13,7 @@ from django.contrib.gis.geos import Polygon
 from django.db.models import Q
 from django.utils import timezone
 
+from geo_indi.core.geo import parse_wgs84_bbox
 from geo_indi.observations.filters import parse_filters
 
 # Layers cover Finland; a bbox is clipped to this extent (WGS 84) before it is
@@ -66,25 +67,10 @@ class LayerQuery:
 
 def parse_bbox(value):
     """'minlon,minlat,maxlon,maxlat' (CRS84) -> tuple of floats."""
-    parts = value.split(",")
-    if len(parts) == 6:
-        raise LayerParamError({"bbox": ["Only 2D boxes are supported: minlon,minlat,maxlon,maxlat."]})
-    if len(parts) != 4:
-        raise LayerParamError({"bbox": ["Give four numbers: minlon,minlat,maxlon,maxlat."]})
     try:
-        numbers = tuple(float(p) for p in parts)
-    except ValueError:
-        raise LayerParamError({"bbox": ["Give four numbers: minlon,minlat,maxlon,maxlat."]}) from None
-    minlon, minlat, maxlon, maxlat = numbers
-    if any(n != n or n in (float("inf"), float("-inf")) for n in numbers):
-        raise LayerParamError({"bbox": ["The numbers must be finite."]})
-    if not (-180 <= minlon <= 180 and -180 <= maxlon <= 180 and -90 <= minlat <= 90 and -90 <= maxlat <= 90):
-        raise LayerParamError({"bbox": ["Longitudes must be within -180..180 and latitudes within -90..90."]})
-    if minlat > maxlat:
-        raise LayerParamError({"bbox": ["minlat is greater than maxlat."]})
-    if minlon > maxlon:
-        raise LayerParamError({"bbox": ["minlon is greater than maxlon (boxes across the antimeridian are not supported)."]})
-    return numbers
+        return parse_wgs84_bbox(value)
+    except ValueError as exc:
+        raise LayerParamError({"bbox": [str(exc)]}) from None
 
 
 def bbox_polygon(bbox):

@@ -1,0 +1,29 @@
+"""Small geographic helpers shared by the apps."""
+import math
+
+
+def parse_wgs84_bbox(raw):
+    """'minlon,minlat,maxlon,maxlat' (WGS 84 / CRS84) -> tuple of four floats.
+
+    Raises ValueError with a message for people. A box may be a line or a point
+    (min == max); boxes across the antimeridian are not supported.
+    """
+    parts = (raw or "").split(",")
+    if len(parts) == 6:
+        raise ValueError("Only 2D boxes are supported: minlon,minlat,maxlon,maxlat.")
+    if len(parts) != 4:
+        raise ValueError("Give four numbers: minlon,minlat,maxlon,maxlat.")
+    try:
+        numbers = tuple(float(p) for p in parts)
+    except ValueError:
+        raise ValueError("Give four numbers: minlon,minlat,maxlon,maxlat.") from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise ValueError("The numbers must be finite.")
+    minlon, minlat, maxlon, maxlat = numbers
+    if not (-180 <= minlon <= 180 and -180 <= maxlon <= 180 and -90 <= minlat <= 90 and -90 <= maxlat <= 90):
+        raise ValueError("Longitudes must be within -180..180 and latitudes within -90..90.")
+    if minlat > maxlat:
+        raise ValueError("minlat is greater than maxlat.")
+    if minlon > maxlon:
+        raise ValueError("minlon is greater than maxlon (boxes across the antimeridian are not supported).")
+    return numbers
