@@ -63,6 +63,19 @@ def test_outsiders_see_suppressed_counts(client, users, loneliness, who):
     assert chart[0]["counts"] == [None, 7] + [0] * len(gap_years) + [None]
 
 
+@pytest.mark.parametrize("path", ["/maps/698/", "/maps/698/report/"])
+def test_map_page_and_report_show_indicators_beside_counts(client, users, loneliness, path):
+    client.force_login(users["coord_698"])
+    html = client.get(path).content.decode()
+    rows = {year: (count, rest) for year, count, rest in table_rows(html)}
+    assert rows["2020"][0] == "6" and "12,1" in rows["2020"][1]
+    assert rows["2021"][0] == "7" and "13,4" in rows["2021"][1]
+    assert 'id="indicator-chart-data"' in html and "/static/indicators/municipality.js" in html
+    client.logout()
+    outsider = {year: count for year, count, _rest in table_rows(client.get(path).content.decode())}
+    assert outsider["2020"] == "&lt;5" and outsider[str(THIS_YEAR)] == "&lt;5"
+
+
 def test_internal_phenomenon_hidden_from_anonymous(client, users, phenomena, loneliness):
     PhenomenonIndicatorLink.objects.create(phenomenon=phenomena["nuorten-paihteet"], indicator=loneliness, confirmed_by=users["admin"])
     assert phenomena["nuorten-paihteet"].name_fi not in client.get("/indicators/698/").content.decode()

@@ -11,20 +11,13 @@ from geo_indi.accounts import roles
 from geo_indi.areas.models import Municipality
 from geo_indi.observations.models import Phenomenon
 
-from . import alerts, services, suggestions
+from . import alerts, suggestions
 from .models import Indicator
 
 
 def municipality_page(request, code):
     municipality = get_object_or_404(Municipality, code=code)
-    rows = services.municipality_report(municipality, request.user)
-    k = settings.SUPPRESSION_K
-    return render(request, "indicators/municipality.html", {
-        "municipality": municipality,
-        "rows": rows,
-        "chart_data": [row.chart_data(k) for row in rows],
-        "k": k,
-    })
+    return render(request, "indicators/municipality.html", {"municipality": municipality, "k": settings.SUPPRESSION_K})
 
 
 def index(request):

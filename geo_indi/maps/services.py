@@ -109,9 +109,13 @@ class MapData:
     trend: list = field(default_factory=list)  # [{"month", "weakens", "strengthens"}]
     categories: list = field(default_factory=list)  # [{"name", "phenomenon", "count"}]
     categories_other_suppressed: bool = False
-    heat_points: list = field(default_factory=list)
+    heat_points: list = field(default_factory=list)  # [lat, lon, observations in the 100 m cell]
     person_heat_points: list = field(default_factory=list)
     phenomena: dict = field(default_factory=dict)  # id -> name
+
+    @property
+    def heat_observation_count(self):
+        return sum(point[2] for point in self.heat_points)
 
 
 def publishable(user, form):

@@ -1,0 +1,14 @@
+from django import template
+from django.conf import settings
+
+from geo_indi.indicators import services
+
+register = template.Library()
+
+
+@register.inclusion_tag("indicators/_sections.html", takes_context=True)
+def indicator_sections(context, municipality):
+    """Each phenomenon's linked indicators beside its yearly observation counts (suppressed for outsiders)."""
+    rows = services.municipality_report(municipality, context["request"].user)
+    k = settings.SUPPRESSION_K
+    return {"rows": rows, "chart_data": [row.chart_data(k) for row in rows], "k": k}
