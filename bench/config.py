@@ -8,7 +8,7 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv" / "bin" / "py
 MANAGE = str(ROOT / "manage.py")
 
 PGHOST = os.environ.get("BENCH_PGHOST", "127.0.0.1")
-PGPORT = os.environ.get("BENCH_PGPORT", "54329")
+PGPORT = os.environ.get("BENCH_PGPORT", os.environ.get("GEO_INDI_PGPORT", "54329"))
 PGUSER = os.environ.get("BENCH_PGUSER", "postgres")
 DBNAME = os.environ.get("BENCH_DB", "geo_indi_bench")
 DATABASE_URL = f"postgis://{PGUSER}@{PGHOST}:{PGPORT}/{DBNAME}"
