@@ -46,7 +46,11 @@ def test_gap_tolerance_is_a_setting(small_geography, settings):
 
 
 def test_outside_coverage_is_an_error(small_geography):
-    with pytest.raises(OutsideCoverage, match="outside the postcode areas"):
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(OutsideCoverage, match="outside the postcode areas"):
+        snap(OUTSIDE_COVERAGE)
+    with translation.override("fi"), pytest.raises(OutsideCoverage, match="postinumeroalueiden ulkopuolella"):
         snap(OUTSIDE_COVERAGE)
 
 
