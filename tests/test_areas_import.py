@@ -97,6 +97,7 @@ def test_bad_files_give_one_clear_error_and_change_nothing(db, tmp_path, name, c
     assert list(PostcodeArea.objects.order_by("postcode").values_list("postcode", "name_fi")) == before
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
 def test_unknown_crs_is_an_error(db, tmp_path):
     import geopandas as gpd
     from shapely.geometry import box
