@@ -375,9 +375,20 @@ def test_rate_uses_population_only_where_known(client, observations, users):
     assert "no population data" in features["99004"]["tooltip"]
 
 
-def test_heat_points_are_aggregated_per_100_m_cell(client, record, users):
+def test_heat_cell_size_bounds_the_number_of_cells():
+    from geo_indi.maps.queries import heat_cell_size
+
+    assert heat_cell_size(50e6) == 100  # a small municipality: 100 m cells
+    side = heat_cell_size(8_000e6)  # Rovaniemi, about 8 000 km²
+    assert side == 900 and 8_000e6 / side**2 <= 10_000
+
+
+def test_heat_points_are_aggregated_per_100_m_cell(client, record, users, monkeypatch):
     from pyproj import Transformer
 
+    from geo_indi.maps import queries
+
+    monkeypatch.setattr(queries, "HEAT_MAX_CELLS", 10**9)  # keep the 100 m floor for this small fixture
     to_wgs = Transformer.from_crs(3067, 4326, always_xy=True)
     # ST_SnapToGrid(100) puts x in [413950, 414050) on 414000: the first two share a cell (in Alfa).
     for x, y in ((414010, 7326010), (414030, 7326020), (414010, 7327010)):

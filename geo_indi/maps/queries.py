@@ -4,6 +4,7 @@ Counts per area come from geo_indi.observations.aggregates.area_counts; this
 module only adds what the maps need around them.
 """
 import json
+import math
 
 from django.conf import settings
 from django.db import connection
@@ -84,10 +85,16 @@ def bounds(municipality=None):
 
 
 HEAT_CELL_M = 100
+HEAT_MAX_CELLS = 10_000
 
 
-def object_points(queryset):
-    """[[lat, lon, weight], ...] of object observations in WGS 84, one per 100 m cell
+def heat_cell_size(area_m2):
+    """Cell side in metres: 100 m, or coarser so that a municipality has at most ~HEAT_MAX_CELLS cells."""
+    return max(HEAT_CELL_M, math.ceil((area_m2 / HEAT_MAX_CELLS) ** 0.5 / 10) * 10)
+
+
+def object_points(queryset, cell_m=HEAT_CELL_M):
+    """[[lat, lon, weight], ...] of object observations in WGS 84, one per grid cell
     (at the mean of the cell's points): the page stays small however many points there are."""
     sql, params = (
         queryset.filter(subject="object", location__isnull=False).order_by().values("id").query.sql_with_params()
@@ -100,7 +107,7 @@ def object_points(queryset):
                   FROM observations_observation o WHERE o.id IN ({sql})
                  GROUP BY ST_SnapToGrid(o.location, %s)) x
             """,
-            [*params, HEAT_CELL_M],
+            [*params, cell_m],
         )
         return [[round(lat, 5), round(lon, 5), n] for lat, lon, n in cur.fetchall()]
 

@@ -298,7 +298,8 @@ def municipality_view(user, municipality, form, options):
                 row.by_phenomenon = {pid: {d: None for d in cell} for pid, cell in row.by_phenomenon.items()}
     classification = _apply_measure(rows, options)
     heat_points = queries.object_points(
-        Observation.objects.object_points_for(user).filter(form.q(), municipality=municipality)
+        Observation.objects.object_points_for(user).filter(form.q(), municipality=municipality),
+        cell_m=queries.heat_cell_size(municipality.geom.area),
     )
     person_heat_points = []
     if options.person_heat:

@@ -34,21 +34,19 @@ class AreaCount:
 
 
 def _raw(queryset, level):
+    """One grouped query: per area, phenomenon and direction. Area totals are their sums."""
     area_field, muni_field = LEVELS[level]
     totals = {}
-    for row in (
-        queryset.order_by()
-        .values(area_field, muni_field)
-        .annotate(n=Count("id"), occ=Sum("occurrences"))
-    ):
-        totals[row[area_field]] = (row[muni_field], row["n"], row["occ"])
     cells = defaultdict(dict)
     for row in (
         queryset.order_by()
-        .values(area_field, "phenomenon_id", "direction")
-        .annotate(n=Count("id"))
+        .values(area_field, muni_field, "phenomenon_id", "direction")
+        .annotate(n=Count("id"), occ=Sum("occurrences"))
     ):
-        cells[row[area_field]][(row["phenomenon_id"], row["direction"])] = row["n"]
+        area = row[area_field]
+        _muni, n, occ = totals.get(area, (row[muni_field], 0, 0))
+        totals[area] = (row[muni_field], n + row["n"], occ + row["occ"])
+        cells[area][(row["phenomenon_id"], row["direction"])] = row["n"]
     return totals, cells
 
 
