@@ -333,3 +333,32 @@ def test_evaluate_alerts_command(make_rule, record, capsys, mailoutbox):
     call_command("evaluate_alerts")
     assert "Evaluated 2 rule(s): 0 fired, 0 cleared." in capsys.readouterr().out
     assert FiredAlert.objects.count() == 1
+
+
+# --- edits and deletions re-evaluate -------------------------------------------------------------
+
+def test_deleting_an_observation_clears_the_alert(make_rule, record, django_capture_on_commit_callbacks):
+    from geo_indi.observations.services import delete_observation
+
+    rule = make_rule(min_count=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = record_on(record, TODAY)
+        record_on(record, TODAY)
+    assert rule.fired_alerts.filter(cleared_at__isnull=True).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_observation(first)
+    assert rule.fired_alerts.filter(cleared_at__isnull=True).count() == 0
+
+
+def test_moving_an_observation_re_evaluates_its_old_area(make_rule, record, django_capture_on_commit_callbacks):
+    from geo_indi.observations.services import update_observation
+
+    rule = make_rule(min_count=2, postcode_area=PostcodeArea.objects.get(postcode="99001"))
+    with django_capture_on_commit_callbacks(execute=True):
+        moving = record_on(record, TODAY)
+        record_on(record, TODAY)
+    assert rule.fired_alerts.filter(cleared_at__isnull=True).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        update_observation(moving, {}, lat=IN_BETA[0], lon=IN_BETA[1])
+    assert moving.postcode_area.postcode == "99002"
+    assert rule.fired_alerts.filter(cleared_at__isnull=True).count() == 0

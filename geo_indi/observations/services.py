@@ -4,6 +4,7 @@
 postcode area and drops the point. The coordinates are local variables and
 nothing more: they are not stored, logged or put into any error message.
 """
+import copy
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -31,8 +32,17 @@ from .models import (
 )
 from .snapping import OutsideCoverage, outside_coverage_message, snap_points, snap_to_area
 
-# Sent after an observation is committed; alerts listen to it.
+# Sent after an observation is recorded, changed or deleted (then with the instance as it
+# was, once for its old place too when it moved); alerts re-evaluate the rules it touches.
 observation_recorded = django.dispatch.Signal()
+
+
+def _announce(*observations):
+    def send():
+        for observation in observations:
+            observation_recorded.send(sender=Observation, observation=observation)
+
+    transaction.on_commit(send)
 
 # Mainland Finland with a margin, WGS 84.
 FINLAND_LAT = (59.3, 70.2)
@@ -269,7 +279,7 @@ def record_observation(data, *, reporter, organisation=None, lat=None, lon=None,
     if outcome.status == "duplicate":
         return _same_reporter(outcome.observation, reporter)
     observation = outcome.observation
-    transaction.on_commit(lambda: observation_recorded.send(sender=Observation, observation=observation))
+    _announce(observation)
     return RecordResult(observation, True)
 
 
@@ -326,6 +336,7 @@ def update_observation(observation, data, *, lat=None, lon=None):
     values, errors = _clean_fields(data, instance=observation)
     if errors:
         raise ValidationError(errors)
+    before = copy.copy(observation)
     if lat is not None or lon is not None:
         _place(values, lat, lon)
     elif values["subject"] != observation.subject:
@@ -336,9 +347,14 @@ def update_observation(observation, data, *, lat=None, lon=None):
         for name, value in values.items():
             setattr(observation, name, value)
         observation.save()
-    transaction.on_commit(lambda: observation_recorded.send(sender=Observation, observation=observation))
+    moved = (before.postcode_area_id, before.municipality_id, before.phenomenon_id) != (
+        observation.postcode_area_id, observation.municipality_id, observation.phenomenon_id)
+    _announce(observation, *([before] if moved else []))
     return observation
 
 
 def delete_observation(observation):
+    """Delete; the rules of its place are evaluated again (an alert may clear)."""
+    gone = copy.copy(observation)
     observation.delete()
+    _announce(gone)
