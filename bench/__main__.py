@@ -72,7 +72,7 @@ def main(argv=None):
         if "import" in only:
             measure("bulk import with snapping", workloads.bulk_import, size, size_reps, log)
         if "load" in only and size == max(s for s in sizes if s <= 100_000 or len(sizes) == 1):
-            measure(f"recording under load", workloads.recording_under_load, size, load_s, log, field_token)
+            measure("recording under load", workloads.recording_under_load, size, load_s, log, field_token)
     meta = {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),

@@ -8,7 +8,6 @@ import threading
 import time
 import uuid
 from collections import deque
-from pathlib import Path
 
 import requests
 

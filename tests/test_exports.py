@@ -30,7 +30,7 @@ def csv_rows(client, layer, user=None, query=""):
 def gpkg_frame(client, layer, tmp_path, user=None, query=""):
     response, body = download(client, f"/api/layers/{layer}.gpkg{query}", user)
     assert response["Content-Type"] == "application/geopackage+sqlite3"
-    assert response["Content-Disposition"].endswith(f'.gpkg"')
+    assert response["Content-Disposition"].endswith('.gpkg"')
     path = tmp_path / f"{layer}.gpkg"
     path.write_bytes(body)
     assert [name for name, _ in pyogrio.list_layers(path)] == [layer.replace("-", "_")]

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.db.models.functions import ExtractYear
 
-from geo_indi.accounts import roles
 from geo_indi.observations import suppression
 from geo_indi.observations.models import Observation, Phenomenon
 
@@ -61,10 +60,7 @@ def yearly_counts(municipality, user):
 
 def municipality_report(municipality, user):
     """One PhenomenonRow per phenomenon that has a confirmed indicator link."""
-    phenomena = Phenomenon.objects.all()
-    if not (roles.is_administrator(user) or roles.membership_of(user) is not None):
-        # As ObservationQuerySet.publishable_to: outsiders see public, active phenomena only.
-        phenomena = phenomena.filter(visibility=Phenomenon.Visibility.PUBLIC, is_active=True)
+    phenomena = Phenomenon.objects.publishable_to(user)
     links = (PhenomenonIndicatorLink.objects.select_related("phenomenon", "indicator")
              .filter(phenomenon__in=phenomena)
              .order_by("phenomenon__name_fi", "indicator__sotkanet_id"))

@@ -16,7 +16,6 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from geo_indi.accounts import roles
 from geo_indi.areas.models import Municipality, PostcodeArea
 from geo_indi.observations import suppression
 from geo_indi.observations.aggregates import area_counts
@@ -188,14 +187,8 @@ class MunicipalitiesLayer(PostcodeAreasLayer):
 
 
 def stats_phenomena(user, query):
-    """Phenomena that get their own columns in the statistics layers, for this user and filter.
-
-    Mirrors ObservationQuerySet.publishable_to: members see every phenomenon,
-    everyone else the public, active ones.
-    """
-    qs = Phenomenon.objects.order_by("id")
-    if not (roles.is_administrator(user) or roles.membership_of(user) is not None):
-        qs = qs.filter(visibility=Phenomenon.Visibility.PUBLIC, is_active=True)
+    """Phenomena that get their own columns in the statistics layers, for this user and filter."""
+    qs = Phenomenon.objects.publishable_to(user).order_by("id")
     if query.filters.get("phenomenon"):
         qs = qs.filter(id=query.filters["phenomenon"])
     return list(qs)

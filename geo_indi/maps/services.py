@@ -12,7 +12,6 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from geo_indi.accounts import roles
 from geo_indi.observations import suppression
 from geo_indi.observations.aggregates import area_counts
 from geo_indi.observations.filters import parse_filters
@@ -122,16 +121,8 @@ def publishable(user, form):
     return Observation.objects.publishable_to(user).filter(form.q())
 
 
-def phenomena_for(user):
-    """Phenomena a user may filter by: anonymous users see the public, active ones."""
-    qs = Phenomenon.objects.all()
-    if not (roles.is_administrator(user) or roles.membership_of(user) is not None):
-        qs = qs.filter(visibility=Phenomenon.Visibility.PUBLIC, is_active=True)
-    return qs
-
-
 def categories_for(user):
-    return Category.objects.filter(phenomenon__in=phenomena_for(user)).select_related("phenomenon")
+    return Category.objects.filter(phenomenon__in=Phenomenon.objects.publishable_to(user)).select_related("phenomenon")
 
 
 def classify(values, scheme, measure):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from geo_indi.areas.models import Municipality
 from geo_indi.observations import suppression
-from geo_indi.observations.models import AgeGroup, Direction, Observation, Subject
+from geo_indi.observations.models import AgeGroup, Direction, Observation, Phenomenon, Subject
 
 from . import queries, rendering, services
 
@@ -42,7 +42,7 @@ def _context(request, form, options, data, **extra):
         "k": k,
         "active_filters": form.active(),
         "query": request.GET.urlencode(),
-        "phenomena": services.phenomena_for(request.user),
+        "phenomena": Phenomenon.objects.publishable_to(request.user),
         "categories": services.categories_for(request.user),
         "subjects": Subject.choices,
         "directions": Direction.choices,

@@ -87,9 +87,8 @@ class PhenomenonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     pagination_class = None
 
     def get_queryset(self):
-        qs = Phenomenon.objects.filter(is_active=True).prefetch_related(
-            Prefetch("categories", queryset=Category.objects.filter(is_active=True))
+        return (
+            Phenomenon.objects.filter(is_active=True)
+            .publishable_to(self.request.user)
+            .prefetch_related(Prefetch("categories", queryset=Category.objects.filter(is_active=True)))
         )
-        if not self.request.user.is_authenticated:
-            qs = qs.filter(visibility=Phenomenon.Visibility.PUBLIC)
-        return qs

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import ObservationQuerySet
+from .querysets import ObservationQuerySet, PhenomenonQuerySet
 
 DESCRIPTION_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 2000
@@ -39,6 +39,8 @@ class Phenomenon(TranslatedNameMixin, models.Model):
     icon = models.CharField(max_length=60, blank=True, help_text="Icon file name under static/icons/")
     is_active = models.BooleanField(default=True)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+
+    objects = PhenomenonQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_fi"]

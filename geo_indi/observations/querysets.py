@@ -5,6 +5,19 @@ from django.db.models import Q
 from geo_indi.accounts import roles
 
 
+def sees_internal_phenomena(user):
+    """Members of an organisation (and administrators) see internal phenomena too."""
+    return roles.is_administrator(user) or roles.membership_of(user) is not None
+
+
+class PhenomenonQuerySet(models.QuerySet):
+    def publishable_to(self, user):
+        """Phenomena this user may see in maps, layers and indicator pages (and filter by)."""
+        if sees_internal_phenomena(user):
+            return self
+        return self.filter(visibility="public", is_active=True)
+
+
 class ObservationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Records (with their text) a user may read.
@@ -29,7 +42,7 @@ class ObservationQuerySet(models.QuerySet):
         also internal ones. What is shown exactly and what is suppressed is
         decided by geo_indi.observations.suppression.
         """
-        if roles.is_administrator(user) or roles.membership_of(user) is not None:
+        if sees_internal_phenomena(user):
             return self
         return self.filter(phenomenon__visibility="public", phenomenon__is_active=True)
 
