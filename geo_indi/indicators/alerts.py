@@ -71,18 +71,13 @@ def _what(rule):
     return " / ".join(str(p) for p in parts)
 
 
-def _area_name(rule):
-    area = rule.area
-    return str(area)
-
-
 def measure(rule, today):
     """Compute the rule's condition for the day `today` (counts in SQL)."""
     if rule.condition == AlertRule.Condition.COUNT_AT_LEAST:
         start, end = current_window(rule, today)
         n = _observations(rule, start, end).count()
         summary = _("%(what)s in %(area)s: %(n)d observations from %(start)s to %(end)s (limit: at least %(limit)d).") % {
-            "what": _what(rule), "area": _area_name(rule), "n": n, "start": start, "end": end, "limit": rule.min_count}
+            "what": _what(rule), "area": str(rule.area), "n": n, "start": start, "end": end, "limit": rule.min_count}
         return Outcome(n >= rule.min_count, n, start, end, summary)
 
     if rule.condition == AlertRule.Condition.INCREASE_PERCENT:
@@ -95,7 +90,7 @@ def measure(rule, today):
         increase = None if previous == 0 else (current - previous) * 100.0 / previous
         summary = _("%(what)s in %(area)s: %(current)d observations from %(start)s to %(end)s, "
                     "%(previous)d in the previous %(days)d days (limit: increase of at least %(limit)s %%).") % {
-            "what": _what(rule), "area": _area_name(rule), "current": current, "previous": previous,
+            "what": _what(rule), "area": str(rule.area), "current": current, "previous": previous,
             "start": start, "end": end, "days": rule.window_days, "limit": f"{rule.increase_percent:g}"}
         return Outcome(increase is not None and increase >= rule.increase_percent, increase, start, end, summary)
 
@@ -111,7 +106,7 @@ def measure(rule, today):
     else:
         met = latest.value < rule.threshold
     summary = _("%(indicator)s in %(area)s: %(value)s in %(year)d (limit: %(comparison)s %(threshold)s).") % {
-        "indicator": rule.indicator.title_fi, "area": _area_name(rule), "value": f"{latest.value:g}",
+        "indicator": rule.indicator.title_fi, "area": str(rule.area), "value": f"{latest.value:g}",
         "year": latest.year, "comparison": rule.get_comparison_display(), "threshold": f"{rule.threshold:g}"}
     return Outcome(met, latest.value, start, end, summary)
 

@@ -126,6 +126,7 @@ class PostcodeAreasLayer(Layer):
     description = _("Postcode areas (Statistics Finland Paavo, CC BY 4.0), geography only.")
     geometry_type = "MultiPolygon"
     level = "postcode_area"
+    id_sql = "a.postcode"
 
     def base_columns(self):
         return [
@@ -153,7 +154,7 @@ class PostcodeAreasLayer(Layer):
 
     def sql(self, user, query):
         from_where, params = self.from_where(query)
-        return LayerSQL(from_where, params, "a.postcode", "a.geom", self.base_columns(), self.geometry_type)
+        return LayerSQL(from_where, params, self.id_sql, "a.geom", self.base_columns(), self.geometry_type)
 
 
 class MunicipalitiesLayer(PostcodeAreasLayer):
@@ -161,6 +162,7 @@ class MunicipalitiesLayer(PostcodeAreasLayer):
     title = _("Municipalities")
     description = _("Municipalities, geography only.")
     level = "municipality"
+    id_sql = "a.code"
 
     def base_columns(self):
         return [
@@ -180,10 +182,6 @@ class MunicipalitiesLayer(PostcodeAreasLayer):
             params.append(query.filters["postcode"])
         bbox_sql, bbox_params = self._bbox_sql(query, "a.geom")
         return sql + bbox_sql, params + bbox_params
-
-    def sql(self, user, query):
-        from_where, params = self.from_where(query)
-        return LayerSQL(from_where, params, "a.code", "a.geom", self.base_columns(), self.geometry_type)
 
 
 def stats_phenomena(user, query):

@@ -15,13 +15,6 @@ from django.db.models.functions import TruncMonth
 MUNICIPALITY_TOLERANCE_M = 250
 POSTCODE_AREA_TOLERANCE_M = 40
 
-_POPULATION_OF_MUNICIPALITY = """
-    COALESCE(m.population, (
-        SELECT CASE WHEN count(*) > 0 AND bool_and(p.population IS NOT NULL) THEN sum(p.population) END
-          FROM areas_postcodearea p WHERE p.municipality_id = m.id))
-"""
-
-
 def _rows(sql, params):
     with connection.cursor() as cur:
         cur.execute(sql, params)
@@ -30,10 +23,10 @@ def _rows(sql, params):
 
 
 def municipality_shapes():
-    """Every municipality: id, code, name, population (own or the sum of its areas' when all are known), geometry."""
+    """Every municipality: id, code, name, population (the importer's sum of its areas', when all are known), geometry."""
     rows = _rows(
-        f"""
-        SELECT m.id, m.code, m.name_fi AS name, {_POPULATION_OF_MUNICIPALITY} AS population,
+        """
+        SELECT m.id, m.code, m.name_fi AS name, m.population,
                ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(m.geom, %s), 4326), 5) AS geometry
           FROM areas_municipality m
          ORDER BY m.code
@@ -43,11 +36,6 @@ def municipality_shapes():
     for row in rows:
         row["geometry"] = json.loads(row["geometry"])
     return rows
-
-
-def municipality_population(municipality):
-    rows = _rows(f"SELECT {_POPULATION_OF_MUNICIPALITY} AS population FROM areas_municipality m WHERE m.id = %s", [municipality.id])
-    return rows[0]["population"] if rows else None
 
 
 def postcode_area_shapes(municipality):

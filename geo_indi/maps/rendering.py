@@ -200,7 +200,7 @@ def build_map(data, options, *, level_name, bounds=None, center=(67.0, 25.5), zo
     return m
 
 
-def _asset_links(m, with_heat):
+def _asset_links(with_heat):
     js = MAP_JS + (HEAT_JS if with_heat else [])
     return js, MAP_CSS
 
@@ -219,7 +219,7 @@ def embedded_map(m, with_heat):
     """The map as parts of a page of ours, its scripts and styles from /static/."""
     figure = m.get_root()
     figure.render()
-    js, css = _asset_links(m, with_heat)
+    js, css = _asset_links(with_heat)
     assets = "".join(f'<link rel="stylesheet" href="{static(path)}">' for _n, path in css)
     assets += "".join(f'<script src="{static(path)}"></script>' for _n, path in js)
     return EmbeddedMap(
@@ -255,7 +255,7 @@ def standalone_map(m, with_heat, title):
     """One HTML document with every script and style inlined."""
     figure = m.get_root()
     figure.render()
-    js, css = _asset_links(m, with_heat)
+    js, css = _asset_links(with_heat)
     styles = "".join(f"<style>{_inline_css(path)}</style>" for _n, path in css)
     scripts = "".join(f"<script>{_read(path)}</script>" for _n, path in js)
     return (

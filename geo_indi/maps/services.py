@@ -113,6 +113,10 @@ class MapData:
     phenomena: dict = field(default_factory=dict)  # id -> name
 
     @property
+    def has_heat(self):
+        return bool(self.heat_points or self.person_heat_points)
+
+    @property
     def heat_observation_count(self):
         return sum(point[2] for point in self.heat_points)
 

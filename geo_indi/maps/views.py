@@ -80,23 +80,26 @@ def _municipality(request, code):
         return None, error
     form, options = parsed
     data = services.municipality_view(request.user, municipality, form, options)
-    m = rendering.build_map(data, options, level_name=_("postcode areas"), bounds=queries.bounds(municipality))
-    return (municipality, form, options, data, m), None
+    return (municipality, form, options, data), None
+
+
+def _municipality_map(municipality, data, options):
+    return rendering.build_map(data, options, level_name=_("postcode areas"), bounds=queries.bounds(municipality))
 
 
 def municipality(request, code):
     built, error = _municipality(request, code)
     if error:
         return error
-    municipality, form, options, data, m = built
-    with_heat = bool(data.heat_points or data.person_heat_points)
+    municipality, form, options, data = built
     latest = (
         Observation.objects.visible_to(request.user).filter(form.q(), municipality=municipality)
         .select_related("phenomenon", "postcode_area")[:LATEST]
     )
+    m = _municipality_map(municipality, data, options)
     return render(request, "maps/municipality.html", _context(
         request, form, options, data, municipality=municipality,
-        map=rendering.embedded_map(m, with_heat=with_heat), latest=latest,
+        map=rendering.embedded_map(m, with_heat=data.has_heat), latest=latest,
     ))
 
 
@@ -104,11 +107,11 @@ def report(request, code):
     built, error = _municipality(request, code)
     if error:
         return error
-    municipality, form, options, data, m = built
-    with_heat = bool(data.heat_points or data.person_heat_points)
+    municipality, form, options, data = built
+    m = _municipality_map(municipality, data, options)
     return render(request, "maps/report.html", _context(
         request, form, options, data, municipality=municipality,
-        map=rendering.embedded_map(m, with_heat=with_heat),
+        map=rendering.embedded_map(m, with_heat=data.has_heat),
     ))
 
 
@@ -116,9 +119,9 @@ def map_html(request, code):
     built, error = _municipality(request, code)
     if error:
         return error
-    municipality, _form, _options, data, m = built
-    with_heat = bool(data.heat_points or data.person_heat_points)
-    body = rendering.standalone_map(m, with_heat, f"{municipality.name_fi} ({municipality.code})")
+    municipality, _form, options, data = built
+    m = _municipality_map(municipality, data, options)
+    body = rendering.standalone_map(m, data.has_heat, f"{municipality.name_fi} ({municipality.code})")
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="geo-indi-map-{municipality.code}.html"'
     return response
@@ -134,7 +137,7 @@ def aggregates_csv(request, code):
     built, error = _municipality(request, code)
     if error:
         return error
-    municipality, form, _options, data, _m = built
+    municipality, form, _options, data = built
     k = data.k
     label = lambda v: suppression.label(v, k)  # noqa: E731
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -142,7 +145,7 @@ def aggregates_csv(request, code):
     writer = csv.writer(response)
     writer.writerow(["# filters", json.dumps({k_: str(v) for k_, v in form.active().items()})])
     writer.writerow(["section", "code", "name", "population", "observations", "weakens", "strengthens", "per_1000"])
-    writer.writerow(["municipality", municipality.code, _text(municipality.name_fi), queries.municipality_population(municipality) or "",
+    writer.writerow(["municipality", municipality.code, _text(municipality.name_fi), municipality.population or "",
                      label(data.total), label(data.weakens), label(data.strengthens), ""])
     for row in data.areas:
         writer.writerow(["postcode_area", row.code, _text(row.name), row.population or "", label(row.count),
