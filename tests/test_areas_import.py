@@ -8,7 +8,7 @@ from django.db import connection
 
 from geo_indi.areas.models import Municipality, PostcodeArea, PostcodeAreaPart
 
-from .conftest import LAPLAND, TEST_DATA, needs_shared_data
+from .conftest import LAPLAND, TEST_DATA
 
 
 def run_import(*args):
@@ -67,7 +67,6 @@ def test_changed_area_is_updated_and_municipality_redissolved(db, tmp_path):
     assert Municipality.objects.get(code="698").geom.area > before
 
 
-@needs_shared_data
 def test_real_lapland_import(db):
     out = run_import(str(LAPLAND))
     assert PostcodeArea.objects.count() == 278

@@ -7,10 +7,13 @@ from pathlib import Path
 import requests
 from django.conf import settings
 
+from geo_indi.core.geo import FINLAND_LAT, FINLAND_LON
+
 from .lapland import LAPLAND_MUNICIPALITIES
 
 POSTCODE_DIR = settings.BASE_DIR / "data" / "postcodes"
-SHARED_LAPLAND = settings.BASE_DIR.parent / "shared" / "data" / "lapland_postcode_areas.geojson"
+# The real Lapland shipped with the project (see data/postcodes/README.md).
+LAPLAND_POSTCODE_AREAS = POSTCODE_DIR / "lapland_postcode_areas.geojson"
 
 
 class DownloadError(Exception):
@@ -56,18 +59,25 @@ def synthetic_lapland(path=None, cells_per_side=3):
     """Write a deterministic, clearly labelled synthetic Lapland as GeoJSON (WGS 84).
 
     Voronoi cells of the real municipality centres, clipped to a hull around
-    them, each split into a grid of postcode-like cells. Codes are the
+    them and to the box where a recorded point may lie, each split into a grid
+    of postcode-like cells. Codes are the
     municipality code followed by two digits, names say "synteettinen".
     """
     from pyproj import Transformer
-    from shapely import MultiPoint, transform, voronoi_polygons
+    from shapely import MultiPoint, segmentize, transform, voronoi_polygons
     from shapely.geometry import Point, box, mapping
 
     to_tm = Transformer.from_crs(4326, 3067, always_xy=True).transform
     to_wgs = Transformer.from_crs(3067, 4326, always_xy=True).transform
     centres = {code: to_tm(lon, lat) for code, _fi, _sv, lat, lon in LAPLAND_MUNICIPALITIES}
     points = MultiPoint(list(centres.values()))
-    hull = points.convex_hull.buffer(60_000)
+    inside_margin = 0.01
+    recordable = box(
+        FINLAND_LON[0] + inside_margin, FINLAND_LAT[0] + inside_margin,
+        FINLAND_LON[1] - inside_margin, FINLAND_LAT[1] - inside_margin,
+    )
+    recordable_tm = transform(segmentize(recordable, 0.05), to_tm, interleaved=False)
+    hull = points.convex_hull.buffer(60_000).intersection(recordable_tm)
     cells = voronoi_polygons(points, extend_to=hull)
     features = []
     for code, fi, sv, lat, lon in LAPLAND_MUNICIPALITIES:

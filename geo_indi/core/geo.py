@@ -1,6 +1,10 @@
 """Small geographic helpers shared by the apps."""
 import math
 
+# Mainland Finland with a margin, WGS 84: where a recorded point may be.
+FINLAND_LAT = (59.3, 70.2)
+FINLAND_LON = (19.0, 31.7)
+
 
 def parse_wgs84_bbox(raw):
     """'minlon,minlat,maxlon,maxlat' (WGS 84 / CRS84) -> tuple of four floats.

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from geo_indi.accounts import roles
+from geo_indi.core.geo import FINLAND_LAT, FINLAND_LON
 
 from .models import (
     DESCRIPTION_MAX_LENGTH,
@@ -43,10 +44,6 @@ def _announce(*observations):
             observation_recorded.send(sender=Observation, observation=observation)
 
     transaction.on_commit(send)
-
-# Mainland Finland with a margin, WGS 84.
-FINLAND_LAT = (59.3, 70.2)
-FINLAND_LON = (19.0, 31.7)
 
 
 class DuplicateOfOtherReporter(Exception):

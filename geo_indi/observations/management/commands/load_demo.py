@@ -11,9 +11,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--observations", type=int, default=3000)
+        parser.add_argument(
+            "--synthetic", action="store_true", help="on an empty database, use the synthetic Lapland"
+        )
 
-    def handle(self, *args, observations=3000, **options):
-        call_command("load_geography", stdout=self.stdout)
+    def handle(self, *args, observations=3000, synthetic=False, **options):
+        call_command("load_geography", synthetic=synthetic, stdout=self.stdout)
         if not Phenomenon.objects.exists():
             call_command("loaddata", "fixtures/phenomena.json", stdout=self.stdout)
         logins = ensure_demo_accounts()
