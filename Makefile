@@ -2,25 +2,50 @@
 PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+BACKUP_DIR ?= var/backups
+LOCK_ARGS ?=
 
-.PHONY: demo run test bench setup db-start db-stop messages
+.PHONY: demo run dev test bench setup db-start db-stop messages lock backup restore lint
 
 setup:
 	bash scripts/bootstrap.sh
 	$(PY) manage.py migrate --noinput -v0
-	if [ -d geo_indi/locale/fi ]; then $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0; fi
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
-demo run: setup
+# Production server (gunicorn, DEBUG off, static files collected and served by WhiteNoise).
+demo run:
+	bash scripts/bootstrap.sh
+	GEO_INDI_BIND=$(HOST):$(PORT) bash scripts/serve.sh --demo
+
+# Development server with autoreload and DEBUG on.
+dev: setup
 	$(PY) manage.py load_demo
-	@echo "geo_indi is at http://$(HOST):$(PORT)/  (stop with Ctrl-C; database: make db-stop)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 test:
 	WITH_BROWSER=1 bash scripts/bootstrap.sh
 	bash scripts/run-tests.sh
 
+lint:
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run -v1
+
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)
+
+# Regenerates requirements.lock (hashes) from pyproject.toml, keeping pins that still fit;
+# LOCK_ARGS=--upgrade moves every pin to the newest allowed version.
+lock:
+	@[ -x .venv/bin/uv ] || .venv/bin/pip install -q uv
+	.venv/bin/uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 \
+	  --custom-compile-command "make lock" -o requirements.lock -q $(LOCK_ARGS)
+
+backup:
+	bash scripts/backup.sh backup "$(BACKUP_DIR)"
+
+restore:
+	@[ -n "$(FILE)" ] || { echo "usage: make restore FILE=path/to/geo_indi-….dump" >&2; exit 2; }
+	bash scripts/backup.sh restore "$(FILE)"
 
 messages:
 	$(PY) manage.py makemessages -l fi -l sv -l en --ignore=.venv --ignore=node_modules

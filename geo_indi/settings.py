@@ -1,28 +1,95 @@
-"""Settings from environment variables, with safe local defaults.
+"""Settings from environment variables, strict about what they accept.
 
 DATABASE_URL defaults to the project-local PostGIS cluster started by
-scripts/db.sh (see README).
+scripts/db.sh (see README). Production settings: docs/operations.md.
 """
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def env(name, default=None):
+    """NAME from the environment, or the contents of the file named by NAME_FILE (for secrets)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"{name}_FILE={path}: {exc.strerror}") from None
+    return os.environ.get(name, default)
+
 
 def env_bool(name, default=False):
-    return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
+    value = env(name)
+    if value is None:
+        return default
+    if value.strip().lower() in TRUE_WORDS:
+        return True
+    if value.strip().lower() in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: use true or false")
 
 
 def env_int(name, default):
-    return int(os.environ.get(name, default))
+    value = env(name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: use a whole number") from None
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
+def env_list(name, default=""):
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def refuse_to_start(message):
+    sys.stderr.write(f"geo_indi refuses to start: {message}\n")
+    raise SystemExit(1)
+
+
 DEBUG = env_bool("DJANGO_DEBUG", False)
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+
+# The local demo's own secret, made once by scripts/bootstrap.sh (git-ignored).
+LOCAL_SECRET_KEY_FILE = BASE_DIR / "var" / "secret_key"
+KNOWN_INSECURE_SECRET_KEYS = {"dev-only-insecure-key-change-me", "change-me", "secret"}
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+if not SECRET_KEY and LOCAL_SECRET_KEY_FILE.is_file():
+    SECRET_KEY = LOCAL_SECRET_KEY_FILE.read_text(encoding="utf-8").strip()
+if not SECRET_KEY or SECRET_KEY in KNOWN_INSECURE_SECRET_KEYS or SECRET_KEY.startswith("django-insecure"):
+    if not DEBUG:
+        refuse_to_start(
+            "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is missing or a known default; "
+            "set it, or run `make setup` to make a local one in var/secret_key."
+        )
+    SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me"
+
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+# Behind a TLS proxy (docs/operations.md): the proxy sets X-Forwarded-Proto; only trust it there.
+if env_bool("DJANGO_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# DJANGO_HTTPS=true: the site is served only over HTTPS. It turns on the settings below unless each is set.
+HTTPS = env_bool("DJANGO_HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# The health check answers plain HTTP from the machine itself (load balancer, compose).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -35,7 +102,6 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "rest_framework_gis",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "geo_indi.core",
@@ -83,7 +149,7 @@ TEMPLATES = [
 DEFAULT_DATABASE_URL = "postgis://postgres@127.0.0.1:%s/geo_indi" % os.environ.get("GEO_INDI_PGPORT", "54329")
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL), conn_max_age=60
+        env("DATABASE_URL", DEFAULT_DATABASE_URL), conn_max_age=60
     )
 }
 # Parallel test runs on one server each need their own test database.
@@ -111,15 +177,16 @@ STATICFILES_DIRS = [
     BASE_DIR / "geo_indi" / "static",
     ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
     ("vendor/leaflet.heat", NODE_MODULES / "leaflet.heat" / "dist"),
-    ("vendor/jquery", NODE_MODULES / "jquery" / "dist"),
-    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
-    ("vendor/fontawesome", NODE_MODULES / "@fortawesome" / "fontawesome-free"),
-    ("vendor/awesome-markers", NODE_MODULES / "drmonty-leaflet-awesome-markers"),
-    ("vendor/axe-core", NODE_MODULES / "axe-core"),
     ("vendor/chart.js", NODE_MODULES / "chart.js" / "dist"),
     ("vendor/ol", NODE_MODULES / "ol"),
 ]
-WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # gzip and Brotli copies made once by `collectstatic`; WhiteNoise picks them by Accept-Encoding.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Production serves what `collectstatic` gathered into STATIC_ROOT; only DEBUG looks into the sources.
+WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/accounts/login/"

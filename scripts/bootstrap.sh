@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs whatever is missing (system packages, venv, front-end vendor files)
-# and starts the database. Fast the second time: every step checks first.
+# Installs whatever is missing (system packages, venv from the hashed lock file,
+# front-end vendor files), makes the local secret key and starts the database.
+# Fast the second time: every step checks first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -16,6 +17,8 @@ ldconfig -p | grep -q libgdal || need_apt+=(libgdal32)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v msgfmt >/dev/null || need_apt+=(gettext)
 command -v pg_dump >/dev/null || need_apt+=(postgresql-client-15)
+command -v python3 >/dev/null || need_apt+=(python3)
+python3 -c "import ensurepip, venv" 2>/dev/null || need_apt+=(python3-venv)
 if [ "$WITH_BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing system packages: ${need_apt[*]}"
@@ -26,10 +29,11 @@ fi
 PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null || PY=python3
 if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
-stamp=".venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)"
+# Exactly the versions and hashes of requirements.lock (`make lock` regenerates it), then the project itself.
+stamp=".venv/.installed-$(cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)"
 if [ ! -f "$stamp" ]; then
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -e ".[test]"
+  .venv/bin/pip install -q --require-hashes -r requirements.lock
+  .venv/bin/pip install -q --no-deps -e .
   touch "$stamp"
 fi
 
@@ -37,6 +41,12 @@ nstamp="node_modules/.installed-$(sha1sum package-lock.json | cut -c1-12)"
 if [ ! -f "$nstamp" ]; then
   npm ci --no-audit --no-fund --loglevel=error
   touch "$nstamp"
+fi
+
+# The local demo's own secret key (git-ignored); production sets DJANGO_SECRET_KEY or DJANGO_SECRET_KEY_FILE.
+if [ ! -s var/secret_key ]; then
+  mkdir -p var
+  (umask 077; .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key)
 fi
 
 bash scripts/db.sh start

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Runs the whole suite against PostGIS. "No tests ran" (pytest exit 5) is a failure.
+# The whole check of `make test` and CI: lint, migrations in step with the models, then the
+# suite against PostGIS. "No tests ran" (pytest exit 5) is a failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-if [ -d geo_indi/locale/fi ]; then
-  .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules -v0 || exit 1
-fi
-.venv/bin/python -m pytest "$@"
+PY=.venv/bin/python
+"$PY" manage.py compilemessages --ignore=.venv --ignore=node_modules -v0 || exit 1
+"$PY" -m ruff check . || exit 1
+"$PY" manage.py makemigrations --check --dry-run -v1 || { echo "Models changed without a migration." >&2; exit 1; }
+"$PY" -m pytest "$@"
 status=$?
 if [ "$status" -eq 5 ]; then
   echo "No tests ran: failing." >&2

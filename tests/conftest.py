@@ -93,3 +93,16 @@ def record(phenomena, users):
         return record_observation(data, reporter=users[user], lat=lat, lon=lon).observation
 
     return make
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Only the throwaway test database trades durability for speed: its commits do not wait for the disk.
+
+    The cluster itself keeps PostgreSQL's durability defaults (scripts/db.sh).
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        cur.execute(f"ALTER DATABASE {connection.ops.quote_name(connection.settings_dict['NAME'])} SET synchronous_commit = off")
+        cur.execute("SET synchronous_commit = off")

@@ -123,7 +123,7 @@ def test_overlaps_in_real_data_resolve_to_lowest_postcode(lapland_geography):
         )
         rows = cur.fetchall()
     assert rows, "the real data has overlapping neighbours"
-    for lon, lat, lowest in rows:
+    for lon, lat, _lowest_of_pair in rows:
         covering = snap_to_area(lon, lat)
         with connection.cursor() as cur:
             cur.execute(

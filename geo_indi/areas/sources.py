@@ -80,7 +80,7 @@ def synthetic_lapland(path=None, cells_per_side=3):
     hull = points.convex_hull.buffer(60_000).intersection(recordable_tm)
     cells = voronoi_polygons(points, extend_to=hull)
     features = []
-    for code, fi, sv, lat, lon in LAPLAND_MUNICIPALITIES:
+    for code, fi, sv, _lat, _lon in LAPLAND_MUNICIPALITIES:
         x, y = centres[code]
         territory = next(c for c in cells.geoms if c.contains(Point(x, y))).intersection(hull)
         minx, miny, maxx, maxy = territory.bounds

@@ -3,6 +3,7 @@ import math
 import threading
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from geo_indi.accounts import roles
@@ -39,6 +40,13 @@ class StrictFloatField(serializers.FloatField):
         return value
 
 
+@extend_schema_field({
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": ["Point"]},
+        "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3},
+    },
+})
 class GeoJSONPointField(serializers.Field):
     default_error_messages = {
         "invalid": _("Give a GeoJSON Point with coordinates [lon, lat]."),
@@ -120,13 +128,13 @@ class ObservationReadSerializer(serializers.ModelSerializer):
             "follow_up_note", "created_at", "updated_at",
         ]
 
-    def get_location(self, obj):
+    def get_location(self, obj) -> dict | None:
         if obj.subject != Subject.OBJECT or obj.location is None:
             return None
         point = obj.location.transform(_to_wgs84(), clone=True)
         return {"type": "Point", "coordinates": [round(point.x, COORD_DECIMALS), round(point.y, COORD_DECIMALS)]}
 
-    def get_follow_up_note(self, obj):
+    def get_follow_up_note(self, obj) -> str | None:
         request = self.context.get("request")
         org = roles.organisation_of(request.user) if request else None
         if org is not None and obj.organisation_id == org.pk:
@@ -151,5 +159,6 @@ class PhenomenonSerializer(serializers.ModelSerializer):
         model = Phenomenon
         fields = ["id", "slug", "name", "name_fi", "name_sv", "name_en", "description", "icon", "visibility", "categories"]
 
+    @extend_schema_field(CategorySerializer(many=True))
     def get_categories(self, obj):
         return CategorySerializer([c for c in obj.categories.all() if c.is_active], many=True).data

@@ -1,0 +1,17 @@
+"""gunicorn settings for geo_indi (scripts/serve.sh, compose.yaml). Each one can be overridden from the environment."""
+import os
+
+bind = os.environ.get("GEO_INDI_BIND", "127.0.0.1:8000")
+# Threads let a long streaming download run without blocking the worker's heartbeat.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * len(os.sched_getaffinity(0)) + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 120))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", 30))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", 5))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
+max_requests_jitter = max_requests // 10
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+# Path only (%(U)s), no query string and no referrer: a query can hold a bounding box around a person.
+access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'

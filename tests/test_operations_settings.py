@@ -1,0 +1,104 @@
+"""Strict settings: odd values and unsafe combinations stop the start with one clear line; production is check --deploy clean."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STRONG_KEY = "x7#Lq" * 12
+
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": STRONG_KEY,
+    "DJANGO_ALLOWED_HOSTS": "hytu.example.fi",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://hytu.example.fi",
+    "DJANGO_BEHIND_PROXY": "true",
+    "DJANGO_HTTPS": "true",
+    "DJANGO_HSTS_INCLUDE_SUBDOMAINS": "true",
+    "DJANGO_HSTS_PRELOAD": "true",
+}
+
+
+def manage(*args, env=None, cwd=ROOT):
+    """manage.py in a fresh process with only the given settings variables (no local secret file)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        env={**base, **(env or {})}, cwd=cwd, capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.fixture
+def without_local_secret(tmp_path):
+    """A copy of manage.py's view of the project without var/secret_key: the settings module from a temp BASE_DIR."""
+    (tmp_path / "geo_indi").mkdir()
+    for name in ("settings.py", "__init__.py"):
+        (tmp_path / "geo_indi" / name).write_text((ROOT / "geo_indi" / name).read_text())
+    return tmp_path
+
+
+def load_settings(base_dir, env):
+    code = "import geo_indi.settings as s; print(s.DEBUG, s.SECRET_KEY == %r)" % STRONG_KEY
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "-c", code], env={**clean, **env, "PYTHONPATH": str(base_dir)},
+        cwd=base_dir, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_fails_without_the_https_settings():
+    insecure = {**PRODUCTION, "DJANGO_HTTPS": "false"}
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=insecure)
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr + result.stdout
+
+
+def test_missing_secret_key_with_debug_off_refuses_in_one_line(without_local_secret):
+    result = load_settings(without_local_secret, {"DJANGO_DEBUG": "false"})
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "DJANGO_SECRET_KEY" in result.stderr and "refuses to start" in result.stderr
+
+
+def test_known_default_secret_key_refuses(without_local_secret):
+    result = load_settings(without_local_secret, {"DJANGO_SECRET_KEY": "dev-only-insecure-key-change-me"})
+    assert result.returncode == 1
+    assert "known default" in result.stderr
+
+
+def test_secret_key_is_read_from_a_file(without_local_secret, tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text(STRONG_KEY + "\n")
+    result = load_settings(without_local_secret, {"DJANGO_SECRET_KEY_FILE": str(secret)})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
+
+
+def test_local_secret_file_is_used_when_nothing_is_set(without_local_secret):
+    (without_local_secret / "var").mkdir()
+    (without_local_secret / "var" / "secret_key").write_text(STRONG_KEY)
+    result = load_settings(without_local_secret, {})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize("value", ["maybe", "Tru", "2"])
+def test_odd_boolean_value_is_refused(without_local_secret, value):
+    result = load_settings(without_local_secret, {"DJANGO_SECRET_KEY": STRONG_KEY, "DJANGO_DEBUG": value})
+    assert result.returncode != 0
+    assert f"DJANGO_DEBUG='{value}': use true or false" in result.stderr
+
+
+@pytest.mark.parametrize(("value", "debug"), [("TRUE", "True"), ("off", "False"), ("0", "False")])
+def test_boolean_words_are_understood(without_local_secret, value, debug):
+    result = load_settings(without_local_secret, {"DJANGO_SECRET_KEY": STRONG_KEY, "DJANGO_DEBUG": value})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == debug
