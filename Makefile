@@ -2,7 +2,6 @@
 PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-BACKUP_DIR ?= var/backups
 LOCK_ARGS ?=
 
 .PHONY: demo run dev test bench setup db-start db-stop messages lock backup restore lint
@@ -40,12 +39,16 @@ lock:
 	.venv/bin/uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 \
 	  --custom-compile-command "make lock" -o requirements.lock -q $(LOCK_ARGS)
 
+# Custom-format pg_dump into $(BACKUP_DIR) (default var/backups/, or the BACKUP_DIR setting).
 backup:
-	bash scripts/backup.sh backup "$(BACKUP_DIR)"
+	bash scripts/db.sh start
+	$(PY) manage.py backup $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
 
+# Into a database that does not exist yet; REPLACE=1 drops the existing one first.
 restore:
-	@[ -n "$(FILE)" ] || { echo "usage: make restore FILE=path/to/geo_indi-….dump" >&2; exit 2; }
-	bash scripts/backup.sh restore "$(FILE)"
+	@[ -n "$(FILE)" ] || { echo "usage: make restore FILE=var/backups/geo_indi-….dump [REPLACE=1]" >&2; exit 2; }
+	bash scripts/db.sh start
+	$(PY) manage.py restore "$(FILE)" $(if $(REPLACE),--replace)
 
 messages:
 	$(PY) manage.py makemessages -l fi -l sv -l en --ignore=.venv --ignore=node_modules

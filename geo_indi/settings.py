@@ -160,6 +160,9 @@ if DATABASES["default"]["ENGINE"] in {
 }:
     DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 
+# `make backup` / `manage.py backup` writes here (git-ignored by default: var/).
+BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "fi"
