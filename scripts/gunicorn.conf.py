@@ -15,3 +15,5 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 # Path only (%(U)s), no query string and no referrer: a query can hold a bounding box around a person.
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+# gunicorn's control socket lives in $HOME by default, shared by every instance on the machine: not used.
+control_socket_disable = True

@@ -103,23 +103,30 @@ def server(throwaway_cluster):
     run([*manage, "loaddata", "fixtures/phenomena.json", "-v0"], env)
     token, phenomenon = run([*manage, "shell", "-c", MAKE_REPORTER], env).stdout.splitlines()[-1].split()
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    log = open(Path(throwaway_cluster["GEO_INDI_PGDATA"]).parent / "gunicorn.log", "w")
-    process = subprocess.Popen(
-        [str(gunicorn), "-c", "scripts/gunicorn.conf.py", "geo_indi.wsgi"], env=env, cwd=ROOT, stdout=log, stderr=log
-    )
-    url = f"http://{env['GEO_INDI_BIND']}"
+    log_path = Path(throwaway_cluster["GEO_INDI_PGDATA"]).parent / "gunicorn.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [str(gunicorn), "-c", "scripts/gunicorn.conf.py", "geo_indi.wsgi"], env=env, cwd=ROOT, stdout=log, stderr=log
+        )
+        try:
+            url = f"http://{env['GEO_INDI_BIND']}"
+            wait_until_healthy(url)
+            yield {"url": url, "token": token, "phenomenon": int(phenomenon), "db_port": port}
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+
+
+def wait_until_healthy(url):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             if requests.get(f"{url}/healthz", timeout=10).status_code == 200:
-                break
+                return
         except requests.RequestException:
             pass
         time.sleep(0.2)
-    yield {"url": url, "token": token, "phenomenon": int(phenomenon), "db_port": port}
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=60)
-    log.close()
+    raise AssertionError(f"gunicorn did not answer {url}/healthz within 60 s")
 
 
 def post_until_stopped(server, stop, acknowledged, lock):
