@@ -199,3 +199,40 @@ def test_log_lines_are_one_line_without_exception_text_or_query():
     assert entry["request_id"] == "req-1" and entry["level"] == "ERROR"
     assert entry["exception"]["type"] == "ValueError" and "test_api_errors.py" in entry["exception"]["where"]
     assert dt.datetime.fromisoformat(entry["time"].replace("Z", "+00:00"))
+
+
+@pytest.mark.parametrize("extension", ["geojson", "csv"])
+def test_stream_that_breaks_mid_way_raises_instead_of_ending(transactional_db, record, monkeypatch, extension, caplog):
+    """Three features read one per fetch; the database connection is killed after the first."""
+    import psycopg
+    from django.db import OperationalError, connection
+
+    from geo_indi.layers import streaming
+
+    for _ in range(3):
+        record(*INSIDE_ALFA, subject="object", phenomenon="ilkivalta")
+    monkeypatch.setattr(streaming.iter_rows, "__defaults__", (1,))
+    response = Client().get(f"/api/layers/observations.{extension}")
+    assert response.status_code == 200
+    chunks = iter(response.streaming_content)
+    assert b"ilkivalta" in next(chunks) + (next(chunks) if extension == "csv" else b"")
+    settings = connection.settings_dict
+    with psycopg.connect(host=settings["HOST"], port=settings["PORT"], user=settings["USER"], dbname=settings["NAME"],
+                         autocommit=True) as killer:
+        killer.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+    try:
+        with pytest.raises(OperationalError):
+            list(chunks)
+    finally:
+        connection.close()
+    assert "stream broken after 1 rows" in caplog.text
+
+
+def test_stream_query_runs_before_the_response_starts(db, monkeypatch):
+    """A query that fails is an error response, not a 200 whose body breaks off."""
+    from geo_indi.layers import streaming
+
+    monkeypatch.setattr(streaming, "feature_sql", lambda *args, **kwargs: ("SELECT 1/0, 1", []))
+    response = Client(raise_request_exception=False).get("/api/layers/observations.geojson")
+    assert not response.streaming
+    assert_api_error(response, 400)
