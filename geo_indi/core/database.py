@@ -45,12 +45,16 @@ def unavailable_response(request):
     """503 with Retry-After in the caller's shape: OGC exception, API error JSON, or a plain page."""
     logger.warning("database unavailable: %s %s answered 503", request.method, request.path)
     if request.path.startswith(OGC_PREFIX):
-        return ogc_unavailable_response()
-    headers = {"Retry-After": str(retry_after_seconds())}
-    message = _("The database is unavailable. Try again shortly.")
-    if _wants_json(request):
-        return error_response(503, message, "database_unavailable", headers=headers)
-    return HttpResponse(f"<!doctype html><title>503</title><h1>{escape(message)}</h1>", status=503, headers=headers)
+        response = ogc_unavailable_response()
+    else:
+        headers = {"Retry-After": str(retry_after_seconds())}
+        message = _("The database is unavailable. Try again shortly.")
+        if _wants_json(request):
+            response = error_response(503, message, "database_unavailable", headers=headers)
+        else:
+            response = HttpResponse(f"<!doctype html><title>503</title><h1>{escape(message)}</h1>", status=503, headers=headers)
+    response._has_been_logged = True  # the line above is the one line of this event
+    return response
 
 
 def _wants_json(request):

@@ -99,5 +99,7 @@ class APIErrorMiddleware:
         if isinstance(exception, DataError):
             logger.warning("%s %s: a value the database cannot hold answered 400", request.method, request.path)
             code = "InvalidParameterValue" if client_shape(request) == "ogc" else "invalid"
-            return shaped_error(request, 400, _("A value in the request is out of range or not allowed."), code)
+            response = shaped_error(request, 400, _("A value in the request is out of range or not allowed."), code)
+            response._has_been_logged = True  # logged above, once
+            return response
         return None
