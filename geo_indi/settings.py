@@ -115,6 +115,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "geo_indi.core.middleware.RequestIDMiddleware",
+    "geo_indi.core.middleware.APIErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -149,9 +151,12 @@ TEMPLATES = [
 DEFAULT_DATABASE_URL = "postgis://postgres@127.0.0.1:%s/geo_indi" % os.environ.get("GEO_INDI_PGPORT", "54329")
 DATABASES = {
     "default": dj_database_url.parse(
-        env("DATABASE_URL", DEFAULT_DATABASE_URL), conn_max_age=60
+        env("DATABASE_URL", DEFAULT_DATABASE_URL), conn_max_age=60, conn_health_checks=True
     )
 }
+# An unreachable database answers 503 quickly instead of holding the worker (libpq's minimum is 2 s).
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 2)
+DATABASE_RETRY_AFTER_SECONDS = env_int("DATABASE_RETRY_AFTER_SECONDS", 10)
 # Parallel test runs on one server each need their own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("GEO_INDI_TEST_DB") or None}
 if DATABASES["default"]["ENGINE"] in {
@@ -198,11 +203,13 @@ LOGOUT_REDIRECT_URL = "/"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        # Token first: an unauthenticated call is a 401 with a WWW-Authenticate challenge.
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": ["geo_indi.core.api.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "geo_indi.core.api.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "geo_indi.core.api.exception_handler",
@@ -237,14 +244,30 @@ MAP_TILE_ATTRIBUTION = os.environ.get(
 PAAVO_WFS_URL = os.environ.get("PAAVO_WFS_URL", "https://geo.stat.fi/geoserver/postialue/wfs")
 SOTKANET_API_URL = os.environ.get("SOTKANET_API_URL", "https://sotkanet.fi/rest/1.1")
 
+# One line per event with time, level and request id; LOG_FORMAT=json for JSON lines (core/logformat.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "geo_indi.core.logformat.RequestIDFilter"}},
+    "formatters": {
+        "text": {"()": "geo_indi.core.logformat.TextFormatter"},
+        "json": {"()": "geo_indi.core.logformat.JSONFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         # SQL parameters could carry a person's coordinates: never log them.
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        # Django's own handlers would print a second, multi-line copy of each event.
+        "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 

@@ -22,3 +22,6 @@ urlpatterns = [
     path("maps/", include("geo_indi.maps.urls")),
     path("indicators/", include("geo_indi.indicators.urls")),
 ]
+
+handler400 = "geo_indi.core.views.bad_request"
+handler500 = "geo_indi.core.views.server_error"

@@ -42,10 +42,12 @@ def valid(phenomena):
 def test_person_observation_is_snapped_and_has_no_point(client_for, valid):
     response = client_for("field_698").post(URL, valid, format="json")
     assert response.status_code == 201, response.content
-    body = response.json()
+    feature = response.json()
+    assert feature["type"] == "Feature" and feature["geometry"] is None
+    body = feature["properties"]
     assert body["postcode"] == "99001" and body["postcode_area_name"] == "Alfa"
     assert body["municipality_code"] == "698"
-    assert body["location"] is None
+    assert "location" not in body and "lat" not in body and "lon" not in body
     stored = Observation.objects.get()
     assert stored.location is None and stored.postcode_area.postcode == "99001"
 
@@ -57,7 +59,7 @@ def test_object_observation_keeps_its_point_geojson_input(client_for, valid, phe
     data["location"] = {"type": "Point", "coordinates": [lon, lat]}
     response = client_for("field_698").post(URL, data, format="json")
     assert response.status_code == 201, response.content
-    assert response.json()["location"]["coordinates"] == [lon, lat]
+    assert response.json()["geometry"] == {"type": "Point", "coordinates": [lon, lat]}
     assert Observation.objects.get().location is not None
 
 
@@ -68,7 +70,7 @@ def test_same_client_uuid_returns_first_record_and_creates_nothing(client_for, v
     again = client.post(URL, {**data, "description": "changed"}, format="json")
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
-    assert again.json()["description"] == "Yksin asuva"
+    assert again.json()["properties"]["description"] == "Yksin asuva"
     assert Observation.objects.count() == 1
 
 
@@ -116,7 +118,7 @@ def test_bad_input_is_400_with_field_errors_and_writes_nothing(client_for, valid
     assert response.status_code == 400, response.content
     body = response.json()
     if case in ("NaN", "Infinity"):
-        assert "JSON parse error" in body["error"]  # not JSON at all (RFC 8259 has no NaN)
+        assert body["code"] == "parse_error"  # not JSON at all (RFC 8259 has no NaN)
     else:
         assert field in body["errors"]
     assert Observation.objects.count() == 0
@@ -137,9 +139,9 @@ def test_anonymous_cannot_record_or_list(valid):
 def test_field_workers_see_only_their_organisation(record, client_for):
     mine = record(*INSIDE_ALFA, user="field_698", consent_recorded=True, follow_up_note="Soita tyttärelle")
     theirs = record(*INSIDE_ALFA, user="field_320", consent_recorded=True, follow_up_note="Naapurin numero")
-    listed = client_for("field_698").get(URL).json()["results"]
+    listed = client_for("field_698").get(URL).json()["features"]
     assert [o["id"] for o in listed] == [mine.pk]
-    assert listed[0]["follow_up_note"] == "Soita tyttärelle"
+    assert listed[0]["properties"]["follow_up_note"] == "Soita tyttärelle"
     assert client_for("field_698").get(f"{URL}{theirs.pk}/").status_code == 404
     assert client_for("field_320").get(f"{URL}{mine.pk}/").status_code == 404
 
@@ -148,15 +150,15 @@ def test_coordinator_sees_municipality_but_not_other_organisations_notes(record,
     other = record(*INSIDE_ALFA, user="field_320", consent_recorded=True, follow_up_note="Naapurin numero")
     body = client_for("coord_698").get(f"{URL}{other.pk}/").json()
     assert body["id"] == other.pk  # 99001 is in Rovaniemi, the coordinator's municipality
-    assert body["follow_up_note"] is None
+    assert body["properties"]["follow_up_note"] is None
 
 
 def test_list_filters_and_bad_filter(record, client_for, phenomena):
     record(*INSIDE_ALFA, phenomenon="yksinaisyys")
     record(*INSIDE_ALFA, phenomenon="digitaalisuus")
     client = client_for("field_698")
-    only = client.get(URL, {"phenomenon": phenomena["digitaalisuus"].pk}).json()["results"]
-    assert [o["phenomenon"] for o in only] == [phenomena["digitaalisuus"].pk]
+    only = client.get(URL, {"phenomenon": phenomena["digitaalisuus"].pk}).json()["features"]
+    assert [o["properties"]["phenomenon"] for o in only] == [phenomena["digitaalisuus"].pk]
     assert client.get(URL, {"postcode": "99001"}).json()["count"] == 2
     assert client.get(URL, {"phenomenon": "loneliness"}).status_code == 400
     assert client.get(URL, {"date_from": "2025-02-01", "date_to": "2025-01-01"}).status_code == 400
@@ -178,7 +180,7 @@ def test_moving_a_person_observation_resnaps(record, client_for):
     observation = record(*INSIDE_ALFA, user="field_698")
     response = client_for("field_698").patch(f"{URL}{observation.pk}/", {"lat": 66.05, "lon": 25.3}, format="json")
     assert response.status_code == 200
-    assert response.json()["postcode"] == "99002" and response.json()["location"] is None
+    assert response.json()["properties"]["postcode"] == "99002" and response.json()["geometry"] is None
 
 
 def test_token_auth_for_scripts(users, valid):
@@ -202,3 +204,34 @@ def test_phenomena_listing_is_language_aware(phenomena):
     names = {p["slug"]: p["name"] for p in body}
     assert names["yksinaisyys"] == "Ensamhet"
     assert "nuorten-paihteet" not in names  # internal phenomenon hidden from anonymous callers
+
+
+def test_list_is_a_feature_collection_with_paging(record, client_for):
+    first = record(*INSIDE_ALFA)
+    record(*INSIDE_ALFA, subject="object", phenomenon="ilkivalta")
+    body = client_for("field_698").get(URL, {"limit": 1}).json()
+    assert body["type"] == "FeatureCollection" and body["count"] == 2
+    assert body["previous"] is None and "offset=1" in body["next"]
+    assert [f["type"] for f in body["features"]] == ["Feature"]
+    second = client_for("field_698").get(body["next"]).json()
+    assert second["next"] is None and {body["features"][0]["id"], second["features"][0]["id"]} > {first.pk}
+
+
+def test_bbox_matches_object_points_and_person_postcode_areas(record, client_for, small_geography):
+    """99001 Alfa is the box 25.0..25.2 E, 66.0..66.1 N; INSIDE_ALFA is at 25.1 E, 66.05 N."""
+    person = record(*INSIDE_ALFA)
+    thing = record(*INSIDE_ALFA, subject="object", phenomenon="ilkivalta")
+    client = client_for("field_698")
+
+    def ids(bbox):
+        response = client.get(URL, {"bbox": bbox})
+        assert response.status_code == 200, response.content
+        return {f["id"] for f in response.json()["features"]}
+
+    assert ids("25.09,66.04,25.11,66.06") == {person.pk, thing.pk}
+    assert ids("25.15,66.04,25.19,66.06") == {person.pk}  # inside Alfa, away from the point
+    assert ids("27.0,68.0,27.1,68.1") == set()
+    assert ids("-10,-10,-9,-9") == set()  # outside the coverage
+    for bad in ("25,66,25.1", "25.2,66,25.1,66.1", "a,b,c,d", "-200,0,0,1"):
+        response = client.get(URL, {"bbox": bad})
+        assert response.status_code == 400 and "bbox" in response.json()["errors"], bad

@@ -91,7 +91,7 @@ def test_object_coordinates_are_kept(small_geography, phenomena, users):
         format="json",
     )
     assert response.status_code == 201
-    assert response.json()["location"]["coordinates"] == [lon, lat]
+    assert response.json()["geometry"]["coordinates"] == [lon, lat]
 
 
 def test_database_refuses_a_point_on_a_person_observation(record):

@@ -1,6 +1,13 @@
 """Small geographic helpers shared by the apps."""
 import math
 
+from django.conf import settings
+from django.contrib.gis.geos import Polygon
+
+# Our data cover Finland; a bbox is clipped to this extent (WGS 84) before it is
+# transformed to the storage SRID, so huge boxes never hit projection limits.
+COVERAGE = (15.0, 55.0, 35.0, 72.0)
+
 # Mainland Finland with a margin, WGS 84: where a recorded point may be.
 FINLAND_LAT = (59.3, 70.2)
 FINLAND_LON = (19.0, 31.7)
@@ -31,3 +38,25 @@ def parse_wgs84_bbox(raw):
     if minlon > maxlon:
         raise ValueError("minlon is greater than maxlon (boxes across the antimeridian are not supported).")
     return numbers
+
+
+def bbox_polygon(bbox):
+    """The bbox clipped to the coverage, densified and transformed to the storage SRID; None if empty."""
+    minlon, minlat = max(bbox[0], COVERAGE[0]), max(bbox[1], COVERAGE[1])
+    maxlon, maxlat = min(bbox[2], COVERAGE[2]), min(bbox[3], COVERAGE[3])
+    if minlon > maxlon or minlat > maxlat:
+        return None
+    steps = 16  # edges curve in a transverse Mercator projection
+    ring = []
+    for i in range(steps):
+        ring.append((minlon + (maxlon - minlon) * i / steps, minlat))
+    for i in range(steps):
+        ring.append((maxlon, minlat + (maxlat - minlat) * i / steps))
+    for i in range(steps):
+        ring.append((maxlon - (maxlon - minlon) * i / steps, maxlat))
+    for i in range(steps):
+        ring.append((minlon, maxlat - (maxlat - minlat) * i / steps))
+    ring.append(ring[0])
+    polygon = Polygon(ring, srid=4326)
+    polygon.transform(settings.GEO_INDI_STORAGE_SRID)
+    return polygon

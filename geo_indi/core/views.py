@@ -1,6 +1,14 @@
-from django.db import connection
-from django.http import HttpResponse
+import sys
+
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.db import DatabaseError, connection
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
+
+from .database import check_database, is_unavailable, retry_after_seconds, unavailable_response
+from .middleware import client_shape, shaped_error
 
 
 def home(request):
@@ -26,6 +34,37 @@ def municipalities_geojson(request):
 
 
 def healthz(request):
-    with connection.cursor() as cur:
-        cur.execute("SELECT postgis_lib_version()")
-    return HttpResponse("ok", content_type="text/plain")
+    """200 {"status": "ok"} or 503 naming the failing part; JSON either way."""
+    try:
+        postgis = check_database()
+    except DatabaseError as exc:
+        failing = "database" if is_unavailable(exc) else "postgis"
+        response = JsonResponse({"status": "unavailable", "failing": [failing]}, status=503)
+        response["Retry-After"] = str(retry_after_seconds())
+        return response
+    response = JsonResponse({"status": "ok", "database": "ok", "postgis": postgis})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def bad_request(request, exception):
+    """handler400: a body too large or too many fields is a 400 in the client's shape."""
+    if client_shape(request) == "html":
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        message, code = _("The request body is too large."), "too_large"
+    elif isinstance(exception, TooManyFieldsSent):
+        message, code = _("The request has too many fields."), "too_large"
+    else:
+        message, code = _("Bad request."), "bad_request"
+    return shaped_error(request, 400, message, code if client_shape(request) == "api" else None)
+
+
+def server_error(request):
+    """handler500: an unreachable database is a 503 with Retry-After; anything else a 500 in the client's shape."""
+    exception = sys.exc_info()[1]
+    if exception is not None and is_unavailable(exception):
+        return unavailable_response(request)
+    if client_shape(request) == "html":
+        return defaults.server_error(request)
+    return shaped_error(request, 500, _("Internal server error."), "server_error")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 from geo_indi.accounts import roles
 from geo_indi.observations import services
 from geo_indi.observations.models import AgeGroup, Observation
-from geo_indi.observations.serializers import ObservationReadSerializer
+from geo_indi.observations.serializers import ObservationReadSerializer, flat_observation
 
 from . import geography
 
@@ -95,7 +95,7 @@ def my_observations(request):
     )
     results = []
     for observation in observations:
-        data = ObservationReadSerializer(observation, context={"request": request}).data
+        data = flat_observation(ObservationReadSerializer(observation, context={"request": request}).data)
         data["can_modify"] = services.can_modify(observation, request.user)
         results.append(data)
     return JsonResponse({"results": results})

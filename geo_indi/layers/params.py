@@ -8,17 +8,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.db.models import Q
 from django.utils import timezone
 
-from geo_indi.core.geo import parse_wgs84_bbox
+from geo_indi.core.geo import bbox_polygon, parse_wgs84_bbox
 from geo_indi.observations.filters import parse_filters
 
-# Layers cover Finland; a bbox is clipped to this extent (WGS 84) before it is
-# transformed to the storage SRID, so huge boxes never hit projection limits.
-COVERAGE = (15.0, 55.0, 35.0, 72.0)
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000
 MAX_OFFSET = 10_000_000
@@ -73,28 +69,6 @@ def parse_bbox(value):
         raise LayerParamError({"bbox": [str(exc)]}) from None
 
 
-def bbox_polygon(bbox):
-    """The bbox clipped to the coverage, densified and transformed to the storage SRID; None if empty."""
-    minlon, minlat = max(bbox[0], COVERAGE[0]), max(bbox[1], COVERAGE[1])
-    maxlon, maxlat = min(bbox[2], COVERAGE[2]), min(bbox[3], COVERAGE[3])
-    if minlon > maxlon or minlat > maxlat:
-        return None
-    steps = 16  # edges curve in a transverse Mercator projection
-    ring = []
-    for i in range(steps):
-        ring.append((minlon + (maxlon - minlon) * i / steps, minlat))
-    for i in range(steps):
-        ring.append((maxlon, minlat + (maxlat - minlat) * i / steps))
-    for i in range(steps):
-        ring.append((maxlon - (maxlon - minlon) * i / steps, maxlat))
-    for i in range(steps):
-        ring.append((minlon, maxlat - (maxlat - minlat) * i / steps))
-    ring.append(ring[0])
-    polygon = Polygon(ring, srid=4326)
-    polygon.transform(settings.GEO_INDI_STORAGE_SRID)
-    return polygon
-
-
 def _parse_instant(text, end_of_interval=False):
     """An RFC 3339 date-time or full date -> the local date it falls on."""
     if _DATE_ONLY.match(text):
@@ -107,7 +81,11 @@ def _parse_instant(text, end_of_interval=False):
             moment = dt.datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
         except ValueError:
             raise LayerParamError({"datetime": [f"'{text}' is not a valid date-time."]}) from None
-        return timezone.localtime(moment, timezone.get_default_timezone()).date()
+        try:
+            return timezone.localtime(moment, timezone.get_default_timezone()).date()
+        except OverflowError:
+            # The local date lies beyond year 1..9999: every stored date is before (or after) it.
+            return dt.date.max if moment.year > 1 else dt.date.min
     raise LayerParamError(
         {"datetime": ["Use an RFC 3339 date-time (2025-03-01T12:00:00Z), a date (2025-03-01) or an interval start/end with '..' for an open end."]}
     )

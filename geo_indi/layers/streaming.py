@@ -3,13 +3,23 @@
 PostGIS writes each feature as JSON text (json_build_object + ST_AsGeoJSON in
 WGS 84 with 6 decimals). Python only joins the strings and hands them to the
 HTTP response in chunks, so memory does not grow with the number of features.
+
+Errors: a stream runs its query before the response starts (`started`), so an
+unavailable database or a failing query is an error response (503/4xx), not a
+200 that breaks off. A stream that breaks later (the database goes away
+mid-way) logs one line and raises: the WSGI server then aborts the response
+(gunicorn: the connection is closed without the last chunk of the chunked
+transfer), so clients report an incomplete download instead of a short file.
 """
+import itertools
+import logging
 import re
 
 from django.db import connection, transaction
 
 from .services import LayerSQL
 
+logger = logging.getLogger(__name__)
 CHUNK_ROWS = 2000
 # PostgreSQL functions take at most 100 arguments: json_build_object gets 45 pairs at most.
 _PAIRS_PER_OBJECT = 45
@@ -69,16 +79,31 @@ def count(lsql: LayerSQL):
         return cur.fetchone()[0]
 
 
+def started(chunks, items=1):
+    """Produce the first `items` chunks of a stream now, while an exception can still become an
+    error response; the returned iterator yields them and then the rest."""
+    chunks = iter(chunks)
+    first = list(itertools.islice(chunks, items))
+    return itertools.chain(first, chunks)
+
+
 def iter_rows(sql, params, chunk_rows=CHUNK_ROWS):
     """Rows of a query in chunks (lists), through a server-side cursor inside a transaction
     so rows flow from the first one on (a WITH HOLD cursor would materialise the result)."""
+    fetched = 0
     with transaction.atomic():
         with connection.chunked_cursor() as cur:
             cur.execute(sql, params)
             while True:
-                rows = cur.fetchmany(chunk_rows)
+                try:
+                    rows = cur.fetchmany(chunk_rows)
+                except Exception as exc:
+                    if fetched:
+                        logger.error("stream broken after %s rows (%s): the response is aborted", fetched, type(exc).__name__)
+                    raise
                 if not rows:
                     break
+                fetched += len(rows)
                 yield rows
 
 
@@ -108,13 +133,17 @@ def page_rows(lsql, limit=None, offset=0, after=None):
 
 
 def feature_collection_chunks(lsql, limit=None, offset=0, after=None, extra_members=None):
-    """Yield a FeatureCollection as text chunks.
+    """A FeatureCollection as text chunks; the query has run when this returns (see `started`).
 
     `extra_members(page)` may return a JSON text of further members (without braces)
     to put after the features, e.g. OGC links and counts; `page` is
     (number returned, id of the last feature, whether more follow).
     """
-    yield '{"type": "FeatureCollection", "features": [\n'
+    return started(_feature_collection_chunks(lsql, limit, offset, after, extra_members))
+
+
+def _feature_collection_chunks(lsql, limit, offset, after, extra_members):
+    head = '{"type": "FeatureCollection", "features": [\n'
     rows_iter = page_rows(lsql, limit=limit, offset=offset, after=after)
     written = False
     while True:
@@ -123,9 +152,9 @@ def feature_collection_chunks(lsql, limit=None, offset=0, after=None, extra_memb
         except StopIteration as stop:
             page = stop.value
             break
-        yield (",\n" if written else "") + ",\n".join(r[0] for r in rows)
-        written = True
-    tail = "\n]"
+        yield head + (",\n" if written else "") + ",\n".join(r[0] for r in rows)
+        head, written = "", True
+    tail = head + "\n]"
     if extra_members is not None:
         tail += ", " + extra_members(page)
     yield tail + "}\n"

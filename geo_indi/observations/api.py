@@ -1,13 +1,17 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from geo_indi.core.api import LimitOffsetPagination, error_body
+from geo_indi.core.schema import ErrorSerializer, ValidationErrorSerializer
+
 from . import services
-from .filters import parse_filters
+from .filters import ObservationBBoxFilter, filter_openapi_parameters, parse_filters
 from .models import Category, Observation, Phenomenon
 from .serializers import ObservationReadSerializer, ObservationWriteSerializer, PhenomenonSerializer
 
@@ -16,8 +20,82 @@ def _as_api_error(exc):
     return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
 
 
+class GeoJSONLimitOffsetPagination(LimitOffsetPagination):
+    """limit/offset pages as a GeoJSON FeatureCollection with count, next and previous."""
+
+    def get_paginated_response(self, data):
+        return Response({
+            "type": "FeatureCollection",
+            "count": self.count,
+            "next": self.get_next_link(),
+            "previous": self.get_previous_link(),
+            "features": data["features"],
+        })
+
+    def get_paginated_response_schema(self, schema):
+        # drf-spectacular hands over its FeatureCollection component ("<Feature>List"); page its features.
+        feature_ref = {"$ref": schema["$ref"].removesuffix("List")}
+        paged = super().get_paginated_response_schema(schema)
+        paged["properties"].pop("results")
+        return {
+            "type": "object",
+            "required": ["type", "count", "next", "previous", "features"],
+            "properties": {
+                "type": {"type": "string", "enum": ["FeatureCollection"]},
+                **paged["properties"],
+                "features": {"type": "array", "items": feature_ref},
+            },
+        }
+
+
+ERRORS = {
+    400: OpenApiResponse(ValidationErrorSerializer, description="Invalid values; messages per field in `errors`."),
+    401: OpenApiResponse(ErrorSerializer, description="Not signed in (Token or session)."),
+    403: OpenApiResponse(ErrorSerializer, description="Signed in but not allowed."),
+}
+NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such observation visible to the caller.")}
+WRITE_ERRORS = {**ERRORS, **NOT_FOUND, 415: OpenApiResponse(ErrorSerializer, description="The body is not JSON.")}
+WRITE_BODY_DESCRIPTION = (
+    "A point is required on create (PUT too): either `lat` and `lon` together, or `location` as a GeoJSON "
+    "Point [lon, lat] — not both. On PATCH the point is optional. Person observations are snapped to their "
+    "postcode area and the point is discarded."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=filter_openapi_parameters(),
+        responses={200: ObservationReadSerializer(many=True), **ERRORS},
+    ),
+    retrieve=extend_schema(responses={200: ObservationReadSerializer, **ERRORS, **NOT_FOUND}),
+    create=extend_schema(
+        request=ObservationWriteSerializer,
+        description=WRITE_BODY_DESCRIPTION,
+        responses={
+            201: OpenApiResponse(ObservationReadSerializer, description="Recorded."),
+            200: OpenApiResponse(
+                ObservationReadSerializer,
+                description="A retry with a `client_uuid` already recorded by the caller: the first record.",
+            ),
+            **WRITE_ERRORS,
+            409: OpenApiResponse(ErrorSerializer, description="The `client_uuid` belongs to another reporter."),
+        },
+    ),
+    update=extend_schema(
+        request=ObservationWriteSerializer, description=WRITE_BODY_DESCRIPTION,
+        responses={200: ObservationReadSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        request=ObservationWriteSerializer, description=WRITE_BODY_DESCRIPTION,
+        responses={200: ObservationReadSerializer, **WRITE_ERRORS},
+    ),
+    destroy=extend_schema(responses={204: None, **ERRORS, **NOT_FOUND}),
+)
 class ObservationViewSet(viewsets.ModelViewSet):
-    """Observations the caller may see; writes go through services.record_observation."""
+    """Observations the caller may see, as GeoJSON Features; writes go through services.record_observation."""
+
+    pagination_class = GeoJSONLimitOffsetPagination
+    filter_backends = [ObservationBBoxFilter]
 
     def get_queryset(self):
         qs = Observation.objects.visible_to(self.request.user).select_related(
@@ -51,7 +129,7 @@ class ObservationViewSet(viewsets.ModelViewSet):
         except DjangoValidationError as exc:
             raise _as_api_error(exc)
         except services.DuplicateOfOtherReporter as exc:
-            return Response({"error": str(exc)}, status=status.HTTP_409_CONFLICT)
+            return Response(error_body(exc, "conflict"), status=status.HTTP_409_CONFLICT)
         observation = self.get_queryset().get(pk=result.observation.pk)
         return self._read(observation, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
@@ -79,6 +157,10 @@ class ObservationViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: PhenomenonSerializer(many=True)}),
+    retrieve=extend_schema(responses={200: PhenomenonSerializer, 404: ErrorSerializer}),
+)
 class PhenomenonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Active phenomena and their categories, names in the request's language."""
 

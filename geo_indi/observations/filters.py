@@ -6,8 +6,14 @@ ISO dates; anything else is a clear error, never a silent "match all".
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+from rest_framework_gis.filters import InBBoxFilter
+
+from geo_indi.core.geo import bbox_polygon, parse_wgs84_bbox
 
 from .models import AgeGroup, Direction, Subject
+
+EMPTY = object()  # a bbox outside the coverage: nothing matches
 
 
 class ObservationFilterForm(forms.Form):
@@ -61,3 +67,61 @@ def parse_filters(params):
     if not form.is_valid():
         return form, {k: [str(m) for m in v] for k, v in form.errors.items()}
     return form, None
+
+
+class ObservationBBoxFilter(InBBoxFilter):
+    """DRF-GIS's bbox filter (and its OpenAPI parameter) on observations, in WGS 84.
+
+    An object observation matches by its point; a person observation, which has
+    no point, by its postcode area.
+    """
+
+    bbox_param = "bbox"
+
+    def get_filter_bbox(self, request):
+        raw = request.query_params.get(self.bbox_param)
+        if not raw:
+            return None
+        try:
+            box = parse_wgs84_bbox(raw)
+        except ValueError as exc:
+            raise ValidationError({self.bbox_param: [str(exc)]}) from None
+        return bbox_polygon(box) or EMPTY
+
+    def filter_queryset(self, request, queryset, view):
+        polygon = self.get_filter_bbox(request)
+        if polygon is None:
+            return queryset
+        if polygon is EMPTY:
+            return queryset.none()
+        return queryset.filter(
+            Q(location__intersects=polygon) | Q(location__isnull=True, postcode_area__geom__intersects=polygon)
+        )
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["example"] = [24.0, 66.0, 26.0, 67.0]
+            parameter["description"] = (
+                "minlon,minlat,maxlon,maxlat in WGS 84. Object observations match by their point, "
+                "person observations by their postcode area."
+            )
+        return parameters
+
+
+def filter_openapi_parameters():
+    """OpenAPI query parameters of ObservationFilterForm, generated from its fields."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiParameter
+
+    parameters = []
+    for name, field in ObservationFilterForm.base_fields.items():
+        if isinstance(field, forms.IntegerField):
+            parameters.append(OpenApiParameter(name, OpenApiTypes.INT, description=f"{name} id (at least 1)."))
+        elif isinstance(field, forms.ChoiceField):
+            parameters.append(OpenApiParameter(name, str, enum=[value for value, _label in field.choices if value]))
+        elif isinstance(field, forms.DateField):
+            parameters.append(OpenApiParameter(name, OpenApiTypes.DATE, description="YYYY-MM-DD"))
+        else:
+            parameters.append(OpenApiParameter(name, str, description=str(field.error_messages["invalid"])))
+    return parameters

@@ -3,8 +3,12 @@ import math
 import threading
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.contrib.rest_framework_gis import GeoFeatureModelSerializerExtension
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework_gis.fields import GeometryField
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from geo_indi.accounts import roles
 
@@ -26,27 +30,43 @@ def _to_wgs84():
     return transform
 
 
+def finite_float(data):
+    """A JSON number as a finite float, or None (strings, booleans, NaN, Infinity, integers beyond float)."""
+    if isinstance(data, bool) or not isinstance(data, (int, float)):
+        return None
+    try:
+        value = float(data)
+    except OverflowError:
+        return None
+    return value if math.isfinite(value) else None
+
+
 class StrictFloatField(serializers.FloatField):
     """A JSON number only: no strings, booleans, NaN or Infinity. Errors never echo the value."""
 
     default_error_messages = {"invalid": _("A finite number is required.")}
 
     def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, (int, float)):
-            self.fail("invalid")
-        value = float(data)
-        if not math.isfinite(value):
+        value = finite_float(data)
+        if value is None:
             self.fail("invalid")
         return value
 
 
-@extend_schema_field({
+POINT_SCHEMA = {
     "type": "object",
+    "required": ["type", "coordinates"],
     "properties": {
         "type": {"type": "string", "enum": ["Point"]},
-        "coordinates": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3},
+        "coordinates": {
+            "type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3,
+            "description": "[longitude, latitude] in WGS 84", "example": [25.72, 66.5],
+        },
     },
-})
+}
+
+
+@extend_schema_field(POINT_SCHEMA)
 class GeoJSONPointField(serializers.Field):
     default_error_messages = {
         "invalid": _("Give a GeoJSON Point with coordinates [lon, lat]."),
@@ -58,11 +78,10 @@ class GeoJSONPointField(serializers.Field):
         coords = data.get("coordinates")
         if not isinstance(coords, list) or len(coords) not in (2, 3):
             self.fail("invalid")
-        lon, lat = coords[0], coords[1]
-        for value in (lon, lat):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                self.fail("invalid")
-        return {"lon": float(lon), "lat": float(lat)}
+        lon, lat = finite_float(coords[0]), finite_float(coords[1])
+        if lon is None or lat is None:
+            self.fail("invalid")
+        return {"lon": lon, "lat": lat}
 
 
 class ObservationWriteSerializer(serializers.Serializer):
@@ -105,21 +124,38 @@ class ObservationWriteSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-class ObservationReadSerializer(serializers.ModelSerializer):
-    """Output. Person observations carry their postcode area, never a point."""
+@extend_schema_field({**POINT_SCHEMA, "nullable": True})
+class WGS84PointField(GeometryField):
+    """The point of an object observation in WGS 84 (RFC 7946, 6 decimals); null for a person observation."""
 
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj):
+        if obj.subject != Subject.OBJECT or obj.location is None:
+            return None
+        point = obj.location.transform(_to_wgs84(), clone=True)
+        return {"type": "Point", "coordinates": [round(point.x, COORD_DECIMALS), round(point.y, COORD_DECIMALS)]}
+
+
+class ObservationReadSerializer(GeoFeatureModelSerializer):
+    """Output: a GeoJSON Feature. Person observations have geometry null and their postcode area as properties."""
+
+    category = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     phenomenon_name = serializers.CharField(source="phenomenon.name", read_only=True)
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    category_name = serializers.CharField(source="category.name", read_only=True, default=None, allow_null=True)
     postcode = serializers.CharField(source="postcode_area.postcode", read_only=True)
     postcode_area_name = serializers.CharField(source="postcode_area.name_fi", read_only=True)
     municipality_code = serializers.CharField(source="municipality.code", read_only=True)
     municipality_name = serializers.CharField(source="municipality.name_fi", read_only=True)
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
-    location = serializers.SerializerMethodField()
+    location = WGS84PointField()
     follow_up_note = serializers.SerializerMethodField()
 
     class Meta:
         model = Observation
+        geo_field = "location"
+        id_field = "id"
         fields = [
             "id", "client_uuid", "phenomenon", "phenomenon_name", "category", "category_name",
             "subject", "direction", "occurrences", "age_group", "description", "observed_on",
@@ -128,18 +164,47 @@ class ObservationReadSerializer(serializers.ModelSerializer):
             "follow_up_note", "created_at", "updated_at",
         ]
 
-    def get_location(self, obj) -> dict | None:
-        if obj.subject != Subject.OBJECT or obj.location is None:
-            return None
-        point = obj.location.transform(_to_wgs84(), clone=True)
-        return {"type": "Point", "coordinates": [round(point.x, COORD_DECIMALS), round(point.y, COORD_DECIMALS)]}
-
-    def get_follow_up_note(self, obj) -> str | None:
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="Only for the reporter's own organisation."))
+    def get_follow_up_note(self, obj):
         request = self.context.get("request")
         org = roles.organisation_of(request.user) if request else None
         if org is not None and obj.organisation_id == org.pk:
             return obj.follow_up_note
         return None
+
+
+def flat_observation(feature):
+    """A Feature of ObservationReadSerializer as one flat object (id, location and the properties)."""
+    return {"id": feature["id"], "location": feature["geometry"], **feature["properties"]}
+
+
+class ObservationWriteExtension(OpenApiSerializerExtension):
+    """The write schema says what validate() enforces: a point (lat and lon, or location) on POST and PUT."""
+
+    target_class = ObservationWriteSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if auto_schema.method != "PATCH":
+            schema["oneOf"] = [{"required": ["lat", "lon"]}, {"required": ["location"]}]
+        return schema
+
+
+class NullableGeometryFeatureExtension(OpenApiSerializerExtension):
+    """drf-spectacular's GeoJSON Feature schema, with the geometry nullable (person observations)."""
+
+    target_class = ObservationReadSerializer
+    priority = 1
+
+    def map_serializer(self, auto_schema, direction):
+        schema = GeoFeatureModelSerializerExtension(self.target).map_serializer(auto_schema, direction)
+        schema["properties"]["geometry"] = {**POINT_SCHEMA, "nullable": True}
+        schema["required"] = ["type", "id", "geometry", "properties"]
+        schema["properties"]["properties"]["required"] = [
+            name for name, field in self.target.fields.items()
+            if name not in ("id", "location") and not field.write_only
+        ]
+        return schema
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -151,6 +216,8 @@ class CategorySerializer(serializers.ModelSerializer):
 
 
 class PhenomenonSerializer(serializers.ModelSerializer):
+    """A phenomenon with its active categories."""
+
     name = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
     categories = serializers.SerializerMethodField()

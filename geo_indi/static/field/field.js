@@ -135,7 +135,7 @@
                 return queueDelete(item.client_uuid).then(function () { return false; });
               });
             }
-            if (response.status === 403) showFormError(gettext("Your session has ended. Log in again to send the waiting observations."));
+            if (response.status === 401 || response.status === 403) showFormError(gettext("Your session has ended. Log in again to send the waiting observations."));
             return true; // server trouble or logged out: keep the rest for later
           }, function () { return true; }); // still offline
         });
@@ -392,7 +392,13 @@
     endEdit();
   }
 
-  function showSaved(obs, created) {
+  // The API answers a GeoJSON Feature; the page works with one flat object.
+  function fromFeature(feature) {
+    return Object.assign({ id: feature.id, location: feature.geometry }, feature.properties);
+  }
+
+  function showSaved(feature, created) {
+    var obs = fromFeature(feature);
     var message = created === false
       ? gettext("This observation had already been saved.")
       : gettext("Saved.");
@@ -421,7 +427,7 @@
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.ok) { showSaved(data, response.status === 201); resetForm(); loadMine(); return; }
         if (response.status === 400) { showApiErrors(data); return; }
-        if (response.status === 403) { showFormError(gettext("Your session has ended. Log in again.")); return; }
+        if (response.status === 401 || response.status === 403) { showFormError(gettext("Your session has ended. Log in again.")); return; }
         if (response.status >= 500) return queueIt();
         showFormError(errorSummary(data) || gettext("The observation could not be saved."));
       });

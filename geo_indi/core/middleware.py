@@ -1,0 +1,105 @@
+"""Request ids, and errors in the client's shape.
+
+RequestIDMiddleware (first in MIDDLEWARE): every request gets an id (the
+caller's X-Request-ID if plain, else a new one) that log lines and API error
+bodies carry and the response echoes.
+
+APIErrorMiddleware: whatever Django itself answers under /api/ (unknown URL,
+405, CSRF 403, ...) becomes the API error JSON, under /ogcapi/ an OGC exception;
+an unreachable database is a 503 with Retry-After everywhere; a value the
+database cannot hold (a NUL byte, a number out of range) is a 400, never a 500.
+"""
+import logging
+from http import HTTPStatus
+
+from django.db import DataError
+from django.http import FileResponse, HttpResponseBadRequest, JsonResponse
+from django.utils.translation import gettext as _
+
+from . import requestid
+from .api import OGC_PREFIX, error_response, is_api_path
+from .database import is_unavailable, unavailable_response
+
+logger = logging.getLogger("geo_indi.request")
+# Headers an error keeps when its body is rewritten.
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary", requestid.HEADER)
+
+
+class RequestIDMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.request_id, token = requestid.begin(request.headers.get(requestid.HEADER))
+        try:
+            response = self.get_response(request)
+        finally:
+            requestid.end(token)
+        response[requestid.HEADER] = request.request_id
+        if response.streaming and not isinstance(response, FileResponse):
+            response.streaming_content = _with_request_id(response.streaming_content, request.request_id)
+        return response
+
+
+def _with_request_id(chunks, request_id):
+    """Keep the id for log lines written while a streamed body is produced."""
+    _, token = requestid.begin(request_id)
+    try:
+        yield from chunks
+    finally:
+        requestid.end(token)
+
+
+def client_shape(request):
+    if request.path.startswith(OGC_PREFIX):
+        return "ogc"
+    if is_api_path(request.path):
+        return "api"
+    return "html"
+
+
+def shaped_error(request, status, message, code=None):
+    """An error response in the shape of the path's clients."""
+    phrase = HTTPStatus(status).phrase
+    shape = client_shape(request)
+    if shape == "ogc":
+        return JsonResponse({"code": code or phrase.replace(" ", ""), "description": str(message)}, status=status)
+    if shape == "api":
+        return error_response(status, message, code or phrase.lower().replace(" ", "_").replace("-", "_"))
+    if status == 400:
+        return HttpResponseBadRequest(f"<!doctype html><title>400</title><h1>{phrase}</h1>")
+    return None
+
+
+def _contains_nul(request):
+    if "\x00" in request.path_info:
+        return True
+    return any("\x00" in key or any("\x00" in v for v in values) for key, values in request.GET.lists())
+
+
+class APIErrorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _contains_nul(request):
+            return shaped_error(request, 400, _("The address contains a NUL character."), "invalid")
+        response = self.get_response(request)
+        if response.status_code >= 400 and client_shape(request) != "html" and "json" not in response.get("Content-Type", ""):
+            reshaped = shaped_error(request, response.status_code, HTTPStatus(response.status_code).phrase)
+            for header in KEPT_HEADERS:
+                if header in response:
+                    reshaped[header] = response[header]
+            return reshaped
+        return response
+
+    def process_exception(self, request, exception):
+        if is_unavailable(exception):
+            return unavailable_response(request)
+        if isinstance(exception, DataError):
+            logger.warning("%s %s: a value the database cannot hold answered 400", request.method, request.path)
+            code = "InvalidParameterValue" if client_shape(request) == "ogc" else "invalid"
+            response = shaped_error(request, 400, _("A value in the request is out of range or not allowed."), code)
+            response._has_been_logged = True  # logged above, once
+            return response
+        return None
