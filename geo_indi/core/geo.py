@@ -19,17 +19,7 @@ def parse_wgs84_bbox(raw):
     Raises ValueError with a message for people. A box may be a line or a point
     (min == max); boxes across the antimeridian are not supported.
     """
-    parts = (raw or "").split(",")
-    if len(parts) == 6:
-        raise ValueError("Only 2D boxes are supported: minlon,minlat,maxlon,maxlat.")
-    if len(parts) != 4:
-        raise ValueError("Give four numbers: minlon,minlat,maxlon,maxlat.")
-    try:
-        numbers = tuple(float(p) for p in parts)
-    except ValueError:
-        raise ValueError("Give four numbers: minlon,minlat,maxlon,maxlat.") from None
-    if not all(math.isfinite(n) for n in numbers):
-        raise ValueError("The numbers must be finite.")
+    numbers = _four_finite_numbers(raw, "minlon,minlat,maxlon,maxlat")
     minlon, minlat, maxlon, maxlat = numbers
     if not (-180 <= minlon <= 180 and -180 <= maxlon <= 180 and -90 <= minlat <= 90 and -90 <= maxlat <= 90):
         raise ValueError("Longitudes must be within -180..180 and latitudes within -90..90.")
@@ -40,8 +30,17 @@ def parse_wgs84_bbox(raw):
     return numbers
 
 
-def bbox_polygon(bbox):
-    """The bbox clipped to the coverage, densified and transformed to the storage SRID; None if empty."""
+def bbox_polygon(bbox, srid=4326):
+    """The bbox as a polygon in the storage SRID; None if empty.
+
+    A WGS 84 box is clipped to the coverage and densified before it is transformed;
+    a projected box (bbox-crs, e.g. EPSG:3067) is taken as it is."""
+    if srid != 4326:
+        polygon = Polygon.from_bbox(bbox)
+        polygon.srid = srid
+        if srid != settings.GEO_INDI_STORAGE_SRID:
+            polygon.transform(settings.GEO_INDI_STORAGE_SRID)
+        return polygon
     minlon, minlat = max(bbox[0], COVERAGE[0]), max(bbox[1], COVERAGE[1])
     maxlon, maxlat = min(bbox[2], COVERAGE[2]), min(bbox[3], COVERAGE[3])
     if minlon > maxlon or minlat > maxlat:
@@ -60,3 +59,27 @@ def bbox_polygon(bbox):
     polygon = Polygon(ring, srid=4326)
     polygon.transform(settings.GEO_INDI_STORAGE_SRID)
     return polygon
+
+
+def parse_projected_bbox(raw):
+    """'minx,miny,maxx,maxy' in a projected CRS such as EPSG:3067 (metres) -> tuple of four floats."""
+    numbers = _four_finite_numbers(raw, "minx,miny,maxx,maxy")
+    minx, miny, maxx, maxy = numbers
+    if minx > maxx or miny > maxy:
+        raise ValueError("The box is inverted: give minx,miny,maxx,maxy.")
+    return numbers
+
+
+def _four_finite_numbers(raw, order):
+    parts = (raw or "").split(",")
+    if len(parts) == 6:
+        raise ValueError(f"Only 2D boxes are supported: {order}.")
+    if len(parts) != 4:
+        raise ValueError(f"Give four numbers: {order}.")
+    try:
+        numbers = tuple(float(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"Give four numbers: {order}.") from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise ValueError("The numbers must be finite.")
+    return numbers

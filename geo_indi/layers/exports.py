@@ -2,23 +2,25 @@
 
 CSV is streamed row by row from a server-side cursor (points as lon/lat
 columns, polygons as a WKT column, WGS 84). GeoPackage is written with
-geopandas/pyogrio chunk by chunk into a temporary file, then sent.
+pyogrio chunk by chunk into a temporary file, then sent.
 """
 import csv
 import io
 import os
 import tempfile
 
-import geopandas as gpd
-import pandas as pd
-import pyogrio
-import shapely
+import numpy as np
+import pyogrio.raw
 
 from .services import LayerSQL
 from .streaming import iter_rows
 
 # Each GeoPackage append reopens the file: fewer, larger chunks.
 GPKG_CHUNK_ROWS = 20_000
+# GeoPackage 1.4 (GDAL >= 3.7's default) makes GDAL 3.6 and QGIS on it warn; 1.3 reads everywhere.
+GPKG_VERSION = "1.3"
+# numpy type of each column kind: dates as datetime64[D] become GeoPackage DATE columns.
+_FIELD_DTYPES = {"integer": "int64", "boolean": "bool", "date": "datetime64[D]"}
 
 
 def _select(lsql: LayerSQL, geometry_sql):
@@ -53,36 +55,47 @@ def csv_chunks(lsql: LayerSQL):
         yield buffer.getvalue()
 
 
-def _frame(lsql, rows):
-    names = [c.name for c in lsql.columns]
-    data = {}
+def _fields(lsql, rows):
+    """Column arrays and null masks for pyogrio's writer, typed by the columns' kinds."""
+    data, masks = [], []
     for i, column in enumerate(lsql.columns):
         values = [r[i] for r in rows]
-        if column.kind == "integer":
-            data[column.name] = pd.array(values, dtype="Int64")
-        elif column.kind == "boolean":
-            data[column.name] = pd.array(values, dtype="boolean")
-        elif column.kind == "date":
-            data[column.name] = pd.to_datetime(pd.Series(values, dtype="object")).dt.date
+        missing = np.array([v is None for v in values], dtype=bool)
+        dtype = _FIELD_DTYPES.get(column.kind)
+        if dtype is None:
+            data.append(np.array(values, dtype=object))
+        elif dtype == "datetime64[D]":
+            data.append(np.array(values, dtype=dtype))  # None -> NaT, written as null
         else:
-            data[column.name] = pd.Series(values, dtype="object")
-    geometry = shapely.from_wkb([bytes(r[len(names)]) for r in rows])
-    return gpd.GeoDataFrame(data, geometry=geometry, crs="EPSG:4326")
+            data.append(np.array([0 if v is None else v for v in values], dtype=dtype))
+        masks.append(missing if missing.any() else None)
+    return data, masks
 
 
 def write_geopackage(lsql: LayerSQL, layer_name):
-    """Write the layer to a GeoPackage in a temporary directory; return it opened for reading.
+    """Write the layer to a GeoPackage (version GPKG_VERSION) in a temporary directory;
+    return it opened for reading.
 
     The file is unlinked at once: it disappears when the returned file object is closed.
     """
     sql, params = _select(lsql, f"ST_AsBinary(ST_Transform({lsql.geom_sql}, 4326))")
+    names = [c.name for c in lsql.columns]
     with tempfile.TemporaryDirectory(prefix="geo_indi_export_") as directory:
         path = os.path.join(directory, f"{layer_name}.gpkg")
-        options = {"layer": layer_name, "driver": "GPKG", "geometry_type": lsql.geometry_type}
+        options = {
+            "layer": layer_name, "driver": "GPKG", "geometry_type": lsql.geometry_type, "crs": "EPSG:4326",
+            "dataset_options": {"VERSION": GPKG_VERSION},
+        }
+
+        def write(rows, append):
+            data, masks = _fields(lsql, rows)
+            geometry = np.array([bytes(r[len(names)]) for r in rows], dtype=object)
+            pyogrio.raw.write(path, geometry, data, names, field_mask=masks, append=append, **options)
+
         written = False
         for rows in iter_rows(sql, params, GPKG_CHUNK_ROWS):
-            pyogrio.write_dataframe(_frame(lsql, rows), path, append=written, **options)
+            write(rows, written)
             written = True
         if not written:
-            pyogrio.write_dataframe(_frame(lsql, []), path, **options)
+            write([], False)
         return open(path, "rb")

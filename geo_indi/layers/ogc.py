@@ -1,12 +1,15 @@
-"""OGC API - Features, Part 1 Core, under /ogcapi/ (what QGIS and GDAL's OAPIF driver read).
+"""OGC API - Features, Part 1 Core and Part 2 CRS by reference, under /ogcapi/
+(what QGIS and GDAL's OAPIF driver read).
 
 JSON/GeoJSON by default, HTML for people (f=html or a browser's Accept header).
-Errors are OGC exceptions: {"code": ..., "description": ...} with 400 or 404.
+Errors are OGC exceptions: {"code": ..., "description": ...} with 400, 401, 404 or 405.
+Every endpoint names the query parameters it takes; any other is a 400.
 """
 import json
 import re
 from functools import wraps
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
@@ -14,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
@@ -21,7 +25,7 @@ from rest_framework.request import Request
 from geo_indi.areas.models import Municipality
 
 from . import streaming
-from .params import MAX_LIMIT, LayerParamError, parse_layer_query
+from .params import DEFAULT_LIMIT, MAX_LIMIT, SHARED_FILTERS, LayerParamError, parse_layer_query
 from .services import LAYERS, get_layer
 
 CONFORMANCE = [
@@ -29,21 +33,38 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG_3067 = "http://www.opengis.net/def/crs/EPSG/0/3067"
+# The CRSs of `crs` and `bbox-crs` and the SRID PostGIS transforms to (CRS84 is WGS 84 lon/lat).
+SUPPORTED_CRS = {CRS84: 4326, EPSG_3067: 3067}
+STORAGE_CRS = f"http://www.opengis.net/def/crs/EPSG/0/{settings.GEO_INDI_STORAGE_SRID}"
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 HTML = "text/html"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+
+# The query parameters each kind of endpoint takes (OGC API - Features /req/core/query-param-unknown).
+DOCUMENT_PARAMS = frozenset({"f"})
+ITEM_PARAMS = frozenset({"f", "crs"})
+ITEMS_PARAMS = frozenset(
+    {"f", "crs", "bbox", "bbox-crs", "datetime", "limit", "offset", "after", *SHARED_FILTERS}
+)
 
 
 class OGCError(Exception):
-    def __init__(self, status, code, description):
+    def __init__(self, status, code, description, headers=None):
         super().__init__(description)
         self.status, self.code, self.description = status, code, description
+        self.headers = headers or {}
 
 
 def ogc_error_response(error):
-    return JsonResponse({"code": error.code, "description": error.description}, status=error.status)
+    response = JsonResponse({"code": error.code, "description": error.description}, status=error.status)
+    for name, value in error.headers.items():
+        response[name] = value
+    return response
 
 
 def wants_html(request):
@@ -58,26 +79,68 @@ def wants_html(request):
     return HTML in accept and "json" not in accept
 
 
-def ogc_view(view):
-    """Only GET/HEAD; resolve token users; turn OGCError into an OGC exception response."""
+def reject_unknown_params(request, allowed):
+    unknown = sorted(set(request.GET) - allowed)
+    if unknown:
+        raise OGCError(
+            400, "InvalidParameterValue",
+            f"Unknown query parameter: {', '.join(unknown)}. This endpoint takes: {', '.join(sorted(allowed))}.",
+        )
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        try:
-            if request.method not in ("GET", "HEAD"):
-                raise OGCError(405, "MethodNotAllowed", "Only GET is supported.")
-            if not request.user.is_authenticated and "Authorization" in request.headers:
-                try:
-                    result = TokenAuthentication().authenticate(Request(request))
-                except AuthenticationFailed as exc:
-                    raise OGCError(401, "NotAuthenticated", str(exc.detail)) from None
-                if result:
-                    request.user = result[0]
-            return view(request, *args, **kwargs)
-        except OGCError as error:
-            return ogc_error_response(error)
 
-    return wrapper
+def ogc_view(allowed_params):
+    """Only GET/HEAD (a 405, not a CSRF page: nothing here writes); only `allowed_params`;
+    resolve token users; turn OGCError into an OGC exception response."""
+
+    def decorate(view):
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            try:
+                if request.method not in ("GET", "HEAD"):
+                    raise OGCError(
+                        405, "MethodNotAllowed", "Only GET is supported.", headers={"Allow": "GET, HEAD"}
+                    )
+                if not request.user.is_authenticated and "Authorization" in request.headers:
+                    try:
+                        result = TokenAuthentication().authenticate(Request(request))
+                    except AuthenticationFailed as exc:
+                        raise OGCError(
+                            401, "NotAuthenticated", str(exc.detail),
+                            headers={"WWW-Authenticate": TokenAuthentication().authenticate_header(request)},
+                        ) from None
+                    if result:
+                        request.user = result[0]
+                reject_unknown_params(request, allowed_params)
+                return view(request, *args, **kwargs)
+            except OGCError as error:
+                return ogc_error_response(error)
+
+        return wrapper
+
+    return decorate
+
+
+def requested_crs(request, name):
+    """The CRS URI of `crs` or `bbox-crs` (CRS84 when absent)."""
+    uri = request.GET.get(name) or CRS84
+    if uri not in SUPPORTED_CRS:
+        raise OGCError(
+            400, "InvalidParameterValue", f"{name} must be one of: {', '.join(SUPPORTED_CRS)}."
+        )
+    return uri
+
+
+def with_content_crs(response, crs):
+    response["Content-Crs"] = f"<{crs}>"
+    return response
+
+
+def feature_key(layer, text):
+    """A feature id as the layer's id column compares it (int or str), or None if it cannot be one."""
+    if layer.id_is_integer:
+        return int(text) if re.fullmatch(r"\d{1,18}", text) else None
+    return text if re.fullmatch(r"[0-9A-Za-z_-]{1,20}", text) else None
 
 
 def _url(request, name, *args, **params):
@@ -116,7 +179,8 @@ def collection_document(request, layer, bbox):
         "title": str(layer.title),
         "description": str(layer.description),
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(SUPPORTED_CRS),
+        "storageCrs": STORAGE_CRS,
         "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}},
         "links": [
             _link(_url(request, "ogc-collection", cid), "self", JSON, _("This collection")),
@@ -132,7 +196,7 @@ def collection_document(request, layer, bbox):
     }
 
 
-@ogc_view
+@ogc_view(DOCUMENT_PARAMS)
 def landing(request):
     doc = {
         "title": _("geo_indi GIS layers"),
@@ -143,21 +207,20 @@ def landing(request):
         "links": [
             _link(_url(request, "ogc-landing"), "self", JSON, _("This document")),
             _link(_url(request, "ogc-landing", f="html"), "alternate", HTML, _("This document as HTML")),
-            _link(
-                _url(request, "api-schema", format="json"), "service-desc",
-                "application/vnd.oai.openapi+json;version=3.0", _("OpenAPI definition"),
-            ),
-            _link(request.build_absolute_uri(reverse("api-docs")), "service-doc", HTML, _("API documentation")),
+            _link(_url(request, "ogc-openapi"), "service-desc", OPENAPI, _("OpenAPI definition of this API")),
+            _link(_url(request, "ogc-api-docs"), "service-doc", HTML, _("Documentation of this API")),
             _link(_url(request, "ogc-conformance"), "conformance", JSON, _("Conformance classes")),
             _link(_url(request, "ogc-collections"), "data", JSON, _("Collections")),
         ],
     }
     if wants_html(request):
-        return render(request, "layers/ogc_landing.html", {"doc": doc, "collections": LAYERS.values()})
+        return render(request, "layers/ogc_landing.html", {
+            "doc": doc, "collections": LAYERS.values(), "default_limit": DEFAULT_LIMIT, "max_limit": MAX_LIMIT,
+        })
     return JsonResponse(doc)
 
 
-@ogc_view
+@ogc_view(DOCUMENT_PARAMS)
 def conformance(request):
     doc = {"conformsTo": CONFORMANCE}
     if wants_html(request):
@@ -165,7 +228,7 @@ def conformance(request):
     return JsonResponse(doc)
 
 
-@ogc_view
+@ogc_view(DOCUMENT_PARAMS)
 def collections(request):
     bbox = _coverage_bbox()
     doc = {
@@ -180,7 +243,7 @@ def collections(request):
     return JsonResponse(doc)
 
 
-@ogc_view
+@ogc_view(DOCUMENT_PARAMS)
 def collection(request, collection_id):
     layer = _layer_or_404(collection_id)
     doc = collection_document(request, layer, _coverage_bbox())
@@ -218,18 +281,31 @@ def _items_links(request, layer, query, page):
     return links
 
 
-@ogc_view
+def parse_items_query(request, layer):
+    """Everything an items request asks for, checked before the database is asked anything."""
+    bbox_crs = requested_crs(request, "bbox-crs")
+    try:
+        query = parse_layer_query(request.GET, paged=True, bbox_srid=SUPPORTED_CRS[bbox_crs])
+    except LayerParamError as exc:
+        raise OGCError(400, "InvalidParameterValue", str(exc)) from None
+    if query.after is not None:
+        query.after = feature_key(layer, query.after)
+        if query.after is None:
+            raise OGCError(400, "InvalidParameterValue", "after: give the id of the last feature of the previous page.")
+    return query
+
+
+@ogc_view(ITEMS_PARAMS)
 def items(request, collection_id):
     layer = _layer_or_404(collection_id)
     html = wants_html(request)
-    try:
-        query = parse_layer_query(request.GET, paged=True)
-    except LayerParamError as exc:
-        raise OGCError(400, "InvalidParameterValue", str(exc)) from None
+    crs = requested_crs(request, "crs")
+    srid = SUPPORTED_CRS[crs]
+    query = parse_items_query(request, layer)
     lsql = layer.sql(request.user, query)
-    matched = streaming.count(lsql)
     if html:
-        rows_iter = streaming.page_rows(lsql, limit=query.limit, offset=query.offset, after=query.after)
+        matched = streaming.count(lsql)
+        rows_iter = streaming.page_rows(lsql, limit=query.limit, offset=query.offset, after=query.after, srid=srid)
         features = []
         while True:
             try:
@@ -244,34 +320,36 @@ def items(request, collection_id):
             "max_limit": MAX_LIMIT,
         })
 
+    # Counted on the first page only: a client following `next` (after=) learnt it there.
+    matched = streaming.count(lsql) if query.after is None else None
+
     def members(page):
+        counts = {"numberReturned": page[0]} if matched is None else {"numberMatched": matched, "numberReturned": page[0]}
         return json.dumps({
-            "numberMatched": matched,
-            "numberReturned": page[0],
+            **counts,
             "timeStamp": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             "links": _items_links(request, layer, query, page),
         })[1:-1]
 
-    return StreamingHttpResponse(
+    response = StreamingHttpResponse(
         streaming.feature_collection_chunks(
-            lsql, limit=query.limit, offset=query.offset, after=query.after, extra_members=members
+            lsql, limit=query.limit, offset=query.offset, after=query.after, extra_members=members, srid=srid
         ),
         content_type=GEOJSON,
     )
+    return with_content_crs(response, crs)
 
 
-@ogc_view
+@ogc_view(ITEM_PARAMS)
 def item(request, collection_id, feature_id):
     layer = _layer_or_404(collection_id)
     html = wants_html(request)
+    crs = requested_crs(request, "crs")
     not_found = OGCError(404, "NotFound", f"No feature '{feature_id}' in collection '{collection_id}'.")
-    if layer.id_is_integer:
-        if not re.fullmatch(r"\d{1,18}", feature_id):
-            raise not_found
-        feature_id = int(feature_id)
-    elif not re.fullmatch(r"[0-9A-Za-z_-]{1,20}", feature_id):
+    feature_id = feature_key(layer, feature_id)
+    if feature_id is None:
         raise not_found
-    text = streaming.one_feature(layer.sql(request.user, parse_layer_query({})), feature_id)
+    text = streaming.one_feature(layer.sql(request.user, parse_layer_query({})), feature_id, srid=SUPPORTED_CRS[crs])
     if text is None:
         raise not_found
     feature = json.loads(text)
@@ -282,4 +360,9 @@ def item(request, collection_id, feature_id):
     ]
     if html:
         return render(request, "layers/ogc_item.html", {"layer": layer, "feature": feature})
-    return JsonResponse(feature, content_type=GEOJSON)
+    return with_content_crs(JsonResponse(feature, content_type=GEOJSON), crs)
+
+
+@ogc_view(frozenset())
+def unknown_path(request, path):
+    raise OGCError(404, "NotFound", f"No resource /ogcapi/{path}. Start at /ogcapi/.")

@@ -12,11 +12,13 @@ from django.contrib.gis.geos import Polygon
 from django.db.models import Q
 from django.utils import timezone
 
-from geo_indi.core.geo import bbox_polygon, parse_wgs84_bbox
+from geo_indi.core.geo import bbox_polygon, parse_projected_bbox, parse_wgs84_bbox
 from geo_indi.observations.filters import parse_filters
 
-DEFAULT_LIMIT = 100
+# GDAL and QGIS page with their own limit (GDAL 3.6: 10); a client that sends none gets 1000.
+DEFAULT_LIMIT = 1000
 MAX_LIMIT = 10_000
+WGS84_SRID = 4326
 MAX_OFFSET = 10_000_000
 AFTER_RE = re.compile(r"[0-9A-Za-z_-]{1,20}")
 # Shared filters that make sense on layers (subject is fixed per layer, postcode is allowed too).
@@ -61,10 +63,10 @@ class LayerQuery:
         return q
 
 
-def parse_bbox(value):
-    """'minlon,minlat,maxlon,maxlat' (CRS84) -> tuple of floats."""
+def parse_bbox(value, srid=WGS84_SRID):
+    """'minlon,minlat,maxlon,maxlat' (CRS84), or 'minx,miny,maxx,maxy' in a projected SRID -> tuple of floats."""
     try:
-        return parse_wgs84_bbox(value)
+        return parse_wgs84_bbox(value) if srid == WGS84_SRID else parse_projected_bbox(value)
     except ValueError as exc:
         raise LayerParamError({"bbox": [str(exc)]}) from None
 
@@ -79,6 +81,7 @@ def _parse_instant(text, end_of_interval=False):
     if _DATE_TIME.match(text):
         try:
             moment = dt.datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
+            return timezone.localtime(moment, timezone.get_default_timezone()).date()
         except ValueError:
             raise LayerParamError({"datetime": [f"'{text}' is not a valid date-time."]}) from None
         try:
@@ -120,10 +123,21 @@ def _parse_int(params, name, default, minimum, maximum):
     return number
 
 
-def parse_layer_query(params, paged=False):
+def _parse_limit(params):
+    """limit: a whole number from 1; more than MAX_LIMIT is served as MAX_LIMIT (OGC API - Features)."""
+    raw = (params.get("limit") or "").strip()
+    if not raw:
+        return DEFAULT_LIMIT
+    if not re.fullmatch(r"\d{1,100}", raw) or int(raw) < 1:
+        raise LayerParamError({"limit": [f"Give a whole number of at least 1 (at most {MAX_LIMIT} are served)."]})
+    return min(int(raw), MAX_LIMIT)
+
+
+def parse_layer_query(params, paged=False, bbox_srid=WGS84_SRID):
     """Parse request parameters (a QueryDict or dict) into a LayerQuery.
 
-    `paged`: also read limit (default 100, at most 10,000) and offset.
+    `paged`: also read limit (default DEFAULT_LIMIT, at most MAX_LIMIT served) and offset.
+    `bbox_srid`: the CRS of bbox (OGC bbox-crs); WGS 84 by default.
     """
     errors = {}
     query = LayerQuery()
@@ -134,7 +148,7 @@ def parse_layer_query(params, paged=False):
     else:
         query.filter_q = form.q()
         query.filters = form.active()
-    for name, parse in (("bbox", parse_bbox), ("datetime", parse_datetime)):
+    for name, parse in (("bbox", lambda raw: parse_bbox(raw, bbox_srid)), ("datetime", parse_datetime)):
         raw = params.get(name)
         if raw in (None, ""):
             continue
@@ -145,13 +159,13 @@ def parse_layer_query(params, paged=False):
             continue
         if name == "bbox":
             query.bbox = parsed
-            query.bbox_polygon = bbox_polygon(parsed)
+            query.bbox_polygon = bbox_polygon(parsed, bbox_srid)
             query.bbox_empty = query.bbox_polygon is None
         else:
             query.date_from, query.date_to = parsed
     if paged:
         try:
-            query.limit = _parse_int(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+            query.limit = _parse_limit(params)
         except LayerParamError as exc:
             errors.update(exc.errors)
         try:

@@ -24,6 +24,8 @@ CHUNK_ROWS = 2000
 # PostgreSQL functions take at most 100 arguments: json_build_object gets 45 pairs at most.
 _PAIRS_PER_OBJECT = 45
 _SAFE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+# Decimals of output coordinates per SRID: about 10 cm (degrees in WGS 84, metres in EPSG:3067).
+DECIMALS = {4326: 6, 3067: 1}
 
 
 def _literal(key):
@@ -60,13 +62,15 @@ def _tail(lsql, feature_id=None, limit=None, offset=0, after=None):
     return sql, params
 
 
-def feature_sql(lsql: LayerSQL, feature_id=None, limit=None, offset=0, after=None):
-    """SQL returning one row per feature: the RFC 7946 Feature as JSON text, and its id."""
+def feature_sql(lsql: LayerSQL, feature_id=None, limit=None, offset=0, after=None, srid=4326):
+    """SQL returning one row per feature: the Feature as JSON text, and its id.
+
+    Coordinates in `srid` (RFC 7946 WGS 84 longitude/latitude by default)."""
     tail, tail_params = _tail(lsql, feature_id, limit, offset, after)
     sql = (
         "SELECT json_build_object("
         f"'type', 'Feature', 'id', {lsql.id_sql}, "
-        f"'geometry', ST_AsGeoJSON(ST_Transform({lsql.geom_sql}, 4326), 6, 0)::json, "
+        f"'geometry', ST_AsGeoJSON(ST_Transform({lsql.geom_sql}, {int(srid)}), {DECIMALS[srid]}, 0)::json, "
         f"'properties', {properties_sql(lsql.columns)})::text, {lsql.id_sql}"
         f"{lsql.from_where}{tail}"
     )
@@ -107,19 +111,21 @@ def iter_rows(sql, params, chunk_rows=CHUNK_ROWS):
                 yield rows
 
 
-def one_feature(lsql, feature_id):
+def one_feature(lsql, feature_id, srid=4326):
     """The feature as JSON text, or None."""
-    sql, params = feature_sql(lsql, feature_id=feature_id)
+    sql, params = feature_sql(lsql, feature_id=feature_id, srid=srid)
     with connection.cursor() as cur:
         cur.execute(sql, params)
         row = cur.fetchone()
     return row[0] if row else None
 
 
-def page_rows(lsql, limit=None, offset=0, after=None):
+def page_rows(lsql, limit=None, offset=0, after=None, srid=4326):
     """Yield chunks of (feature text, id) rows; with a limit, one row more is read and held
     back, so the caller learns whether another page follows. Returns (returned, last_id, has_more)."""
-    sql, params = feature_sql(lsql, limit=None if limit is None else limit + 1, offset=offset, after=after)
+    sql, params = feature_sql(
+        lsql, limit=None if limit is None else limit + 1, offset=offset, after=after, srid=srid
+    )
     returned, last_id, has_more = 0, None, False
     for rows in iter_rows(sql, params):
         if limit is not None and returned + len(rows) > limit:
@@ -132,19 +138,19 @@ def page_rows(lsql, limit=None, offset=0, after=None):
     return returned, last_id, has_more
 
 
-def feature_collection_chunks(lsql, limit=None, offset=0, after=None, extra_members=None):
+def feature_collection_chunks(lsql, limit=None, offset=0, after=None, extra_members=None, srid=4326):
     """A FeatureCollection as text chunks; the query has run when this returns (see `started`).
 
     `extra_members(page)` may return a JSON text of further members (without braces)
     to put after the features, e.g. OGC links and counts; `page` is
     (number returned, id of the last feature, whether more follow).
     """
-    return started(_feature_collection_chunks(lsql, limit, offset, after, extra_members))
+    return started(_feature_collection_chunks(lsql, limit, offset, after, extra_members, srid))
 
 
-def _feature_collection_chunks(lsql, limit, offset, after, extra_members):
+def _feature_collection_chunks(lsql, limit, offset, after, extra_members, srid):
     head = '{"type": "FeatureCollection", "features": [\n'
-    rows_iter = page_rows(lsql, limit=limit, offset=offset, after=after)
+    rows_iter = page_rows(lsql, limit=limit, offset=offset, after=after, srid=srid)
     written = False
     while True:
         try:
