@@ -13,4 +13,6 @@ def exception_handler(exc, context):
     elif isinstance(exc, (exceptions.APIException, Http404)):
         detail = response.data.get("detail") if isinstance(response.data, dict) else response.data
         response.data = {"error": str(detail)}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            response.data["retry_after"] = int(response["Retry-After"])
     return response

@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from geo_indi.accounts.tokens import ApiTokenAuthentication
 from geo_indi.areas.models import Municipality
+from geo_indi.core.throttling import seconds_to_wait
 
 from . import streaming
 from .params import MAX_LIMIT, LayerParamError, parse_layer_query
@@ -68,11 +69,18 @@ def ogc_view(view):
                 raise OGCError(405, "MethodNotAllowed", "Only GET is supported.")
             if not request.user.is_authenticated and "Authorization" in request.headers:
                 try:
-                    result = TokenAuthentication().authenticate(Request(request))
+                    result = ApiTokenAuthentication().authenticate(Request(request))
                 except AuthenticationFailed as exc:
                     raise OGCError(401, "NotAuthenticated", str(exc.detail)) from None
                 if result:
                     request.user = result[0]
+            wait = seconds_to_wait(request, "ogc")
+            if wait is not None:
+                response = ogc_error_response(OGCError(
+                    429, "TooManyRequests", _("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": wait}
+                ))
+                response["Retry-After"] = str(wait)
+                return response
             return view(request, *args, **kwargs)
         except OGCError as error:
             return ogc_error_response(error)

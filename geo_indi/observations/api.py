@@ -6,6 +6,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from geo_indi.audit.services import Action, audit_record
+
 from . import services
 from .filters import parse_filters
 from .models import Category, Observation, Phenomenon
@@ -37,6 +39,12 @@ class ObservationViewSet(viewsets.ModelViewSet):
 
     def _read(self, observation, code):
         return Response(ObservationReadSerializer(observation, context=self.get_serializer_context()).data, status=code)
+
+    def retrieve(self, request, *args, **kwargs):
+        observation = self.get_object()
+        if observation.reporter_id != request.user.pk:
+            audit_record(Action.OBSERVATION_READ, obj=observation, request=request)
+        return self._read(observation, status.HTTP_200_OK)
 
     def create(self, request, *args, **kwargs):
         serializer = ObservationWriteSerializer(data=request.data)
