@@ -19,7 +19,7 @@ class ErasureRefused(Exception):
 @transaction.atomic
 def user_erase(*, user, by=None):
     """Delete the user's account and everything personal hanging from it. Returns the number of observations kept."""
-    if by is not None and by.pk == user.pk and user.is_superuser:
+    if by is not None and by.pk == user.pk:
         raise ErasureRefused(_("An administrator cannot erase their own account."))
     kept = user.observations.count()
     username = user.get_username()
