@@ -71,6 +71,28 @@ def test_reading_someone_elses_observation_is_logged_but_not_ones_own(users, rec
     assert AuditEvent.objects.filter(action=Action.OBSERVATION_READ).count() == 1
 
 
+def test_listing_others_records_logs_which_ones_were_returned(users, record):
+    own = record(*INSIDE_ALFA, user="field_698")
+    api = APIClient()
+    api.force_authenticate(users["field_698"])
+    assert api.get("/api/observations/").json()["count"] == 1
+    assert not AuditEvent.objects.exists()
+    others = [record(*INSIDE_ALFA, user="coord_698") for _ in range(2)]
+    response = api.get("/api/observations/?limit=2&offset=0&phenomenon=%d" % own.phenomenon_id)
+    returned = {r["id"] for r in response.json()["results"]}
+    event = only_event(Action.OBSERVATION_READ)
+    assert set(event.detail["ids"]) == returned - {own.pk} and set(event.detail["ids"]) <= {o.pk for o in others}
+    assert event.detail["params"]["limit"] == "2" and event.object_id == ""
+
+
+def test_administrator_reading_an_observation_in_the_admin_is_logged(client, users, record):
+    observation = record(*INSIDE_ALFA)
+    client.force_login(users["admin"])
+    assert client.get(f"/admin/observations/observation/{observation.pk}/change/").status_code == 200
+    event = only_event(Action.OBSERVATION_READ)
+    assert (event.actor_username, event.object_id) == ("root", str(observation.pk))
+
+
 def test_admin_changes_are_logged(client, users, organisations):
     client.force_login(users["admin"])
     org = organisations["698"]

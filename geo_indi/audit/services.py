@@ -7,11 +7,12 @@ from geo_indi.core.spreadsheet import spreadsheet_safe
 from .context import current_request
 from .models import Action, AuditEvent
 
-__all__ = ["Action", "audit_record", "audit_csv_rows", "CSV_HEADER"]
+__all__ = ["Action", "audit_record", "audit_records_read", "audit_csv_rows", "CSV_HEADER"]
 
 # Query parameters that can carry a place; the log keeps only that they were given.
 COORDINATE_PARAMS = frozenset({"bbox", "lat", "lon", "point", "location", "geometry", "coordinates"})
 OMITTED = "(omitted)"
+OBSERVATION = "observations.observation"
 CSV_HEADER = ["at", "actor_id", "actor_username", "action", "ip_address", "object_type", "object_id", "detail"]
 
 
@@ -52,6 +53,17 @@ def audit_record(action, *, actor=None, obj=None, object_type="", object_id="", 
         object_id=str(object_id),
         detail=detail or {},
     )
+
+
+def audit_records_read(request, records, *, listing=False):
+    """Log that the caller read observation records reported by someone else (one event per request)."""
+    others = [r.pk for r in records if r.reporter_id != request.user.pk]
+    if not others:
+        return None
+    if listing:
+        detail = {"ids": others, "params": without_coordinates(request.GET)}
+        return audit_record(Action.OBSERVATION_READ, object_type=OBSERVATION, request=request, detail=detail)
+    return audit_record(Action.OBSERVATION_READ, object_type=OBSERVATION, object_id=others[0], request=request)
 
 
 def audit_csv_rows(events):

@@ -6,7 +6,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from geo_indi.audit.services import Action, audit_record
+from geo_indi.audit.services import audit_records_read
 
 from . import services
 from .filters import parse_filters
@@ -42,9 +42,13 @@ class ObservationViewSet(viewsets.ModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         observation = self.get_object()
-        if observation.reporter_id != request.user.pk:
-            audit_record(Action.OBSERVATION_READ, obj=observation, request=request)
+        audit_records_read(request, [observation])
         return self._read(observation, status.HTTP_200_OK)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        audit_records_read(self.request, page if page is not None else queryset, listing=True)
+        return page
 
     def create(self, request, *args, **kwargs):
         serializer = ObservationWriteSerializer(data=request.data)
