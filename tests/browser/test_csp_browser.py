@@ -91,3 +91,18 @@ def test_an_injected_inline_script_is_blocked(page_factory, live_server, small_g
     )
     assert page.evaluate("() => window.__ran === undefined")
     assert any("script-src" in v for v in page.evaluate("() => window.__cspViolations"))
+
+
+def test_profile_page_makes_a_token_and_has_no_serious_accessibility_violations(page_factory, live_server, login, walker):
+    page = watched_page(page_factory)
+    login(page, "walker")
+    page.goto(f"{live_server.url}/accounts/profile/")
+    page.fill("#id_name", "QGIS")
+    page.click("main button[type=submit]")
+    key = page.input_value("#new-token")
+    assert len(key) == 40
+    page.add_script_tag(url=f"{live_server.url}/static/vendor/axe-core/axe.min.js")
+    result = page.evaluate("() => axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })")
+    serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    assert page.evaluate("() => window.__cspViolations") == []
