@@ -6,8 +6,10 @@ scripts/db.sh (see README). Production settings: docs/operations.md.
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -104,7 +106,10 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "geo_indi.core",
+    "geo_indi.audit",
     "geo_indi.areas",
     "geo_indi.accounts",
     "geo_indi.observations",
@@ -126,6 +131,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "geo_indi.audit.middleware.AuditContextMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "geo_indi.urls"
@@ -204,9 +212,10 @@ LOGOUT_REDIRECT_URL = "/"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call is a 401 with a WWW-Authenticate challenge.
-        "rest_framework.authentication.TokenAuthentication",
+        "geo_indi.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["geo_indi.core.throttling.RequestThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["geo_indi.core.api.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "geo_indi.core.api.LimitOffsetPagination",
@@ -270,6 +279,53 @@ LOGGING = {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+# --- Security (see docs/security.md) ---
+# Requests per period ("N/second|minute|hour|day") for each throttle scope, anonymous and
+# signed-in callers apart; an empty value turns the scope off. Counted in the default cache.
+THROTTLE_RATES = {
+    "api_anon": os.environ.get("THROTTLE_API_ANON", "120/minute"),
+    "api_user": os.environ.get("THROTTLE_API_USER", "600/minute"),
+    "downloads_anon": os.environ.get("THROTTLE_DOWNLOADS_ANON", "10/minute"),
+    "downloads_user": os.environ.get("THROTTLE_DOWNLOADS_USER", "60/minute"),
+    "ogc_anon": os.environ.get("THROTTLE_OGC_ANON", "60/minute"),
+    "ogc_user": os.environ.get("THROTTLE_OGC_USER", "600/minute"),
+}
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout: this many failures for one username from one IP address locks that pair.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_HOURS", 1) or None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "geo_indi.accounts.views.locked_out"
+AXES_VERBOSE = False  # no start-up banner on every manage.py command
+# Content-Security-Policy: scripts only from the app or with the request's nonce. Styles
+# allow 'unsafe-inline' because Leaflet/folium popups and ReDoc write style attributes.
+_tiles = urlsplit(MAP_TILE_URL)
+MAP_TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}".replace("{s}", "*")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", MAP_TILE_ORIGIN],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Follow-up notes (consented contact details) are emptied this many days after recording.
+FOLLOW_UP_NOTE_RETENTION_DAYS = env_int("FOLLOW_UP_NOTE_RETENTION_DAYS", 365)
 
 # Debian 12 ships GDAL 3.6; only administrators import geography files.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]

@@ -30,6 +30,13 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def security_counters_off(settings):
+    """Rate limits and login lockout count across requests; tests of them (test_security_*) turn them on."""
+    settings.THROTTLE_RATES = {}
+    settings.AXES_ENABLED = False
+
+
 @pytest.fixture
 def small_geography(db):
     """Five small postcode areas in two municipalities: a shared border, an overlap, a gap, an invalid bowtie."""

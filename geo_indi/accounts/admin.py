@@ -1,6 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import Membership, Organisation
+from .erasure import ErasureRefused, user_erase
+from .models import ApiToken, Membership, Organisation
+from .tokens import api_token_revoke
 
 
 @admin.register(Organisation)
@@ -16,3 +22,48 @@ class MembershipAdmin(admin.ModelAdmin):
     list_display = ("user", "organisation", "role")
     list_filter = ("role", "organisation")
     search_fields = ("user__username", "organisation__name")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Administrators see and revoke tokens; keys are made by their owners on the profile page."""
+
+    list_display = ("user", "name", "key_prefix", "created_at", "last_used_at")
+    search_fields = ("user__username", "name", "key_prefix")
+    readonly_fields = ("user", "name", "key_prefix", "created_at", "last_used_at")
+    exclude = ("key_hash",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def delete_model(self, request, obj):
+        api_token_revoke(token=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset:
+            self.delete_model(request, token)
+
+
+@admin.action(description=_("Erase selected accounts (observations stay with the organisation)"), permissions=["delete"])
+def erase_accounts(modeladmin, request, queryset):
+    erased = 0
+    for user in queryset:
+        try:
+            user_erase(user=user, by=request.user)
+        except ErasureRefused as exc:
+            modeladmin.message_user(request, f"{user.get_username()}: {exc}", messages.ERROR)
+        else:
+            erased += 1
+    if erased:
+        modeladmin.message_user(
+            request, ngettext("%(n)d account erased.", "%(n)d accounts erased.", erased) % {"n": erased}, messages.SUCCESS
+        )
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ErasableUserAdmin(UserAdmin):
+    actions = [erase_accounts]

@@ -62,6 +62,8 @@ def exception_handler(exc, context):
         detail = response.data.get("detail") if isinstance(response.data, dict) else response.data
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
         response.data = error_body(detail, code if isinstance(code, str) else "error")
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            response.data["retry_after"] = int(response["Retry-After"])
     return response
 
 

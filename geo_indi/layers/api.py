@@ -9,6 +9,8 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from geo_indi.audit.services import Action, audit_record, without_coordinates
+
 from . import exports, streaming
 from .params import LayerParamError, parse_layer_query
 from .services import get_layer
@@ -44,6 +46,7 @@ class LayerDownloadView(APIView):
     permission_classes = [permissions.AllowAny]
     content_negotiation_class = FirstRenderer
     renderer_classes = [JSONRenderer]
+    throttle_scope = "downloads"
     layer_id = None
     extension = ""
 
@@ -53,6 +56,10 @@ class LayerDownloadView(APIView):
             query = parse_layer_query(request.query_params)
         except LayerParamError as exc:
             raise ValidationError(exc.errors) from None
+        audit_record(
+            Action.LAYER_DOWNLOAD, object_type="layer", object_id=self.layer_id, request=request,
+            detail={"format": self.extension, "params": without_coordinates(request.query_params)},
+        )
         return layer, layer.sql(request.user, query)
 
     def filename(self):

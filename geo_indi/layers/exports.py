@@ -12,6 +12,8 @@ import tempfile
 import numpy as np
 import pyogrio.raw
 
+from geo_indi.core.spreadsheet import spreadsheet_safe
+
 from .services import LayerSQL
 from .streaming import iter_rows
 
@@ -35,7 +37,7 @@ def csv_header(lsql):
 
 
 def csv_chunks(lsql: LayerSQL):
-    """Yield CSV text chunks: a header, then rows in WGS 84 (6 decimals)."""
+    """Yield CSV text chunks: a header, then rows in WGS 84 (6 decimals); text cells spreadsheet-safe."""
     if lsql.geometry_type == "Point":
         geometry_sql = (
             f"round(ST_X(ST_Transform({lsql.geom_sql}, 4326))::numeric, 6), "
@@ -51,7 +53,7 @@ def csv_chunks(lsql: LayerSQL):
     for rows in iter_rows(sql, params):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(rows)
+        writer.writerows([spreadsheet_safe(value) for value in row] for row in rows)
         yield buffer.getvalue()
 
 

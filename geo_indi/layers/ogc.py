@@ -18,11 +18,12 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.request import Request
 
+from geo_indi.accounts.tokens import ApiTokenAuthentication
 from geo_indi.areas.models import Municipality
+from geo_indi.core.throttling import seconds_to_wait
 
 from . import streaming
 from .params import DEFAULT_LIMIT, MAX_LIMIT, SHARED_FILTERS, LayerParamError, parse_layer_query
@@ -103,15 +104,22 @@ def ogc_view(allowed_params):
                     )
                 if not request.user.is_authenticated and "Authorization" in request.headers:
                     try:
-                        result = TokenAuthentication().authenticate(Request(request))
+                        result = ApiTokenAuthentication().authenticate(Request(request))
                     except AuthenticationFailed as exc:
                         raise OGCError(
                             401, "NotAuthenticated", str(exc.detail),
-                            headers={"WWW-Authenticate": TokenAuthentication().authenticate_header(request)},
+                            headers={"WWW-Authenticate": ApiTokenAuthentication().authenticate_header(request)},
                         ) from None
                     if result:
                         request.user = result[0]
                 reject_unknown_params(request, allowed_params)
+                wait = seconds_to_wait(request, "ogc")
+                if wait is not None:
+                    raise OGCError(
+                        429, "TooManyRequests",
+                        _("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": wait},
+                        headers={"Retry-After": str(wait)},
+                    )
                 return view(request, *args, **kwargs)
             except OGCError as error:
                 return ogc_error_response(error)

@@ -209,10 +209,7 @@ def _asset_links(with_heat):
 class EmbeddedMap:
     assets: str  # <link>/<script> tags for the page head
     html: str  # the map's div
-    script: str  # <script> making the map
-
-    def __str__(self):
-        return self.assets + self.html + self.script
+    js: str  # the script making the map; the page puts it in a <script> with its CSP nonce
 
 
 def embedded_map(m, with_heat):
@@ -225,7 +222,7 @@ def embedded_map(m, with_heat):
     return EmbeddedMap(
         assets=assets,
         html=HATCH_DEFS + figure.html.render(),
-        script=f"<script>{figure.script.render()}</script>",
+        js=figure.script.render(),
     )
 
 
@@ -251,17 +248,18 @@ def _read(path):
         return fh.read()
 
 
-def standalone_map(m, with_heat, title):
-    """One HTML document with every script and style inlined."""
+def standalone_map(m, with_heat, title, nonce):
+    """One HTML document with every script and style inlined; the scripts carry the response's CSP nonce."""
     figure = m.get_root()
     figure.render()
     js, css = _asset_links(with_heat)
     styles = "".join(f"<style>{_inline_css(path)}</style>" for _n, path in css)
-    scripts = "".join(f"<script>{_read(path)}</script>" for _n, path in js)
+    script_tag = f'<script nonce="{escape(nonce)}">'
+    scripts = "".join(f"{script_tag}{_read(path)}</script>" for _n, path in js)
     return (
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title>{styles}{scripts}"
         "<style>html,body{height:100%;margin:0}.folium-map{position:absolute;inset:0}</style>"
-        f"</head><body>{HATCH_DEFS}{figure.html.render()}<script>{figure.script.render()}</script></body></html>"
+        f"</head><body>{HATCH_DEFS}{figure.html.render()}{script_tag}{figure.script.render()}</script></body></html>"
     )

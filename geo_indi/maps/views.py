@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from geo_indi.areas.models import Municipality
+from geo_indi.audit.services import Action, audit_record, without_coordinates
+from geo_indi.core.spreadsheet import spreadsheet_safe
 from geo_indi.observations import suppression
 from geo_indi.observations.models import AgeGroup, Direction, Observation, Phenomenon, Subject
 
@@ -121,16 +123,11 @@ def map_html(request, code):
         return error
     municipality, _form, options, data = built
     m = _municipality_map(municipality, data, options)
-    body = rendering.standalone_map(m, data.has_heat, f"{municipality.name_fi} ({municipality.code})")
+    body = rendering.standalone_map(m, data.has_heat, f"{municipality.name_fi} ({municipality.code})",
+                                      nonce=request.csp_nonce)
     response = HttpResponse(body, content_type="text/html; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="geo-indi-map-{municipality.code}.html"'
     return response
-
-
-def _text(value):
-    """A text cell that a spreadsheet will not run as a formula."""
-    value = str(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def aggregates_csv(request, code):
@@ -138,6 +135,8 @@ def aggregates_csv(request, code):
     if error:
         return error
     municipality, form, _options, data = built
+    audit_record(Action.MAP_EXPORT, obj=municipality, request=request,
+                 detail={"format": "csv", "params": without_coordinates(request.GET)})
     k = data.k
     label = lambda v: suppression.label(v, k)  # noqa: E731
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -145,14 +144,14 @@ def aggregates_csv(request, code):
     writer = csv.writer(response)
     writer.writerow(["# filters", json.dumps({k_: str(v) for k_, v in form.active().items()})])
     writer.writerow(["section", "code", "name", "population", "observations", "weakens", "strengthens", "per_1000"])
-    writer.writerow(["municipality", municipality.code, _text(municipality.name_fi), municipality.population or "",
+    writer.writerow(["municipality", municipality.code, spreadsheet_safe(municipality.name_fi), municipality.population or "",
                      label(data.total), label(data.weakens), label(data.strengthens), ""])
     for row in data.areas:
-        writer.writerow(["postcode_area", row.code, _text(row.name), row.population or "", label(row.count),
+        writer.writerow(["postcode_area", row.code, spreadsheet_safe(row.name), row.population or "", label(row.count),
                          label(row.weakens), label(row.strengthens), "" if row.rate is None else f"{row.rate:.2f}"])
     for row in data.trend:
         writer.writerow(["month", row["month"].strftime("%Y-%m"), "", "", "", label(row["weakens"]),
                          label(row["strengthens"]), ""])
     for row in data.categories:
-        writer.writerow(["category", "", _text(f"{row['phenomenon']} / {row['name']}"), "", label(row["count"]), "", "", ""])
+        writer.writerow(["category", "", spreadsheet_safe(f"{row['phenomenon']} / {row['name']}"), "", label(row["count"]), "", "", ""])
     return response

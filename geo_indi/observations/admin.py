@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from geo_indi.audit.services import audit_records_read
+
 from .models import Category, Observation, Phenomenon
 
 
@@ -28,3 +30,8 @@ class ObservationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        if obj is not None and request.method == "GET":
+            audit_records_read(request, [obj])
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)

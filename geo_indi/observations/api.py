@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from geo_indi.core.api import LimitOffsetPagination, error_body
 from geo_indi.core.schema import ErrorSerializer, ValidationErrorSerializer
+from geo_indi.audit.services import audit_records_read
 
 from . import services
 from .filters import ObservationBBoxFilter, filter_openapi_parameters, parse_filters
@@ -115,6 +116,16 @@ class ObservationViewSet(viewsets.ModelViewSet):
 
     def _read(self, observation, code):
         return Response(ObservationReadSerializer(observation, context=self.get_serializer_context()).data, status=code)
+
+    def retrieve(self, request, *args, **kwargs):
+        observation = self.get_object()
+        audit_records_read(request, [observation])
+        return self._read(observation, status.HTTP_200_OK)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        audit_records_read(self.request, page if page is not None else queryset, listing=True)
+        return page
 
     def create(self, request, *args, **kwargs):
         serializer = ObservationWriteSerializer(data=request.data)

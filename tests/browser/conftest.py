@@ -2,6 +2,8 @@
 
 Outside requests (anything not to the live server) are blocked, so the pages
 must work with every script, style and icon served by the app itself.
+Pages run under the app's Content-Security-Policy (no 'unsafe-eval'): give
+page.wait_for_function an arrow function ("() => ..."), not a bare expression.
 """
 import os
 import shutil

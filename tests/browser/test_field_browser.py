@@ -70,7 +70,7 @@ def test_drop_pin_and_record_person_observation(page_factory, live_server, login
     fill_person_observation(page, loneliness, category, count=3, description="Asuu yksin kylällä")
     assert page.input_value("#occurrences") == "3"
     page.click("#submit-observation")
-    page.wait_for_function("document.getElementById('result').textContent.includes('99001')")
+    page.wait_for_function("() => document.getElementById('result').textContent.includes('99001')")
 
     observation = Observation.objects.get(reporter=walker)
     assert observation.subject == "person"
@@ -96,7 +96,7 @@ def test_object_observation_keeps_its_point_and_can_be_edited_and_deleted(page_f
     assert page.is_hidden("#age-group-step")
     choose(page, "direction-weakens")
     page.click("#submit-observation")
-    page.wait_for_function("document.getElementById('result').textContent.includes('66.05')")
+    page.wait_for_function("() => document.getElementById('result').textContent.includes('66.05')")
     observation = Observation.objects.get(reporter=walker)
     assert observation.postcode_area.postcode == "99002" and observation.location is not None
 
@@ -105,13 +105,13 @@ def test_object_observation_keeps_its_point_and_can_be_edited_and_deleted(page_f
     assert page.is_visible("#edit-banner")
     page.fill("#occurrences", "7")
     page.click("#submit-observation")
-    page.wait_for_function("document.getElementById('edit-banner').hidden")
+    page.wait_for_function("() => document.getElementById('edit-banner').hidden")
     observation.refresh_from_db()
     assert observation.occurrences == 7 and observation.postcode_area.postcode == "99002"
 
     page.once("dialog", lambda dialog: dialog.accept())
     item.locator("button", has_text="Delete").click()
-    page.wait_for_function(f"!document.querySelector(\"#recent-list li[data-id='{observation.pk}']\")")
+    page.wait_for_function(f"() => !document.querySelector(\"#recent-list li[data-id='{observation.pk}']\")")
     assert not Observation.objects.filter(pk=observation.pk).exists()
 
 
@@ -128,18 +128,18 @@ def test_offline_submissions_wait_and_are_sent_once_online(page_factory, live_se
                         permissions=["geolocation"])
     open_app(page, live_server, login)
     page.click("#locate-me")
-    page.wait_for_function("document.getElementById('pin-status').textContent.includes('66.05')")
+    page.wait_for_function("() => document.getElementById('pin-status').textContent.includes('66.05')")
     before = Observation.objects.count()
 
     page.context.set_offline(True)
-    page.wait_for_function("!navigator.onLine")
+    page.wait_for_function("() => !navigator.onLine")
     loneliness, digital = phenomena["yksinaisyys"], phenomena["digitaalisuus"]
     fill_person_observation(page, loneliness, description="offline 1")
     page.click("#submit-observation")
-    page.wait_for_function("document.getElementById('queue-status').dataset.waiting === '1'")
+    page.wait_for_function("() => document.getElementById('queue-status').dataset.waiting === '1'")
     fill_person_observation(page, digital, count=2, description="offline 2")
     page.click("#submit-observation")
-    page.wait_for_function("document.getElementById('queue-status').dataset.waiting === '2'")
+    page.wait_for_function("() => document.getElementById('queue-status').dataset.waiting === '2'")
     assert "2" in page.inner_text("#queue-status")
     assert page.locator("#queued-list li").count() == 2
     assert Observation.objects.count() == before
@@ -152,7 +152,7 @@ def test_offline_submissions_wait_and_are_sent_once_online(page_factory, live_se
     assert len(queued_uuids) == 2
 
     page.context.set_offline(False)
-    page.wait_for_function("document.getElementById('queue-status').dataset.waiting === '0'", timeout=30000)
+    page.wait_for_function("() => document.getElementById('queue-status').dataset.waiting === '0'", timeout=30000)
     new = list(Observation.objects.filter(reporter=walker))
     assert Observation.objects.count() == before + 2 and len(new) == 2
     assert {str(o.client_uuid) for o in new} == queued_uuids
@@ -171,7 +171,7 @@ def test_service_worker_opens_the_app_offline(page_factory, live_server, login, 
     assert page.evaluate("() => navigator.serviceWorker.ready.then(r => r.scope)") == f"{live_server.url}/field/"
     # Reload once online so the worker controls the page, then go offline and reload again.
     page.reload()
-    page.wait_for_function("!!navigator.serviceWorker.controller")
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")
     page.context.set_offline(True)
     page.reload()
     page.wait_for_selector("#phenomenon-choices input[name=phenomenon]", state="attached")
@@ -202,7 +202,7 @@ def test_keyboard_only_recording_in_swedish(page_factory, live_server, login, wa
     page.keyboard.press("Enter")
     page.focus("#submit-observation")
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('result').textContent.length > 0")
+    page.wait_for_function("() => document.getElementById('result').textContent.length > 0")
     observation = Observation.objects.get(reporter=walker)
     assert (observation.phenomenon, observation.direction, observation.occurrences) == (loneliness, "strengthens", 3)
     assert observation.location is None
