@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from . import services
 from .models import Category, Observation, Phenomenon
 
 
@@ -18,7 +19,7 @@ class PhenomenonAdmin(admin.ModelAdmin):
 
 @admin.register(Observation)
 class ObservationAdmin(admin.ModelAdmin):
-    """Read-mostly: records are written through the recording service, never here."""
+    """Read-mostly: edits and deletes go through the recording service (alerts are evaluated again)."""
 
     list_display = ("id", "phenomenon", "subject", "direction", "occurrences", "municipality", "postcode_area", "observed_on", "organisation")
     list_filter = ("phenomenon", "subject", "direction", "municipality")
@@ -28,3 +29,12 @@ class ObservationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        services.update_observation(obj, {name: form.cleaned_data[name] for name in form.changed_data})
+
+    def delete_model(self, request, obj):
+        services.delete_observation(obj)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_observations(list(queryset))

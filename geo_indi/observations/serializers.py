@@ -5,8 +5,6 @@ import threading
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from geo_indi.accounts import roles
-
 from .models import AgeGroup, Category, Direction, Observation, Phenomenon, Subject
 
 COORD_DECIMALS = 6
@@ -128,10 +126,7 @@ class ObservationReadSerializer(serializers.ModelSerializer):
 
     def get_follow_up_note(self, obj):
         request = self.context.get("request")
-        org = roles.organisation_of(request.user) if request else None
-        if org is not None and obj.organisation_id == org.pk:
-            return obj.follow_up_note
-        return None
+        return Observation.objects.follow_up_note_for(obj, request.user) if request else None
 
 
 class CategorySerializer(serializers.ModelSerializer):

@@ -8,10 +8,13 @@ within the tolerance: the point is outside coverage, a validation error.
 Distances are planar metres in ETRS-TM35FIN (EPSG:3067), the storage SRID.
 The lookup uses the subdivided copy of the areas (PostcodeAreaPart) and its
 spatial index, for a whole batch of points in one statement. The query goes
-through the raw driver cursor so that the coordinates never pass Django's SQL
-debug logging.
+through `bound_cursor()`: the raw driver cursor (the coordinates never pass
+Django's SQL debug logging) with server-side binding (they never appear as
+literals in the SQL text that pg_stat_activity or a server log could show).
 """
 from dataclasses import dataclass
+
+import psycopg
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
@@ -57,6 +60,13 @@ class SnapResult:
     point: GEOSGeometry | None = None  # the point in the storage SRID, only when asked for
 
 
+def bound_cursor():
+    """A psycopg cursor on Django's connection (same transaction) that sends values
+    apart from the SQL text, whatever the connection's own binding setting is."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def outside_coverage_message(tolerance):
     return _("The point is outside the postcode areas in use (no area within %(metres)s m).") % {"metres": tolerance}
 
@@ -70,8 +80,7 @@ def snap_points(points, tolerance_m=None):
     lons = [float(p[0]) for p in points]
     lats = [float(p[1]) for p in points]
     keeps = [bool(p[2]) for p in points]
-    connection.ensure_connection()
-    with connection.connection.cursor() as cur:
+    with bound_cursor() as cur:
         cur.execute(SNAP_SQL, (list(range(len(points))), lons, lats, keeps, tolerance))
         rows = cur.fetchall()
     results = []
