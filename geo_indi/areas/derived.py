@@ -14,8 +14,8 @@ def rebuild_derived(*, area_ids, municipality_ids, cur=None):
     """Rebuild the parts of `area_ids` and the outlines of `municipality_ids`.
     Returns the ids of municipalities whose outline or population changed."""
     if cur is None:
-        with connection.cursor() as cur:
-            return rebuild_derived(area_ids=area_ids, municipality_ids=municipality_ids, cur=cur)
+        with connection.cursor() as own_cursor:
+            return rebuild_derived(area_ids=area_ids, municipality_ids=municipality_ids, cur=own_cursor)
     area_ids, municipality_ids = list(area_ids), list(municipality_ids)
     cur.execute("DELETE FROM areas_postcodeareapart WHERE area_id = ANY(%s)", [area_ids])
     cur.execute(

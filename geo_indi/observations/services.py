@@ -30,7 +30,13 @@ from .models import (
     Phenomenon,
     Subject,
 )
-from .snapping import OutsideCoverage, bound_cursor, outside_coverage_message, snap_points, snap_to_area
+from .snapping import (
+    OutsideCoverage,
+    bound_cursor,
+    outside_coverage_message,
+    snap_points,
+    snap_to_area,
+)
 
 # Sent once per write (a single record, a bulk batch, an edit, a delete) after commit,
 # with `observations`: the instances written, deleted ones as they were, and an edited

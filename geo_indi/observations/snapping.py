@@ -15,16 +15,15 @@ literals in the SQL text that pg_stat_activity or a server log could show).
 from dataclasses import dataclass
 
 import psycopg
-
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
-SNAP_SQL = """
+SNAP_SQL = f"""
     WITH pts AS (
-        SELECT t.i, t.keep, ST_Transform(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326), {srid}) AS g
+        SELECT t.i, t.keep, ST_Transform(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326), {settings.GEO_INDI_STORAGE_SRID}) AS g
           FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::bool[]) AS t(i, lon, lat, keep)
     )
     SELECT pts.i, best.id, best.postcode, best.name_fi, best.name_sv, best.municipality_id,
@@ -42,7 +41,7 @@ SNAP_SQL = """
          LIMIT 1
       ) best ON true
      ORDER BY pts.i
-""".format(srid=settings.GEO_INDI_STORAGE_SRID)
+"""
 
 
 class OutsideCoverage(Exception):

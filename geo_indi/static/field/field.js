@@ -174,18 +174,17 @@
   var postcodeLayer = L.geoJSON(null, {
     interactive: false,
     style: { color: "#5a3d8a", weight: 1, dashArray: "4 3", fillOpacity: 0.04 },
-  }).addTo(map);
-  var outlineTimer = null;
-  function loadPostcodeOutlines() {
-    if (map.getZoom() < OUTLINE_MIN_ZOOM) { postcodeLayer.clearLayers(); return; }
-    var b = map.getBounds();
-    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(3); }).join(",");
-    fetch(URLS.postcodeOutlines + "?bbox=" + bbox, { credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(function (fc) { postcodeLayer.clearLayers(); postcodeLayer.addData(fc); })
-      .catch(function () {});
+  });
+  // All outlines at once, whatever the map shows: a request for the outlines around the
+  // pin would tell the server (and any access log) where the person was.
+  fetch(URLS.postcodeOutlines, { credentials: "same-origin" })
+    .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+    .then(function (fc) { postcodeLayer.addData(fc); showOutlinesAtZoom(); })
+    .catch(function () {});
+  function showOutlinesAtZoom() {
+    if (map.getZoom() >= OUTLINE_MIN_ZOOM) map.addLayer(postcodeLayer); else map.removeLayer(postcodeLayer);
   }
-  map.on("moveend", function () { clearTimeout(outlineTimer); outlineTimer = setTimeout(loadPostcodeOutlines, 250); });
+  map.on("zoomend", showOutlinesAtZoom);
 
   var marker = null;
   function setPin(latlng, moveMap) {
