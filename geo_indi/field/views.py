@@ -53,6 +53,7 @@ def index(request):
         "age_groups": AgeGroup.choices,
         "urls": {
             "observations": reverse("observation-list"),
+            "checkDescription": reverse("observation-check-description"),
             "phenomena": reverse("phenomenon-list"),
             "mine": reverse("field:mine"),
             "postcodeOutlines": reverse("field:postcode-outlines"),

@@ -384,6 +384,8 @@
     renderCategories(null, null);
     setCount(1);
     $("description").value = "";
+    state.acceptedDescription = null;
+    hideDescriptionWarning();
     $("observed-on").value = today();
     $("age-group").value = "unknown";
     syncSubject();
@@ -399,10 +401,43 @@
     $("result").focus();
   }
 
+  // ---------- description check: a warning before saving, never a refusal ----------
+  function hideDescriptionWarning() { $("description-warning").hidden = true; }
+  function checkDescription(body) {
+    // Resolves true when saving may go on: no description about a person, nothing flagged,
+    // the reporter chose "Save anyway" for this very text, or the check is unreachable.
+    if (body.subject !== "person" || !body.description || body.description === state.acceptedDescription
+        || !navigator.onLine) return Promise.resolve(true);
+    return api("POST", URLS.checkDescription, { description: body.description }).then(function (response) {
+      return response.ok ? response.json() : { flagged: [] };
+    }).then(function (data) {
+      if (!data.flagged || !data.flagged.length) return true;
+      text($("description-warning-text"), data.warning);
+      $("description-warning").hidden = false;
+      $("description-edit").focus();
+      return false;
+    }, function () { return true; });
+  }
+  $("description-edit").addEventListener("click", function () { hideDescriptionWarning(); $("description").focus(); });
+  $("description-save-anyway").addEventListener("click", function () {
+    state.acceptedDescription = $("description").value.trim();
+    hideDescriptionWarning();
+    form.requestSubmit();
+  });
+  $("description").addEventListener("input", hideDescriptionWarning);
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var body = collect();
     if (!body) return;
+    $("submit-observation").disabled = true;
+    checkDescription(body).then(function (go) {
+      $("submit-observation").disabled = false;
+      if (go) save(body);
+    });
+  });
+
+  function save(body) {
     if (state.editing) { saveEdit(body); return; }
     body.client_uuid = newUuid();
     var queueItem = { client_uuid: body.client_uuid, body: body, username: USERNAME, label: labelFor(body), queued_at: new Date().toISOString() };
@@ -425,7 +460,7 @@
         showFormError(errorSummary(data) || gettext("The observation could not be saved."));
       });
     }, queueIt).then(done, done);
-  });
+  }
 
   // ---------- own recent observations ----------
   function loadMine() {
