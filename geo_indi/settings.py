@@ -172,6 +172,9 @@ if DATABASES["default"]["ENGINE"] in {
     "django.db.backends.postgresql_psycopg2",
 }:
     DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# Values travel apart from the SQL text (psycopg 3 server-side binding): a person's
+# fields never appear as literals in pg_stat_activity or in a logged statement.
+DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 # `make backup` / `manage.py backup` writes here (git-ignored by default: var/).
 BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
@@ -240,6 +243,14 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "geo-indi@localhost")
 GEO_INDI_STORAGE_SRID = 3067
 # A person observation in a gap between areas snaps to the nearest area within this distance.
 SNAP_GAP_TOLERANCE_M = env_int("SNAP_GAP_TOLERANCE_M", 2000)
+# Where coverage can plausibly be (lon/lat, mainland Finland with a margin): recorded points
+# outside it are refused, and the geography importer rejects areas that are not inside it.
+COVERAGE_PLAUSIBLE_EXTENT = tuple(
+    float(v) for v in os.environ.get("COVERAGE_PLAUSIBLE_EXTENT", "19.0,59.3,31.7,70.2").split(",")
+)
+# The importer refuses to shrink or grow an existing postcode area by more than this share
+# (0.5 = 50 %) unless given --allow-shrink.
+GEOGRAPHY_MAX_AREA_CHANGE = float(os.environ.get("GEOGRAPHY_MAX_AREA_CHANGE", "0.5"))
 # Areas with 1..k-1 observations are shown as "<k" outside the owning organisations.
 SUPPRESSION_K = env_int("SUPPRESSION_K", 5)
 # How long a reporter may still edit or delete their own observation.

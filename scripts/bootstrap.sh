@@ -19,6 +19,9 @@ command -v msgfmt >/dev/null || need_apt+=(gettext)
 command -v pg_dump >/dev/null || need_apt+=(postgresql-client-15)
 command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c "import ensurepip, venv" 2>/dev/null || need_apt+=(python3-venv)
+# Voikko: the Finnish analysis of the description check (names, places, streets)
+ldconfig -p | grep -q libvoikko.so.1 || need_apt+=(libvoikko1)
+ls /usr/lib/voikko/*/mor-standard >/dev/null 2>&1 || need_apt+=(voikko-fi)
 if [ "$WITH_BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing system packages: ${need_apt[*]}"

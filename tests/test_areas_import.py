@@ -137,3 +137,82 @@ def test_geopackage_with_paavo_field_names(db, tmp_path):
     assert "5 created" in out
     assert PostcodeArea.objects.get(postcode="99001").name_fi == "Alfa"
     assert Municipality.objects.get(code="320").name_fi == "Kemijärvi"  # from the built-in Lapland list
+
+
+def _one_area_file(tmp_path, name, ring, **properties):
+    """A GeoJSON with postcode 99001 (Alfa, Rovaniemi) given the ring `ring`."""
+    feature = {
+        "type": "Feature",
+        "properties": {"postcode": "99001", "name_fi": "Alfa", "municipality_code": "698", **properties},
+        "geometry": {"type": "Polygon", "coordinates": [ring]},
+    }
+    path = tmp_path / name
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]}))
+    return path
+
+
+def _areas_as_stored():
+    return {a.postcode: a.geom.wkb.hex() for a in PostcodeArea.objects.all()}, {
+        m.code: m.geom.wkb.hex() for m in Municipality.objects.all()}, PostcodeAreaPart.objects.count()
+
+
+# Alfa is 0.2° x 0.1° (about 8.9 km x 11.1 km) at 66°N.
+@pytest.mark.parametrize(
+    "name, ring, reason",
+    [
+        ("huge.geojson", [[1e308, 1e308], [1e308, -1e308], [-1e308, -1e308], [1e308, 1e308]], "empty after repair"),
+        # ETRS-TM35FIN metres in a GeoJSON, which GDAL reads as longitude/latitude.
+        ("metric.geojson", [[440000, 7330000], [450000, 7330000], [450000, 7340000], [440000, 7330000]],
+         "empty after repair"),
+        ("equator.geojson", [[25.0, 0.0], [25.2, 0.0], [25.2, 0.1], [25.0, 0.1], [25.0, 0.0]],
+         "outside the plausible extent"),
+        # A quarter of Alfa: a 75 % shrink.
+        ("shrunk.geojson", [[25.0, 66.0], [25.1, 66.0], [25.1, 66.05], [25.0, 66.05], [25.0, 66.0]],
+         "area would change"),
+        # Alfa and three more of its size: a 300 % growth, still inside Finland.
+        ("grown.geojson", [[25.0, 66.0], [25.4, 66.0], [25.4, 66.2], [25.0, 66.2], [25.0, 66.0]],
+         "area would change"),
+    ],
+)
+def test_import_rejects_a_destructive_feature_and_writes_nothing(db, tmp_path, name, ring, reason):
+    run_import(str(TEST_DATA / "small_areas.geojson"))
+    before = _areas_as_stored()
+    with pytest.raises(CommandError) as raised:
+        run_import(str(_one_area_file(tmp_path, name, ring)))
+    lines = str(raised.value).splitlines()
+    assert lines[0] == f"{name}: 1 postcode area(s) rejected, nothing imported:"
+    assert len(lines) == 2 and lines[1].startswith("Rejected 99001: ") and reason in lines[1]
+    assert _areas_as_stored() == before
+
+
+def test_one_line_per_rejected_feature_and_good_features_not_written(db, tmp_path):
+    data = json.loads((TEST_DATA / "small_areas.geojson").read_text())
+    data["features"][1]["geometry"]["coordinates"] = [[[25.0, 0.0], [25.2, 0.0], [25.2, 0.1], [25.0, 0.0]]]
+    data["features"][2]["geometry"]["coordinates"] = [[[1e308, 1e308], [1e308, -1e308], [-1e308, 1e308], [1e308, 1e308]]]
+    path = tmp_path / "two_bad.geojson"
+    path.write_text(json.dumps(data))
+    with pytest.raises(CommandError) as raised:
+        run_import(str(path))
+    assert str(raised.value).splitlines()[1:] == [
+        "Rejected 99002: outside the plausible extent of the coverage (COVERAGE_PLAUSIBLE_EXTENT)",
+        "Rejected 99003: empty after repair (coordinates unusable: a wrong or missing CRS?)",
+    ]
+    assert not PostcodeArea.objects.exists() and not Municipality.objects.exists()
+
+
+def test_plausible_extent_is_a_setting(db, tmp_path, settings):
+    settings.COVERAGE_PLAUSIBLE_EXTENT = (24.0, -1.0, 26.0, 1.0)
+    out = run_import(str(_one_area_file(tmp_path, "equator.geojson",
+                                        [[25.0, 0.0], [25.2, 0.0], [25.2, 0.1], [25.0, 0.1], [25.0, 0.0]])))
+    assert "1 created" in out
+
+
+def test_allow_shrink_accepts_a_large_change(db, tmp_path):
+    run_import(str(TEST_DATA / "small_areas.geojson"))
+    alfa_before = PostcodeArea.objects.get(postcode="99001").geom.area
+    quarter = [[25.0, 66.0], [25.1, 66.0], [25.1, 66.05], [25.0, 66.05], [25.0, 66.0]]
+    out = run_import(str(_one_area_file(tmp_path, "shrunk.geojson", quarter)), "--allow-shrink")
+    assert "0 created, 1 changed" in out
+    assert PostcodeArea.objects.get(postcode="99001").geom.area == pytest.approx(alfa_before / 4, rel=0.01)
+    parts = PostcodeAreaPart.objects.filter(area__postcode="99001")
+    assert sum(p.geom.area for p in parts) == pytest.approx(alfa_before / 4, rel=0.01)

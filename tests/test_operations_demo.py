@@ -1,12 +1,12 @@
 """The demo loads on a bare clone: the real Lapland shipped in data/postcodes/, or the synthetic one."""
 import io
 
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
 from geo_indi.areas.models import Municipality, PostcodeArea
 from geo_indi.areas.sources import LAPLAND_POSTCODE_AREAS
-from geo_indi.core.geo import FINLAND_LAT, FINLAND_LON
 from geo_indi.observations.models import Observation
 
 ATTRIBUTION_FI = "Postinumeroalueet: Tilastokeskus, Paavo (CC BY 4.0)"
@@ -44,8 +44,9 @@ def test_load_demo_keeps_geography_already_loaded(db):
 def test_synthetic_lapland_lies_where_points_may_be_recorded(db):
     call_command("load_geography", synthetic=True, stdout=io.StringIO())
     minlon, minlat, maxlon, maxlat = wgs84_extent()
-    assert FINLAND_LON[0] < minlon and maxlon < FINLAND_LON[1]
-    assert FINLAND_LAT[0] < minlat and maxlat < FINLAND_LAT[1]
+    min_lon, min_lat, max_lon, max_lat = settings.COVERAGE_PLAUSIBLE_EXTENT
+    assert min_lon < minlon and maxlon < max_lon
+    assert min_lat < minlat and maxlat < max_lat
 
 
 def test_load_demo_on_the_synthetic_lapland_records_every_observation(db):

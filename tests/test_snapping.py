@@ -131,3 +131,45 @@ def test_overlaps_in_real_data_resolve_to_lowest_postcode(lapland_geography):
                 [lon, lat],
             )
             assert covering.postcode == cur.fetchone()[0]
+
+
+def test_saving_an_area_in_code_rebuilds_its_parts_and_municipality(small_geography):
+    from django.contrib.gis.geos import GEOSGeometry
+
+    from geo_indi.areas.models import Municipality, PostcodeArea
+
+    alfa = PostcodeArea.objects.get(postcode="99001")
+    rovaniemi_before = Municipality.objects.get(code="698").geom.area
+    with pytest.raises(OutsideCoverage):
+        snap((65.95, 25.1))
+    # Alfa extended south by 0.1° (Delta lies north of it): its parts and Rovaniemi's outline grow with it.
+    alfa.geom = GEOSGeometry("SRID=4326;MULTIPOLYGON(((25.0 65.9,25.2 65.9,25.2 66.1,25.0 66.1,25.0 65.9)))")
+    alfa.geom.transform(alfa._meta.get_field("geom").srid)
+    alfa.save()
+    parts_area = sum(p.geom.area for p in alfa.parts.all())
+    assert parts_area == pytest.approx(alfa.geom.area, rel=1e-6)
+    assert Municipality.objects.get(code="698").geom.area > rovaniemi_before
+    assert snap((65.95, 25.1)).postcode == "99001"
+
+
+def test_editing_an_area_in_the_admin_changes_where_a_point_snaps(small_geography, admin_client):
+    """Alfa (99001, 25.0–25.2°E) is moved in the admin's change form onto Beeta's ground
+    (25.25–25.35°E). A point inside Beeta is then in both: the overlap goes to the lowest
+    postcode, 99001. A point in the old Alfa (25.1°E) is then about 4.5 km from Beeta and
+    6.8 km from the moved Alfa: outside coverage (tolerance 2 km)."""
+    from geo_indi.areas.models import PostcodeArea
+
+    inside_beeta = (66.05, 25.3)
+    assert snap(inside_beeta).postcode == "99002"
+    assert snap(INSIDE_ALFA).postcode == "99001"
+    alfa = PostcodeArea.objects.get(postcode="99001")
+    form = {
+        "postcode": "99001", "name_fi": "Alfa", "name_sv": "Alfa", "municipality": alfa.municipality_id,
+        "geom": "SRID=4326;MULTIPOLYGON(((25.25 66.0,25.35 66.0,25.35 66.1,25.25 66.1,25.25 66.0)))",
+        "population": "1200", "source": "file",
+    }
+    response = admin_client.post(f"/admin/areas/postcodearea/{alfa.pk}/change/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert snap(inside_beeta).postcode == "99001"
+    with pytest.raises(OutsideCoverage):
+        snap(INSIDE_ALFA)

@@ -3,6 +3,11 @@
 One transaction: the file is read and checked in Python (GDAL via pyogrio),
 then staged and merged in PostGIS, where invalid geometries are repaired with
 ST_MakeValid. Any error leaves the database as it was.
+
+An import cannot destroy areas: a feature whose repaired geometry is empty,
+that lies outside COVERAGE_PLAUSIBLE_EXTENT, or that would shrink or grow an
+existing postcode area by more than GEOGRAPHY_MAX_AREA_CHANGE (unless
+`allow_shrink`) rejects the whole file, one line per rejected feature.
 """
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 
+from .derived import rebuild_derived
 from .lapland import MUNICIPALITY_NAMES
 
 SRID = settings.GEO_INDI_STORAGE_SRID
@@ -30,7 +36,8 @@ POSTCODE_RE = re.compile(r"^\d{5}$")
 
 
 class GeographyImportError(Exception):
-    """A file that cannot be imported; the message is one line for the user."""
+    """A file that cannot be imported; the message is one line for the user
+    (plus one line per rejected feature when features are rejected)."""
 
 
 @dataclass
@@ -125,7 +132,7 @@ def _first_line(exc):
     return str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
 
 
-def import_postcode_areas(path, *, srid=None, source="file"):
+def import_postcode_areas(path, *, srid=None, source="file", allow_shrink=False):
     gdf, mapping = read_areas(path, srid=srid)
     report = ImportReport()
     rows = []
@@ -172,11 +179,40 @@ def import_postcode_areas(path, *, srid=None, source="file"):
     if not rows:
         raise GeographyImportError(f"{Path(path).name}: no importable postcode areas")
     with transaction.atomic():
-        _merge(rows, report, source)
+        _merge(rows, report, source, Path(path).name, allow_shrink)
     return report
 
 
-def _merge(rows, report, source):
+REJECTION_SQL = """
+    SELECT s.postcode,
+           CASE
+             WHEN ST_IsEmpty(s.geom) OR NOT ST_IsValid(s.geom) OR ST_Area(s.geom) = 0
+               THEN 'empty after repair (coordinates unusable: a wrong or missing CRS?)'
+             WHEN NOT ST_CoveredBy(ST_Transform(s.geom, 4326),
+                                   ST_MakeEnvelope(%(min_lon)s, %(min_lat)s, %(max_lon)s, %(max_lat)s, 4326))
+               THEN 'outside the plausible extent of the coverage (COVERAGE_PLAUSIBLE_EXTENT)'
+             WHEN a.id IS NOT NULL AND NOT %(allow_change)s
+                  AND abs(ST_Area(s.geom) - ST_Area(a.geom)) > %(max_change)s * ST_Area(a.geom)
+               THEN format('area would change from %%s to %%s km² (more than %%s %%%%; --allow-shrink to accept)',
+                           round((ST_Area(a.geom) / 1e6)::numeric, 1), round((ST_Area(s.geom) / 1e6)::numeric, 1),
+                           round((%(max_change)s * 100)::numeric))
+           END AS reason
+      FROM staged_area s LEFT JOIN areas_postcodearea a ON a.postcode = s.postcode
+     ORDER BY s.postcode
+"""
+
+
+def _rejections(cur, allow_shrink):
+    """(postcode, reason) of every staged feature that must not be written."""
+    min_lon, min_lat, max_lon, max_lat = settings.COVERAGE_PLAUSIBLE_EXTENT
+    cur.execute(REJECTION_SQL, {
+        "min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat,
+        "allow_change": allow_shrink, "max_change": settings.GEOGRAPHY_MAX_AREA_CHANGE,
+    })
+    return [(postcode, reason) for postcode, reason in cur.fetchall() if reason]
+
+
+def _merge(rows, report, source, filename, allow_shrink):
     with connection.cursor() as cur:
         cur.execute(
             """
@@ -203,6 +239,17 @@ def _merge(rows, report, source):
         )
         cur.execute("SELECT postcode FROM staged_area WHERE NOT valid ORDER BY postcode")
         report.repaired = [r[0] for r in cur.fetchall()]
+        rejected = _rejections(cur, allow_shrink)
+        if rejected:
+            raise GeographyImportError(
+                f"{filename}: {len(rejected)} postcode area(s) rejected, nothing imported:\n"
+                + "\n".join(f"Rejected {postcode}: {reason}" for postcode, reason in rejected)
+            )
+        # Areas that move to another municipality leave a stale outline behind them.
+        cur.execute(
+            "SELECT DISTINCT a.municipality_id FROM areas_postcodearea a JOIN staged_area s USING (postcode)"
+        )
+        previous_municipalities = {r[0] for r in cur.fetchall()}
 
         # Municipalities first: names from the file, else from the built-in Lapland list.
         cur.execute(
@@ -219,9 +266,9 @@ def _merge(rows, report, source):
             cur.execute(
                 """
                 INSERT INTO areas_municipality (code, name_fi, name_sv, geom, source)
-                SELECT %(code)s, %(fi)s, %(sv)s,
+                SELECT %(code)s::text, %(fi)s::text, %(sv)s::text,
                        ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3)), %(source)s
-                  FROM staged_area WHERE municipality_code = %(code)s
+                  FROM staged_area WHERE municipality_code = %(code)s::text
                 ON CONFLICT (code) DO UPDATE
                    SET name_fi = EXCLUDED.name_fi, name_sv = EXCLUDED.name_sv
                  WHERE (areas_municipality.name_fi, areas_municipality.name_sv)
@@ -253,56 +300,22 @@ def _merge(rows, report, source):
                     OR NOT ST_OrderingEquals(areas_postcodearea.geom, EXCLUDED.geom)
                     OR (EXCLUDED.population IS NOT NULL
                         AND EXCLUDED.population IS DISTINCT FROM areas_postcodearea.population)
-                RETURNING (xmax = 0) AS created, municipality_id
+                RETURNING id, (xmax = 0) AS created, municipality_id
             )
             SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created),
-                   array_agg(DISTINCT municipality_id)
+                   coalesce(array_agg(id), '{}'), coalesce(array_agg(DISTINCT municipality_id), '{}')
               FROM upserted
             """,
             [source],
         )
-        created, updated, touched = cur.fetchone()
+        created, updated, written_areas, touched = cur.fetchone()
         report.created, report.updated = created, updated
         report.unchanged = len(rows) - created - updated
 
         if created or updated:
-            # Dissolve postcode areas into municipality shapes where anything changed.
-            cur.execute(
-                """
-                WITH dissolved AS (
-                    SELECT municipality_id AS id,
-                           ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(geom)), 3)) AS geom,
-                           -- a partial sum would inflate rates: unknown unless every area is known
-                           CASE WHEN count(population) = count(*) THEN sum(population) END AS population
-                      FROM areas_postcodearea WHERE municipality_id = ANY(%s)
-                     GROUP BY municipality_id
-                )
-                UPDATE areas_municipality m
-                   SET geom = d.geom, population = d.population
-                  FROM dissolved d
-                 WHERE m.id = d.id
-                   AND (NOT ST_OrderingEquals(m.geom, d.geom)
-                        OR m.population IS DISTINCT FROM d.population)
-                RETURNING m.id
-                """,
-                [touched],
+            changed_ids |= rebuild_derived(
+                area_ids=written_areas, municipality_ids=set(touched) | previous_municipalities, cur=cur
             )
-            changed_ids.update(r[0] for r in cur.fetchall())
-            rebuild_area_parts(cur)
+            cur.execute("ANALYZE areas_postcodeareapart")
         report.municipalities_created = len(created_ids)
         report.municipalities_updated = len(changed_ids - created_ids)
-
-
-def rebuild_area_parts(cur=None):
-    """Refresh the subdivided copy of postcode areas used for snapping."""
-    sql = """
-        DELETE FROM areas_postcodeareapart;
-        INSERT INTO areas_postcodeareapart (area_id, postcode, geom)
-        SELECT id, postcode, ST_Subdivide(geom, 64) FROM areas_postcodearea;
-        ANALYZE areas_postcodeareapart;
-    """
-    if cur is None:
-        with connection.cursor() as cur:
-            cur.execute(sql)
-    else:
-        cur.execute(sql)

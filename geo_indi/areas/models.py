@@ -1,5 +1,8 @@
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.db import transaction
+
+from .derived import rebuild_derived
 
 SRID = settings.GEO_INDI_STORAGE_SRID
 
@@ -37,11 +40,25 @@ class PostcodeArea(models.Model):
     def __str__(self):
         return f"{self.postcode} {self.name_fi}".strip()
 
+    def save(self, *args, **kwargs):
+        """Save and rebuild what derives from the area (parts, municipality outline), in one transaction."""
+        with transaction.atomic():
+            before = PostcodeArea.objects.filter(pk=self.pk).values_list("municipality_id", flat=True).first()
+            super().save(*args, **kwargs)
+            rebuild_derived(area_ids=[self.pk], municipality_ids={self.municipality_id, before} - {None})
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            municipality_id = self.municipality_id
+            result = super().delete(*args, **kwargs)
+            rebuild_derived(area_ids=[], municipality_ids=[municipality_id])
+        return result
+
 
 class PostcodeAreaPart(models.Model):
     """Small pieces of each postcode area (ST_Subdivide) for fast point lookups.
 
-    Rebuilt by the importer; never edited by hand.
+    Rebuilt whenever its area is saved (`derived.rebuild_derived`); never edited by hand.
     """
 
     area = models.ForeignKey(PostcodeArea, on_delete=models.CASCADE, related_name="parts")

@@ -7,7 +7,6 @@ from pathlib import Path
 import requests
 from django.conf import settings
 
-from geo_indi.core.geo import FINLAND_LAT, FINLAND_LON
 
 from .lapland import LAPLAND_MUNICIPALITIES
 
@@ -72,9 +71,9 @@ def synthetic_lapland(path=None, cells_per_side=3):
     centres = {code: to_tm(lon, lat) for code, _fi, _sv, lat, lon in LAPLAND_MUNICIPALITIES}
     points = MultiPoint(list(centres.values()))
     inside_margin = 0.01
+    min_lon, min_lat, max_lon, max_lat = settings.COVERAGE_PLAUSIBLE_EXTENT
     recordable = box(
-        FINLAND_LON[0] + inside_margin, FINLAND_LAT[0] + inside_margin,
-        FINLAND_LON[1] - inside_margin, FINLAND_LAT[1] - inside_margin,
+        min_lon + inside_margin, min_lat + inside_margin, max_lon - inside_margin, max_lat - inside_margin
     )
     recordable_tm = transform(segmentize(recordable, 0.05), to_tm, interleaved=False)
     hull = points.convex_hull.buffer(60_000).intersection(recordable_tm)

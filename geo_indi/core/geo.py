@@ -8,10 +8,6 @@ from django.contrib.gis.geos import Polygon
 # transformed to the storage SRID, so huge boxes never hit projection limits.
 COVERAGE = (15.0, 55.0, 35.0, 72.0)
 
-# Mainland Finland with a margin, WGS 84: where a recorded point may be.
-FINLAND_LAT = (59.3, 70.2)
-FINLAND_LON = (19.0, 31.7)
-
 
 def parse_wgs84_bbox(raw):
     """'minlon,minlat,maxlon,maxlat' (WGS 84 / CRS84) -> tuple of four floats.

@@ -6,6 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -18,9 +19,10 @@ from . import geography
 
 ICONS = ["person.svg", "device.svg", "bottle.svg", "hammer.svg", "star.svg", "shield.svg", "place.svg"]
 RECENT_LIMIT = 20
+OUTLINES_MAX_AGE_S = 3600
 
 # Bump when the service worker's own logic changes; the shell list is hashed in too.
-SERVICE_WORKER_VERSION = "1"
+SERVICE_WORKER_VERSION = "2"
 
 
 def shell_urls():
@@ -38,6 +40,7 @@ def shell_urls():
         static("field/field.css"),
         static("field/field.js"),
         reverse("municipalities-geojson"),
+        reverse("field:postcode-outlines"),
         *[static(f"field/icons/{name}") for name in ICONS],
     ]
 
@@ -50,6 +53,7 @@ def index(request):
         "age_groups": AgeGroup.choices,
         "urls": {
             "observations": reverse("observation-list"),
+            "checkDescription": reverse("observation-check-description"),
             "phenomena": reverse("phenomenon-list"),
             "mine": reverse("field:mine"),
             "postcodeOutlines": reverse("field:postcode-outlines"),
@@ -74,12 +78,14 @@ def service_worker(request):
 
 @require_GET
 def postcode_outlines(request):
-    """Postcode-area outlines within ?bbox=min_lon,min_lat,max_lon,max_lat (open data, simplified)."""
-    try:
-        bbox = geography.parse_bbox(request.GET.get("bbox", ""))
-    except geography.BadBBox as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
-    return HttpResponse(geography.postcode_outlines_geojson(bbox), content_type="application/geo+json")
+    """All postcode-area outlines at once (open data, simplified), whatever is on the map.
+    The service worker caches it; browsers revalidate it hourly with its ETag."""
+    body = geography.postcode_outlines_geojson()
+    etag = f'"{hashlib.sha256(body.encode()).hexdigest()[:20]}"'
+    response = get_conditional_response(request, etag=etag) or HttpResponse(body, content_type="application/geo+json")
+    response["ETag"] = etag
+    patch_cache_control(response, public=True, max_age=OUTLINES_MAX_AGE_S)
+    return response
 
 
 @never_cache

@@ -162,17 +162,27 @@ def _send(alert):
     FiredAlert.objects.filter(pk=alert.pk).update(recipients_notified=count)
 
 
-def rules_touching(observation):
-    return AlertRule.objects.filter(
-        Q(municipality_id=observation.municipality_id) | Q(postcode_area_id=observation.postcode_area_id),
-        is_active=True, phenomenon_id=observation.phenomenon_id,
-    ).exclude(condition=AlertRule.Condition.INDICATOR_THRESHOLD)
+def rules_touching(observations):
+    """Active count rules whose phenomenon and place (municipality or postcode area) match any of the observations."""
+    places = {(o.phenomenon_id, o.municipality_id, o.postcode_area_id) for o in observations}
+    by_municipality = {(phenomenon, municipality) for phenomenon, municipality, _area in places}
+    by_area = {(phenomenon, area) for phenomenon, _municipality, area in places}
+    candidates = AlertRule.objects.filter(
+        Q(municipality_id__in={m for _p, m in by_municipality}) | Q(postcode_area_id__in={a for _p, a in by_area}),
+        is_active=True, phenomenon_id__in={p for p, _m in by_municipality},
+    ).exclude(condition=AlertRule.Condition.INDICATOR_THRESHOLD).order_by("pk")
+    return [
+        rule for rule in candidates
+        if (rule.phenomenon_id, rule.municipality_id) in by_municipality
+        or (rule.phenomenon_id, rule.postcode_area_id) in by_area
+    ]
 
 
-def evaluate_for_observation(sender, observation, **kwargs):
-    """Receiver of observation_recorded. The observation is already saved: a failing
-    rule is logged (cron retries it), never turned into an error for the reporter."""
-    for rule in rules_touching(observation):
+def evaluate_for_observations(sender, observations, **kwargs):
+    """Receiver of observation_recorded (once per write, a whole batch at a time): each
+    rule the observations touch is evaluated once. The observations are already saved:
+    a failing rule is logged (cron retries it), never turned into an error for the reporter."""
+    for rule in rules_touching(observations):
         try:
             evaluate_rule(rule)
         except Exception:

@@ -8,6 +8,6 @@ class IndicatorsConfig(AppConfig):
     def ready(self):
         from geo_indi.observations.services import observation_recorded
 
-        from .alerts import evaluate_for_observation
+        from .alerts import evaluate_for_observations
 
-        observation_recorded.connect(evaluate_for_observation, dispatch_uid="indicators.evaluate_alerts_on_record")
+        observation_recorded.connect(evaluate_for_observations, dispatch_uid="indicators.evaluate_alerts_on_record")

@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from geo_indi.audit.services import audit_records_read
 
+from . import services
 from .models import Category, Observation, Phenomenon
 
 
@@ -20,7 +21,7 @@ class PhenomenonAdmin(admin.ModelAdmin):
 
 @admin.register(Observation)
 class ObservationAdmin(admin.ModelAdmin):
-    """Read-mostly: records are written through the recording service, never here."""
+    """Read-mostly: edits and deletes go through the recording service (alerts are evaluated again)."""
 
     list_display = ("id", "phenomenon", "subject", "direction", "occurrences", "municipality", "postcode_area", "observed_on", "organisation")
     list_filter = ("phenomenon", "subject", "direction", "municipality")
@@ -35,3 +36,12 @@ class ObservationAdmin(admin.ModelAdmin):
         if obj is not None and request.method == "GET":
             audit_records_read(request, [obj])
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        services.update_observation(obj, {name: form.cleaned_data[name] for name in form.changed_data})
+
+    def delete_model(self, request, obj):
+        services.delete_observation(obj)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_observations(list(queryset))

@@ -52,7 +52,16 @@ class ObservationQuerySet(models.QuerySet):
 
     def notes_visible_to(self, user):
         """Records whose consent note this user may read: own organisation only."""
-        org = roles.organisation_of(user)
-        if org is None:
-            return self.none()
-        return self.filter(organisation=org)
+        organisation_id = _note_reader_organisation_id(user)
+        return self.none() if organisation_id is None else self.filter(organisation_id=organisation_id)
+
+    def follow_up_note_for(self, observation, user):
+        """The note of one loaded record by the rule of `notes_visible_to`, else None."""
+        organisation_id = _note_reader_organisation_id(user)
+        readable = organisation_id is not None and observation.organisation_id == organisation_id
+        return observation.follow_up_note if readable else None
+
+
+def _note_reader_organisation_id(user):
+    org = roles.organisation_of(user)
+    return None if org is None else org.pk

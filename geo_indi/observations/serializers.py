@@ -10,8 +10,6 @@ from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from geo_indi.accounts import roles
-
 from .models import AgeGroup, Category, Direction, Observation, Phenomenon, Subject
 
 COORD_DECIMALS = 6
@@ -167,10 +165,7 @@ class ObservationReadSerializer(GeoFeatureModelSerializer):
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="Only for the reporter's own organisation."))
     def get_follow_up_note(self, obj):
         request = self.context.get("request")
-        org = roles.organisation_of(request.user) if request else None
-        if org is not None and obj.organisation_id == org.pk:
-            return obj.follow_up_note
-        return None
+        return Observation.objects.follow_up_note_for(obj, request.user) if request else None
 
 
 def flat_observation(feature):

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 import django.dispatch
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from geo_indi.accounts import roles
-from geo_indi.core.geo import FINLAND_LAT, FINLAND_LON
 
 from .models import (
     DESCRIPTION_MAX_LENGTH,
@@ -31,19 +30,23 @@ from .models import (
     Phenomenon,
     Subject,
 )
-from .snapping import OutsideCoverage, outside_coverage_message, snap_points, snap_to_area
+from .snapping import (
+    OutsideCoverage,
+    bound_cursor,
+    outside_coverage_message,
+    snap_points,
+    snap_to_area,
+)
 
-# Sent after an observation is recorded, changed or deleted (then with the instance as it
-# was, once for its old place too when it moved); alerts re-evaluate the rules it touches.
+# Sent once per write (a single record, a bulk batch, an edit, a delete) after commit,
+# with `observations`: the instances written, deleted ones as they were, and an edited
+# one as it was too when it moved. Alerts re-evaluate each rule they touch once.
 observation_recorded = django.dispatch.Signal()
 
 
 def _announce(*observations):
-    def send():
-        for observation in observations:
-            observation_recorded.send(sender=Observation, observation=observation)
-
-    transaction.on_commit(send)
+    if observations:
+        transaction.on_commit(lambda: observation_recorded.send(sender=Observation, observations=list(observations)))
 
 
 class DuplicateOfOtherReporter(Exception):
@@ -69,10 +72,9 @@ def validate_point(lat, lon):
             errors[name] = [_("A finite number is required.")]
     if errors:
         raise ValidationError(errors)
-    in_lat = FINLAND_LAT[0] <= lat <= FINLAND_LAT[1]
-    in_lon = FINLAND_LON[0] <= lon <= FINLAND_LON[1]
-    if not (in_lat and in_lon):
-        swapped = FINLAND_LAT[0] <= lon <= FINLAND_LAT[1] and FINLAND_LON[0] <= lat <= FINLAND_LON[1]
+    min_lon, min_lat, max_lon, max_lat = settings.COVERAGE_PLAUSIBLE_EXTENT
+    if not (min_lat <= lat <= max_lat and min_lon <= lon <= max_lon):
+        swapped = min_lat <= lon <= max_lat and min_lon <= lat <= max_lon
         message = (
             _("lat and lon look swapped: lat is the north coordinate (about 60–70 in Finland).")
             if swapped
@@ -202,6 +204,9 @@ def record_observations(items, *, reporter, organisation=None):
     """Bulk form of record_observation: the same validation and snapping rule, one
     snapping query and one INSERT per batch. Returns one BatchOutcome per item.
     Rejected rows are reported, not written; the caller decides about atomicity.
+    A client UUID that is already stored (or wins a concurrent race) is a duplicate,
+    found by `ON CONFLICT DO NOTHING`: a retry raises no database error, so the
+    server never logs the refused row. One `observation_recorded` for the batch.
     """
     organisation = organisation or roles.organisation_of(reporter)
     outcomes = [None] * len(items)
@@ -246,12 +251,18 @@ def record_observations(items, *, reporter, organisation=None):
         )
         new.append((index, Observation(**values)))
     with transaction.atomic():
-        if len(new) >= COPY_THRESHOLD:
-            _copy_insert([obs for _i, obs in new])
-        else:
-            Observation.objects.bulk_create([obs for _i, obs in new])
+        inserted = _insert_new([obs for _i, obs in new])
+    lost = [obs.client_uuid for _i, obs in new if obs.pk not in inserted]
+    winners = Observation.objects.in_bulk(lost, field_name="client_uuid") if lost else {}
+    created = []
     for index, observation in new:
-        outcomes[index] = BatchOutcome("created", observation)
+        if observation.pk in inserted:
+            observation._state.adding = False
+            outcomes[index] = BatchOutcome("created", observation)
+            created.append(observation)
+        else:
+            outcomes[index] = BatchOutcome("duplicate", winners.get(observation.client_uuid))
+    _announce(*created)
     return outcomes
 
 
@@ -263,52 +274,68 @@ def record_observation(data, *, reporter, organisation=None, lat=None, lon=None,
     Raises ValidationError (dict of field -> messages) and writes nothing on bad input.
     """
     item = PendingObservation(data, lat, lon, client_uuid)
-    try:
-        [outcome] = record_observations([item], reporter=reporter, organisation=organisation)
-    except IntegrityError:
-        # A concurrent request with the same client UUID won the race.
-        existing = Observation.objects.filter(client_uuid=client_uuid).first() if client_uuid else None
-        if existing is None:
-            raise
-        return _same_reporter(existing, reporter)
+    [outcome] = record_observations([item], reporter=reporter, organisation=organisation)
     if outcome.status == "rejected":
         raise ValidationError(outcome.errors)
     if outcome.status == "duplicate":
         return _same_reporter(outcome.observation, reporter)
-    observation = outcome.observation
-    _announce(observation)
-    return RecordResult(observation, True)
+    return RecordResult(outcome.observation, True)
 
 
 COPY_THRESHOLD = 100
 
 
-def _copy_insert(observations):
-    """INSERT many observations with COPY: ids drawn from the sequence first, so the
-    objects get their primary keys without RETURNING. Same rows as bulk_create."""
+def _insert_new(observations):
+    """INSERT observations, skipping any whose client UUID is already stored.
+
+    Ids are drawn from the sequence first, so each object has its primary key
+    and the ids the INSERT returns tell which rows were written. Small batches
+    are one `INSERT … VALUES`; large ones are COPYed into a temporary table and
+    moved with one `INSERT … SELECT`. All values are bound server-side.
+    Returns the set of ids written.
+    """
+    if not observations:
+        return set()
     meta = Observation._meta
     fields = meta.concrete_fields
-    with connection.cursor() as cur:
+    table = meta.db_table
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    conflict = f"ON CONFLICT ({connection.ops.quote_name(meta.get_field('client_uuid').column)}) DO NOTHING RETURNING id"
+    with bound_cursor() as cur:
         cur.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [meta.db_table, len(observations)],
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s::int)",
+            [table, len(observations)],
         )
         for observation, (pk,) in zip(observations, cur.fetchall()):
             observation.pk = pk
-        columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        with cur.cursor.copy(f"COPY {meta.db_table} ({columns}) FROM STDIN") as copy:
-            for observation in observations:
-                row = []
-                for f in fields:
-                    value = f.pre_save(observation, add=True)
-                    if f.name == "location" and value is not None:
-                        value = value.hexewkb.decode()
-                    elif f.is_relation:
-                        value = getattr(observation, f.attname)
-                    row.append(value)
-                copy.write_row(row)
-    for observation in observations:
-        observation._state.adding = False
+        rows = [_column_values(observation, fields) for observation in observations]
+        if len(observations) >= COPY_THRESHOLD:
+            cur.execute("DROP TABLE IF EXISTS staged_observation")
+            cur.execute(f"CREATE TEMP TABLE staged_observation (LIKE {table}) ON COMMIT DROP")
+            with cur.copy(f"COPY staged_observation ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM staged_observation {conflict}")
+        else:
+            row_placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+            placeholders = ", ".join([row_placeholder] * len(rows))
+            cur.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {placeholders} {conflict}",
+                [value for row in rows for value in row],
+            )
+        return {pk for (pk,) in cur.fetchall()}
+
+
+def _column_values(observation, fields):
+    row = []
+    for f in fields:
+        value = f.pre_save(observation, add=True)
+        if f.name == "location" and value is not None:
+            value = value.hexewkb.decode()
+        elif f.is_relation:
+            value = getattr(observation, f.attname)
+        row.append(value)
+    return row
 
 
 def _same_reporter(existing, reporter):
@@ -352,6 +379,12 @@ def update_observation(observation, data, *, lat=None, lon=None):
 
 def delete_observation(observation):
     """Delete; the rules of its place are evaluated again (an alert may clear)."""
-    gone = copy.copy(observation)
-    observation.delete()
-    _announce(gone)
+    delete_observations([observation])
+
+
+def delete_observations(observations):
+    """Delete several (the admin's bulk delete) with one announcement."""
+    gone = [copy.copy(observation) for observation in observations]
+    with transaction.atomic():
+        Observation.objects.filter(pk__in=[observation.pk for observation in observations]).delete()
+    _announce(*gone)

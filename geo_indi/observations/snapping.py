@@ -8,20 +8,22 @@ within the tolerance: the point is outside coverage, a validation error.
 Distances are planar metres in ETRS-TM35FIN (EPSG:3067), the storage SRID.
 The lookup uses the subdivided copy of the areas (PostcodeAreaPart) and its
 spatial index, for a whole batch of points in one statement. The query goes
-through the raw driver cursor so that the coordinates never pass Django's SQL
-debug logging.
+through `bound_cursor()`: the raw driver cursor (the coordinates never pass
+Django's SQL debug logging) with server-side binding (they never appear as
+literals in the SQL text that pg_stat_activity or a server log could show).
 """
 from dataclasses import dataclass
 
+import psycopg
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
-SNAP_SQL = """
+SNAP_SQL = f"""
     WITH pts AS (
-        SELECT t.i, t.keep, ST_Transform(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326), {srid}) AS g
+        SELECT t.i, t.keep, ST_Transform(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326), {settings.GEO_INDI_STORAGE_SRID}) AS g
           FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::bool[]) AS t(i, lon, lat, keep)
     )
     SELECT pts.i, best.id, best.postcode, best.name_fi, best.name_sv, best.municipality_id,
@@ -39,7 +41,7 @@ SNAP_SQL = """
          LIMIT 1
       ) best ON true
      ORDER BY pts.i
-""".format(srid=settings.GEO_INDI_STORAGE_SRID)
+"""
 
 
 class OutsideCoverage(Exception):
@@ -57,6 +59,13 @@ class SnapResult:
     point: GEOSGeometry | None = None  # the point in the storage SRID, only when asked for
 
 
+def bound_cursor():
+    """A psycopg cursor on Django's connection (same transaction) that sends values
+    apart from the SQL text, whatever the connection's own binding setting is."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def outside_coverage_message(tolerance):
     return _("The point is outside the postcode areas in use (no area within %(metres)s m).") % {"metres": tolerance}
 
@@ -70,8 +79,7 @@ def snap_points(points, tolerance_m=None):
     lons = [float(p[0]) for p in points]
     lats = [float(p[1]) for p in points]
     keeps = [bool(p[2]) for p in points]
-    connection.ensure_connection()
-    with connection.connection.cursor() as cur:
+    with bound_cursor() as cur:
         cur.execute(SNAP_SQL, (list(range(len(points))), lons, lats, keeps, tolerance))
         rows = cur.fetchall()
     results = []

@@ -3,7 +3,6 @@
 "use strict";
 const CACHE = "{{ cache_name }}";
 const SHELL = {{ shell_json|safe }};
-const RUNTIME_PREFIXES = ["{% url 'field:postcode-outlines' %}"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -51,9 +50,5 @@ self.addEventListener("fetch", (event) => {
   if (SHELL.includes(path + url.search)) {
     const isStatic = path.startsWith("{{ static_prefix }}");
     event.respondWith(isStatic ? cacheFirst(request, path + url.search) : networkFirst(request, path + url.search));
-    return;
-  }
-  if (RUNTIME_PREFIXES.some((prefix) => path.startsWith(prefix))) {
-    event.respondWith(networkFirst(request, request.url));
   }
 });

@@ -174,18 +174,17 @@
   var postcodeLayer = L.geoJSON(null, {
     interactive: false,
     style: { color: "#5a3d8a", weight: 1, dashArray: "4 3", fillOpacity: 0.04 },
-  }).addTo(map);
-  var outlineTimer = null;
-  function loadPostcodeOutlines() {
-    if (map.getZoom() < OUTLINE_MIN_ZOOM) { postcodeLayer.clearLayers(); return; }
-    var b = map.getBounds();
-    var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(3); }).join(",");
-    fetch(URLS.postcodeOutlines + "?bbox=" + bbox, { credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(function (fc) { postcodeLayer.clearLayers(); postcodeLayer.addData(fc); })
-      .catch(function () {});
+  });
+  // All outlines at once, whatever the map shows: a request for the outlines around the
+  // pin would tell the server (and any access log) where the person was.
+  fetch(URLS.postcodeOutlines, { credentials: "same-origin" })
+    .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+    .then(function (fc) { postcodeLayer.addData(fc); showOutlinesAtZoom(); })
+    .catch(function () {});
+  function showOutlinesAtZoom() {
+    if (map.getZoom() >= OUTLINE_MIN_ZOOM) map.addLayer(postcodeLayer); else map.removeLayer(postcodeLayer);
   }
-  map.on("moveend", function () { clearTimeout(outlineTimer); outlineTimer = setTimeout(loadPostcodeOutlines, 250); });
+  map.on("zoomend", showOutlinesAtZoom);
 
   var marker = null;
   function setPin(latlng, moveMap) {
@@ -385,6 +384,8 @@
     renderCategories(null, null);
     setCount(1);
     $("description").value = "";
+    state.acceptedDescription = null;
+    hideDescriptionWarning();
     $("observed-on").value = today();
     $("age-group").value = "unknown";
     syncSubject();
@@ -406,10 +407,43 @@
     $("result").focus();
   }
 
+  // ---------- description check: a warning before saving, never a refusal ----------
+  function hideDescriptionWarning() { $("description-warning").hidden = true; }
+  function checkDescription(body) {
+    // Resolves true when saving may go on: no description about a person, nothing flagged,
+    // the reporter chose "Save anyway" for this very text, or the check is unreachable.
+    if (body.subject !== "person" || !body.description || body.description === state.acceptedDescription
+        || !navigator.onLine) return Promise.resolve(true);
+    return api("POST", URLS.checkDescription, { description: body.description }).then(function (response) {
+      return response.ok ? response.json() : { flagged: [] };
+    }).then(function (data) {
+      if (!data.flagged || !data.flagged.length) return true;
+      text($("description-warning-text"), data.warning);
+      $("description-warning").hidden = false;
+      $("description-edit").focus();
+      return false;
+    }, function () { return true; });
+  }
+  $("description-edit").addEventListener("click", function () { hideDescriptionWarning(); $("description").focus(); });
+  $("description-save-anyway").addEventListener("click", function () {
+    state.acceptedDescription = $("description").value.trim();
+    hideDescriptionWarning();
+    form.requestSubmit();
+  });
+  $("description").addEventListener("input", hideDescriptionWarning);
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var body = collect();
     if (!body) return;
+    $("submit-observation").disabled = true;
+    checkDescription(body).then(function (go) {
+      $("submit-observation").disabled = false;
+      if (go) save(body);
+    });
+  });
+
+  function save(body) {
     if (state.editing) { saveEdit(body); return; }
     body.client_uuid = newUuid();
     var queueItem = { client_uuid: body.client_uuid, body: body, username: USERNAME, label: labelFor(body), queued_at: new Date().toISOString() };
@@ -432,7 +466,7 @@
         showFormError(errorSummary(data) || gettext("The observation could not be saved."));
       });
     }, queueIt).then(done, done);
-  });
+  }
 
   // ---------- own recent observations ----------
   function loadMine() {

@@ -18,8 +18,13 @@ class Command(BaseCommand):
         parser.add_argument("--wfs-url", help="override PAAVO_WFS_URL")
         parser.add_argument("--refresh", action="store_true", help="download again even if cached")
         parser.add_argument("--srid", type=int, help="CRS of a file that declares none")
+        parser.add_argument(
+            "--allow-shrink", action="store_true",
+            help="accept existing postcode areas that shrink or grow more than GEOGRAPHY_MAX_AREA_CHANGE",
+        )
 
-    def handle(self, *args, path=None, source="file", year=None, wfs_url=None, refresh=False, srid=None, **options):
+    def handle(self, *args, path=None, source="file", year=None, wfs_url=None, refresh=False, srid=None,
+               allow_shrink=False, **options):
         try:
             if source == "paavo":
                 if not year:
@@ -31,7 +36,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Generated SYNTHETIC Lapland into {path}")
             elif not path:
                 raise CommandError("give a PATH, or --source paavo|synthetic")
-            report = import_postcode_areas(path, srid=srid, source=source)
+            report = import_postcode_areas(path, srid=srid, source=source, allow_shrink=allow_shrink)
         except (GeographyImportError, DownloadError) as exc:
             raise CommandError(str(exc))
         for line in report.lines():

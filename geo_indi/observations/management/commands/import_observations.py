@@ -1,5 +1,4 @@
 from django.contrib.auth import get_user_model
-from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError
 
 from geo_indi.observations.importing import CSV_FIELDS, ImportFileError, import_observations
@@ -30,5 +29,3 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if atomic and report.rejected:
             raise CommandError("--atomic: rows were rejected, nothing was imported.")
-        if report.created and "evaluate_alerts" in get_commands():
-            call_command("evaluate_alerts", stdout=self.stdout)
