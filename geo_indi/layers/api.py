@@ -51,9 +51,9 @@ class LayerDownloadView(APIView):
         layer = get_layer(self.layer_id)
         try:
             query = parse_layer_query(request.query_params)
+            return layer, layer.sql(request.user, query)
         except LayerParamError as exc:
             raise ValidationError(exc.errors) from None
-        return layer, layer.sql(request.user, query)
 
     def filename(self):
         return f"geo_indi-{self.layer_id}-{timezone.localdate().isoformat()}.{self.extension}"

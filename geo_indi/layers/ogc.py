@@ -224,9 +224,9 @@ def items(request, collection_id):
     html = wants_html(request)
     try:
         query = parse_layer_query(request.GET, paged=True)
+        lsql = layer.sql(request.user, query)
     except LayerParamError as exc:
         raise OGCError(400, "InvalidParameterValue", str(exc)) from None
-    lsql = layer.sql(request.user, query)
     matched = streaming.count(lsql)
     if html:
         rows_iter = streaming.page_rows(lsql, limit=query.limit, offset=query.offset, after=query.after)
