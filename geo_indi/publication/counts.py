@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from geo_indi.observations import suppression
 from geo_indi.observations.filters import filter_q
+from geo_indi.observations.querysets import sees_internal_phenomena
 from geo_indi.observations.models import Direction, Observation, Phenomenon, Subject
 
 from .tables import year_tables
@@ -94,8 +95,7 @@ class Viewer:
     def __init__(self, user):
         self.user = user
         self.scope = suppression.exact_municipalities(user)
-        self.members_only = Phenomenon.objects.publishable_to(user).exclude(
-            visibility=Phenomenon.Visibility.PUBLIC, is_active=True).exists()
+        self.members_only = sees_internal_phenomena(user)
 
     def exact(self, municipality_id):
         return suppression.sees_exact(self.scope, municipality_id)
@@ -119,9 +119,9 @@ def _visible_groups(viewer, tables):
     return [g for g in tables.structure.groups if g.public or viewer.members_only]
 
 
-def published_cell(viewer, request, node_of):
+def published_cell(viewer, request, node_of, tables=None):
     """(count, {phenomenon id: count}) of one area node of the published tables; None: not shown."""
-    tables = year_tables(request.year)
+    tables = tables or year_tables(request.year)
     struct = tables.structure
     node = node_of(struct)
     if node is None:
@@ -146,8 +146,10 @@ def published_cell(viewer, request, node_of):
     return count, by_phenomenon
 
 
-def _exact_rows(queryset, level):
-    """{area id: AreaCount} exact, from one grouped query (per area, phenomenon and direction)."""
+def _exact_rows(queryset, level, total_over=None):
+    """{area id: AreaCount} exact, from one grouped query (per area, phenomenon and direction).
+
+    total_over: the phenomena the totals count (None: all in the queryset)."""
     area_field = "municipality_id" if level == "municipality" else "postcode_area_id"
     rows = {}
     for row in (queryset.order_by().values(area_field, "municipality_id", "phenomenon_id", "direction")
@@ -155,14 +157,21 @@ def _exact_rows(queryset, level):
         c = rows.get(row[area_field])
         if c is None:
             c = rows[row[area_field]] = AreaCount(row[area_field], row["municipality_id"], 0, True, 0, 0, 0, {})
+        c.by_phenomenon[row["phenomenon_id"]] = c.by_phenomenon.get(row["phenomenon_id"], 0) + row["n"]
+        if total_over is not None and row["phenomenon_id"] not in total_over:
+            continue
         c.count += row["n"]
         c.occurrences += row["occ"]
         if row["direction"] == Direction.WEAKENS:
             c.weakens += row["n"]
         else:
             c.strengthens += row["n"]
-        c.by_phenomenon[row["phenomenon_id"]] = c.by_phenomenon.get(row["phenomenon_id"], 0) + row["n"]
     return rows
+
+
+def public_phenomenon_ids():
+    """The phenomena every total outside a viewer's own municipalities counts (the public group)."""
+    return set(Phenomenon.objects.filter(visibility=Phenomenon.Visibility.PUBLIC, is_active=True).values_list("id", flat=True))
 
 
 def exact_filters(filters, fully_exact):
@@ -196,10 +205,13 @@ def area_counts(user, level, areas, filters):
     subject_object = filters.get("subject") == Subject.OBJECT
     filters = exact_filters(filters, fully_exact)
     exact_ids = {a for a, m in areas if viewer.exact(m) or subject_object}
+    # A page that also shows other municipalities counts the same phenomena in every total.
+    total_over = None if fully_exact or filters.get("phenomenon") else public_phenomenon_ids()
     rows = {}
     if exact_ids:
         qs = exact_queryset(user, filters)
-        counted = _exact_rows(qs.filter(**{f"{'municipality' if level == 'municipality' else 'postcode_area'}_id__in": exact_ids}), level)
+        area_field = "municipality_id" if level == "municipality" else "postcode_area_id"
+        counted = _exact_rows(qs.filter(**{f"{area_field}__in": exact_ids}), level, total_over)
         for area_id, muni_id in areas:
             if area_id in exact_ids:
                 rows[area_id] = counted.get(area_id) or AreaCount(area_id, muni_id, 0, True, 0, 0, 0, {})
@@ -215,8 +227,9 @@ def area_counts(user, level, areas, filters):
             for area_id, muni_id in rest:
                 rows[area_id] = AreaCount(area_id, muni_id, None, False)
         else:
+            tables = year_tables(request.year)
             for area_id, muni_id in rest:
-                count, by_phenomenon = published_cell(viewer, request, _node_getter(level, area_id))
+                count, by_phenomenon = published_cell(viewer, request, _node_getter(level, area_id), tables)
                 rows[area_id] = AreaCount(area_id, muni_id, count, False, by_phenomenon=by_phenomenon)
     return AreaCounts(rows, withheld, fully_exact or subject_object)
 
@@ -236,7 +249,10 @@ def lapland_total(user, filters):
     """(count, weakens, strengthens) for all of Lapland; None where not shown."""
     viewer = Viewer(user)
     if viewer.exact_everywhere or filters.get("subject") == Subject.OBJECT:
-        totals = exact_queryset(user, filters).order_by().aggregate(
+        qs = exact_queryset(user, filters)
+        if not viewer.exact_everywhere and not filters.get("phenomenon"):
+            qs = qs.filter(phenomenon__in=public_phenomenon_ids())
+        totals = qs.order_by().aggregate(
             n=Count("id"),
             weakens=Count("id", filter=Q(direction=Direction.WEAKENS)),
             strengthens=Count("id", filter=Q(direction=Direction.STRENGTHENS)),

@@ -128,18 +128,19 @@ class YearTables:
         return self.tables[group]
 
 
-def _leaf_counts(struct, year, subject):
-    """{group: (areas x phenomenon leaves) counts} from one grouped query."""
-    rows = (Observation.objects.filter(subject=subject, observed_on__year=year)
-            .order_by().values("postcode_area_id", "phenomenon_id").annotate(n=Count("id")))
-    leaf = {g: np.zeros((len(struct.area_ids), len(g.phenomenon_ids)), dtype=np.int64) for g in struct.groups}
+def _leaf_counts(struct, year):
+    """{subject: {group: (areas x phenomenon leaves) counts}} from one grouped query."""
+    rows = (Observation.objects.filter(observed_on__year=year)
+            .order_by().values("subject", "postcode_area_id", "phenomenon_id").annotate(n=Count("id")))
+    leaf = {subject: {g: np.zeros((len(struct.area_ids), len(g.phenomenon_ids)), dtype=np.int64) for g in struct.groups}
+            for subject in ("person", "object")}
     n_munis = len(struct.municipality_ids)
     for row in rows:
         group = struct.group_of(row["phenomenon_id"])
         if group is None or row["postcode_area_id"] not in struct._area_index:
             continue
-        leaf[group][struct.node_of_area(row["postcode_area_id"]) - 1 - n_munis,
-                    group.phenomenon_ids.index(row["phenomenon_id"])] += row["n"]
+        leaf[row["subject"]][group][struct.node_of_area(row["postcode_area_id"]) - 1 - n_munis,
+                                    group.phenomenon_ids.index(row["phenomenon_id"])] += row["n"]
     return leaf
 
 
@@ -147,8 +148,8 @@ def year_tables(year, k=None):
     """The published tables of a calendar year (cached by their content)."""
     k = settings.SUPPRESSION_K if k is None else k
     struct = structure()
-    persons = _leaf_counts(struct, year, "person")
-    objects = _leaf_counts(struct, year, "object")
+    leaf = _leaf_counts(struct, year)
+    persons, objects = leaf["person"], leaf["object"]
     digest = hashlib.sha256(struct.signature().encode())
     for group in struct.groups:
         digest.update(persons[group].tobytes())
