@@ -1,13 +1,14 @@
 """Data for the municipality indicator page: linked indicators' yearly values beside
-each phenomenon's yearly observation counts (counted in SQL, suppressed for outsiders)."""
+each phenomenon's yearly observation counts (from geo_indi.publication.counts:
+exact inside the viewer's municipalities, the published yearly tables elsewhere)."""
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
-from django.db.models.functions import ExtractYear
+from django.utils import timezone
 
 from geo_indi.observations import suppression
-from geo_indi.observations.models import Observation, Phenomenon
+from geo_indi.observations.models import Phenomenon
+from geo_indi.publication import counts as published
 
 from .models import IndicatorValue, PhenomenonIndicatorLink
 
@@ -38,24 +39,12 @@ class PhenomenonRow:
             "phenomenon": self.phenomenon.name,
             "years": self.years,
             "counts": [self.counts.get(y, 0) for y in self.years],
-            "suppressedLabel": f"<{k}",
+            "suppressedLabel": suppression.HIDDEN,
             "indicators": [
                 {"title": s.indicator.title, "unit": s.indicator.unit, "values": [s.values.get(y) for y in self.years]}
                 for s in self.indicators
             ],
         }
-
-
-def yearly_counts(municipality, user):
-    """{phenomenon_id: {year: count or None}}; exact only for users who see this municipality exactly."""
-    qs = Observation.objects.publishable_to(user).filter(municipality=municipality)
-    raw = defaultdict(dict)
-    for row in (qs.order_by().annotate(year=ExtractYear("observed_on"))
-                .values("phenomenon_id", "year").annotate(n=Count("id"))):
-        raw[row["phenomenon_id"]][row["year"]] = row["n"]
-    if suppression.sees_exact(suppression.exact_municipalities(user), municipality.id):
-        return dict(raw)
-    return {pid: suppression.suppress_group(years) for pid, years in raw.items()}
 
 
 def municipality_report(municipality, user):
@@ -64,12 +53,14 @@ def municipality_report(municipality, user):
     links = (PhenomenonIndicatorLink.objects.select_related("phenomenon", "indicator")
              .filter(phenomenon__in=phenomena)
              .order_by("phenomenon__name_fi", "indicator__sotkanet_id"))
-    counts = yearly_counts(municipality, user)
     values = defaultdict(dict)
     for indicator_id, year, value in IndicatorValue.objects.filter(
             municipality=municipality, gender="total", indicator__phenomenon_links__isnull=False
     ).distinct().values_list("indicator_id", "year", "value"):
         values[indicator_id][year] = value
+    # Outside the viewer's municipalities: the published table of each year the indicators cover, and this one.
+    years = {year for by_year in values.values() for year in by_year} | {timezone.localdate().year}
+    counts = published.yearly_counts(user, municipality, range(min(years), max(years) + 1))
 
     rows = {}
     for link in links:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from geo_indi.accounts import roles
 from geo_indi.areas.models import Municipality
+from geo_indi.observations import suppression
 from geo_indi.observations.models import Phenomenon
 
 from . import alerts, suggestions
@@ -17,7 +18,7 @@ from .models import Indicator
 
 def municipality_page(request, code):
     municipality = get_object_or_404(Municipality, code=code)
-    return render(request, "indicators/municipality.html", {"municipality": municipality, "k": settings.SUPPRESSION_K})
+    return render(request, "indicators/municipality.html", {"municipality": municipality, "k": settings.SUPPRESSION_K, "hidden": suppression.HIDDEN})
 
 
 def index(request):

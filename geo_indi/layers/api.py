@@ -54,13 +54,14 @@ class LayerDownloadView(APIView):
         layer = get_layer(self.layer_id)
         try:
             query = parse_layer_query(request.query_params)
+            lsql = layer.sql(request.user, query)
         except LayerParamError as exc:
             raise ValidationError(exc.errors) from None
         audit_record(
             Action.LAYER_DOWNLOAD, object_type="layer", object_id=self.layer_id, request=request,
             detail={"format": self.extension, "params": without_coordinates(request.query_params)},
         )
-        return layer, layer.sql(request.user, query)
+        return layer, lsql
 
     def filename(self):
         return f"geo_indi-{self.layer_id}-{timezone.localdate().isoformat()}.{self.extension}"

@@ -310,7 +310,10 @@ def items(request, collection_id):
     crs = requested_crs(request, "crs")
     srid = SUPPORTED_CRS[crs]
     query = parse_items_query(request, layer)
-    lsql = layer.sql(request.user, query)
+    try:
+        lsql = layer.sql(request.user, query)
+    except LayerParamError as exc:
+        raise OGCError(400, "InvalidParameterValue", str(exc)) from None
     if html:
         matched = streaming.count(lsql)
         rows_iter = streaming.page_rows(lsql, limit=query.limit, offset=query.offset, after=query.after, srid=srid)

@@ -21,8 +21,8 @@ MAX_LIMIT = 10_000
 WGS84_SRID = 4326
 MAX_OFFSET = 10_000_000
 AFTER_RE = re.compile(r"[0-9A-Za-z_-]{1,20}")
-# Shared filters that make sense on layers (subject is fixed per layer, postcode is allowed too).
-SHARED_FILTERS = ("phenomenon", "category", "direction", "municipality", "postcode", "age_group")
+# Shared filters that make sense on layers (postcode is allowed too; year for the published tables).
+SHARED_FILTERS = ("phenomenon", "category", "subject", "direction", "municipality", "postcode", "age_group", "year")
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(

@@ -5,9 +5,9 @@ storage SRID, property columns). The output writers in streaming.py and
 exports.py turn those into GeoJSON (built by PostGIS), CSV and GeoPackage.
 
 Visibility: object points come from Observation.objects.object_points_for(user);
-counts from publishable_to(user) through aggregates.area_counts, which applies
-the one suppression rule. Description, follow-up note, reporter and
-organisation never appear in any layer.
+counts from geo_indi.publication.counts, the one source of published numbers
+(exact in the viewer's own municipalities, the published tables elsewhere).
+Description, follow-up note, reporter and organisation never appear in any layer.
 """
 import json
 from dataclasses import dataclass
@@ -18,10 +18,10 @@ from django.utils.translation import gettext_lazy as _
 
 from geo_indi.areas.models import Municipality, PostcodeArea
 from geo_indi.observations import suppression
-from geo_indi.observations.aggregates import area_counts
-from geo_indi.observations.models import Direction, Observation, Phenomenon
+from geo_indi.observations.models import Observation, Phenomenon
+from geo_indi.publication import counts as published
 
-from .params import LayerQuery
+from .params import LayerParamError, LayerQuery
 
 
 @dataclass
@@ -193,29 +193,29 @@ def stats_phenomena(user, query):
 
 
 class AreaStatsMixin:
-    """Counts per area for the filter, suppressed exactly as on the maps (aggregates.area_counts)."""
+    """Counts per area for the filter, as geo_indi.publication.counts publishes them for this user."""
 
     def stats(self, user, query):
-        observations = Observation.objects.publishable_to(user).filter(query.observation_q())
-        counts = area_counts(observations, self.level, user)
+        filters = {**query.filters, "date_from": query.date_from, "date_to": query.date_to}
+        filters = {name: value for name, value in filters.items() if value not in (None, "")}
+        try:
+            counts = published.area_counts(user, self.level, self.all_areas(), filters)
+        except published.NotPublished as exc:
+            raise LayerParamError({"filters": [str(exc)]}) from None
         phenomena = stats_phenomena(user, query)
-        k = suppression.threshold()
         by_key = {}
-        key_of = self.key_of_area_ids(counts.keys())
-        for area_id, c in counts.items():
+        key_of = self.key_of_area_ids(counts.rows.keys())
+        for area_id, c in counts.rows.items():
             row = {
                 "count": c.count,
-                "count_label": suppression.label(c.count, k),
+                "count_label": suppression.label(c.count),
                 "suppressed": c.suppressed,
                 "occurrences": c.occurrences,
                 "weakens": c.weakens,
                 "strengthens": c.strengthens,
             }
             for p in phenomena:
-                cell = c.by_phenomenon.get(p.id, {})
-                for d in Direction.values:
-                    # Missing cell: no such observations (0); present but None: suppressed.
-                    row[f"{p.slug}_{d}"] = cell[d] if d in cell else (None if c.suppressed else 0)
+                row[p.slug] = c.by_phenomenon.get(p.id, 0 if c.exact else None)
             by_key[key_of[area_id]] = row
         return by_key, phenomena
 
@@ -232,8 +232,7 @@ class AreaStatsMixin:
             num("strengthens"),
         ]
         for p in phenomena:
-            for d in Direction.values:
-                columns.append(num(f"{p.slug}_{d}"))
+            columns.append(num(p.slug))
         return columns
 
     def sql(self, user, query):
@@ -258,24 +257,30 @@ class PostcodeAreaStatsLayer(AreaStatsMixin, PostcodeAreasLayer):
     id = "postcode-area-stats"
     title = _("Observations per postcode area")
     description = _(
-        "Counts of observations per postcode area, per phenomenon and direction, for the filter. "
-        "Small counts are suppressed: null with count_label '<k' and suppressed=true."
+        "Counts of observations per postcode area and per phenomenon. Outside your organisation: one calendar "
+        "year (year=, default this year), small counts and zeros hidden: null with count_label '..' and suppressed=true."
     )
 
     def key_of_area_ids(self, ids):
         return dict(PostcodeArea.objects.filter(id__in=list(ids)).values_list("id", "postcode"))
+
+    def all_areas(self):
+        return list(PostcodeArea.objects.values_list("id", "municipality_id"))
 
 
 class MunicipalityStatsLayer(AreaStatsMixin, MunicipalitiesLayer):
     id = "municipality-stats"
     title = _("Observations per municipality")
     description = _(
-        "Counts of observations per municipality, per phenomenon and direction, for the filter. "
-        "Small counts are suppressed: null with count_label '<k' and suppressed=true."
+        "Counts of observations per municipality and per phenomenon. Outside your organisation: one calendar "
+        "year (year=, default this year), small counts and zeros hidden: null with count_label '..' and suppressed=true."
     )
 
     def key_of_area_ids(self, ids):
         return dict(Municipality.objects.filter(id__in=list(ids)).values_list("id", "code"))
+
+    def all_areas(self):
+        return [(m, m) for m in Municipality.objects.values_list("id", flat=True)]
 
 
 LAYERS = {

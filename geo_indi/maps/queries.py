@@ -1,6 +1,6 @@
 """SQL for the maps: simplified shapes, heat points and time series, all made by PostGIS.
 
-Counts per area come from geo_indi.observations.aggregates.area_counts; this
+Counts per area come from geo_indi.publication.counts; this
 module only adds what the maps need around them.
 """
 import json

@@ -20,7 +20,6 @@ from folium.utilities import JsCode
 from jinja2 import Template
 
 from geo_indi.observations import suppression
-from geo_indi.observations.models import Direction
 
 from .services import NO_DATA_COLOUR
 
@@ -83,7 +82,7 @@ def value_label(value, k):
 
 def measure_label(row, measure, k):
     if row.suppressed:
-        return f"<{k}"
+        return suppression.HIDDEN
     if measure == "rate":
         return _("no population data") if row.rate is None else f"{row.rate:.2f} / 1000"
     return str(row.count)
@@ -102,7 +101,8 @@ def legend_html(data, measure, level_name):
         '<li><span class="swatch swatch-suppressed"></span>{}</li>'
         '<li><span class="swatch" style="background:{}"></span>{}</li></ul>',
         title, level_name, rows,
-        _("<%(k)s: fewer than %(k)s, number not shown") % {"k": k},
+        _("%(hidden)s: not shown (0, fewer than %(k)s, or hidden to protect a small count)")
+        % {"hidden": suppression.HIDDEN, "k": k},
         NO_DATA_COLOUR, _("no population data") if measure == "rate" else _("no classes"),
     )
 
@@ -119,18 +119,14 @@ def _range_label(row, measure):
 
 
 def popup_html(row, data, measure):
-    """Popup with counts per phenomenon and direction; every text escaped."""
+    """Popup with counts per phenomenon; every text escaped."""
     k = data.k
     lines = format_html_join(
         "",
-        "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td></tr>",
+        "<tr><th scope=\"row\">{}</th><td>{}</td></tr>",
         (
-            (
-                data.phenomena.get(pid, "?"),
-                value_label(cell.get(Direction.WEAKENS, 0), k),
-                value_label(cell.get(Direction.STRENGTHENS, 0), k),
-            )
-            for pid, cell in sorted(row.by_phenomenon.items(), key=lambda item: data.phenomena.get(item[0], ""))
+            (data.phenomena.get(pid, "?"), value_label(n, k))
+            for pid, n in sorted(row.by_phenomenon.items(), key=lambda item: data.phenomena.get(item[0], ""))
         ),
     )
     rate = "" if row.rate is None else format_html("<p>{}: {}</p>", _("Per 1,000 inhabitants"), f"{row.rate:.2f}")
@@ -138,8 +134,8 @@ def popup_html(row, data, measure):
     if row.by_phenomenon:
         table = format_html(
             '<table class="popup-table"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
-            '<th scope="col">{}</th></tr></thead><tbody>{}</tbody></table>',
-            _("Phenomenon"), _("Weakens"), _("Strengthens"), lines,
+            '</tr></thead><tbody>{}</tbody></table>',
+            _("Phenomenon"), _("Observations"), lines,
         )
     return format_html(
         "<h3>{} {}</h3><p>{}: <strong>{}</strong> ({}: {}, {}: {})</p>{}{}",

@@ -1,26 +1,25 @@
-"""What the map pages show: counts per area (suppressed), classes, trend and top categories.
+"""What the map pages show: counts per area, classes, trend and top categories.
 
-Numbers come from geo_indi.observations.aggregates.area_counts (grouped SQL,
-suppression applied) and from grouped queries in .queries; suppression of the
-trend and the category table reuses geo_indi.observations.suppression.
+Every count comes from geo_indi.publication.counts: exact inside the viewer's
+own municipalities, the published tables elsewhere. The monthly trend and the
+top categories are shown only where every number of the page is exact.
 """
 from dataclasses import dataclass, field
 
 import mapclassify
 import numpy as np
-from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from geo_indi.observations import suppression
-from geo_indi.observations.aggregates import area_counts
 from geo_indi.observations.filters import parse_filters
-from geo_indi.observations.models import Category, Direction, Observation, Phenomenon
+from geo_indi.observations.models import Category, Direction, Observation, Phenomenon, Subject
+from geo_indi.publication import counts as published
 
 from . import queries
 
 # The observation filters a map accepts (parsed only by observations.filters).
-FILTER_FIELDS = ("phenomenon", "category", "subject", "direction", "age_group", "date_from", "date_to")
+FILTER_FIELDS = ("phenomenon", "category", "subject", "direction", "age_group", "date_from", "date_to", "year")
 CLASS_SCHEMES = {"quantiles": gettext_lazy("Quantiles"), "natural_breaks": gettext_lazy("Natural breaks")}
 MEASURES = ("count", "rate")
 MAX_CLASSES = 5
@@ -69,7 +68,7 @@ class AreaRow:
     count: int | None  # None: suppressed
     weakens: int | None
     strengthens: int | None
-    by_phenomenon: dict  # phenomenon_id -> {direction: n or None}
+    by_phenomenon: dict  # phenomenon_id -> n or None
     exact: bool
     rate: float | None = None
     value: float | None = None
@@ -107,10 +106,10 @@ class MapData:
     strengthens: int | None
     trend: list = field(default_factory=list)  # [{"month", "weakens", "strengthens"}]
     categories: list = field(default_factory=list)  # [{"name", "phenomenon", "count"}]
-    categories_other_suppressed: bool = False
     heat_points: list = field(default_factory=list)  # [lat, lon, observations in the 100 m cell]
     person_heat_points: list = field(default_factory=list)
     phenomena: dict = field(default_factory=dict)  # id -> name
+    withheld: str = ""  # why rows outside the viewer's municipalities are empty, if they are
 
     @property
     def has_heat(self):
@@ -119,10 +118,6 @@ class MapData:
     @property
     def heat_observation_count(self):
         return sum(point[2] for point in self.heat_points)
-
-
-def publishable(user, form):
-    return Observation.objects.publishable_to(user).filter(form.q())
 
 
 def categories_for(user):
@@ -165,16 +160,12 @@ def class_of(value, bins):
     return len(bins) - 1
 
 
-def _rows(shapes, counts, exact_default):
+def _rows(shapes, counts):
     rows = []
     for shape in shapes:
-        c = counts.get(shape["id"])
-        if c is None:  # no observations: a shown zero
-            rows.append(AreaRow(shape["id"], shape["code"], shape["name"], shape["population"], shape["geometry"],
-                                0, 0, 0, {}, exact_default(shape)))
-        else:
-            rows.append(AreaRow(shape["id"], shape["code"], shape["name"], shape["population"], shape["geometry"],
-                                c.count, c.weakens, c.strengthens, c.by_phenomenon, c.exact))
+        c = counts.rows[shape["id"]]
+        rows.append(AreaRow(shape["id"], shape["code"], shape["name"], shape["population"], shape["geometry"],
+                            c.count, c.weakens, c.strengthens, c.by_phenomenon, c.exact))
     return rows
 
 
@@ -189,32 +180,18 @@ def _apply_measure(rows, options):
     return classification
 
 
-def _trend(queryset, exact, weakens_total, strengthens_total, k):
-    """Months with weakening and strengthening counts; outsiders get suppression per series."""
+def _trend(queryset):
+    """Months with weakening and strengthening counts (exact pages only)."""
     cells = queries.monthly_counts(queryset)
     months = sorted({month for month, _d in cells})
-    series = {}
-    for direction, total in ((Direction.WEAKENS, weakens_total), (Direction.STRENGTHENS, strengthens_total)):
-        counts = {month: cells.get((month, direction), 0) for month in months}
-        if exact:
-            series[direction] = counts
-        elif total is None:  # the series' total is suppressed: so is every month of it
-            series[direction] = {m: (None if n else 0) for m, n in counts.items()}
-        else:
-            series[direction] = suppression.suppress_group(counts, k)
     return [
-        {"month": m, "weakens": series[Direction.WEAKENS][m], "strengthens": series[Direction.STRENGTHENS][m]}
+        {"month": m, "weakens": cells.get((m, Direction.WEAKENS), 0), "strengthens": cells.get((m, Direction.STRENGTHENS), 0)}
         for m in months
     ]
 
 
-def _categories(queryset, exact, total, k):
+def _categories(queryset):
     counts = queries.category_counts(queryset)
-    if not exact:
-        if total is None:
-            counts = {key: (None if n else 0) for key, n in counts.items()}
-        else:
-            counts = suppression.suppress_group(counts, k)
     names = {c.id: c for c in Category.objects.filter(id__in=[key for key in counts if key]).select_related("phenomenon")}
     rows = []
     for key, n in counts.items():
@@ -224,8 +201,7 @@ def _categories(queryset, exact, total, k):
             "phenomenon": category.phenomenon.name if category else "",
             "count": n,
         })
-    # Shown numbers first (largest first), then the suppressed ones by name.
-    rows.sort(key=lambda r: (r["count"] is None, -(r["count"] or 0), r["name"]))
+    rows.sort(key=lambda r: (-r["count"], r["name"]))
     return rows[:TOP_CATEGORIES]
 
 
@@ -234,79 +210,55 @@ def _phenomenon_names(rows):
     return {p.id: p.name for p in Phenomenon.objects.filter(id__in=ids)}
 
 
+def _exact_extras(user, filters, area_counts):
+    """Trend and categories, only when every number of the page is exact."""
+    if not area_counts.fully_exact:
+        return [], []
+    qs = published.exact_queryset(user, filters)
+    return _trend(qs), _categories(qs)
+
+
 def overview(user, form, options):
-    """Lapland: a choropleth of municipalities."""
+    """Lapland: a choropleth of municipalities. Raises NotPublished for a request outsiders may not make."""
     k = suppression.threshold()
-    qs = publishable(user, form)
-    counts = area_counts(qs, "municipality", user, k=k)
-    scope = suppression.exact_municipalities(user)
-    rows = _rows(queries.municipality_shapes(), counts, lambda s: suppression.sees_exact(scope, s["id"]))
+    filters = form.active()
+    shapes = queries.municipality_shapes()
+    counts = published.area_counts(user, "municipality", [(s["id"], s["id"]) for s in shapes], filters)
+    rows = _rows(shapes, counts)
     classification = _apply_measure(rows, options)
-    exact = scope == suppression.EVERYWHERE
-    true_totals = qs.order_by().aggregate(
-        count=Count("id"),
-        weakens=Count("id", filter=Q(direction=Direction.WEAKENS)),
-        strengthens=Count("id", filter=Q(direction=Direction.STRENGTHENS)),
-    )
-    total, weakens, strengthens = (
-        _lapland_total(rows, attr, true_totals[attr], exact, k) for attr in ("count", "weakens", "strengthens")
-    )
+    total, weakens, strengthens = published.lapland_total(user, filters)
+    trend, categories = _exact_extras(user, filters, counts)
     return MapData(
-        areas=rows, classification=classification, k=k, exact=exact, total=total, weakens=weakens,
-        strengthens=strengthens, trend=_trend(qs, exact, weakens, strengthens, k),
-        categories=_categories(qs, exact, total, k), phenomena=_phenomenon_names(rows),
+        areas=rows, classification=classification, k=k, exact=counts.fully_exact, total=total, weakens=weakens,
+        strengthens=strengthens, trend=trend, categories=categories, phenomena=_phenomenon_names(rows),
+        withheld=counts.withheld,
     )
-
-
-def _lapland_total(rows, attr, true_total, exact, k):
-    """A Lapland-wide total, or None where publishing it would give a hidden number away:
-    when it is itself below k, or when exactly one municipality's part of it is hidden
-    (the total minus the shown parts would be that part)."""
-    if exact:
-        return true_total
-    hidden = sum(1 for r in rows if getattr(r, attr) is None)
-    if hidden == 1 or 0 < true_total < k:
-        return None
-    return true_total
 
 
 def municipality_view(user, municipality, form, options):
     """A municipality: a choropleth of its postcode areas, heat points, trend and categories."""
     k = suppression.threshold()
-    qs_all = publishable(user, form)
-    qs = qs_all.filter(municipality=municipality)
-    scope = suppression.exact_municipalities(user)
-    exact = suppression.sees_exact(scope, municipality.id)
-    # The municipality's own total as the overview shows it (same suppression, same group).
-    muni_count = area_counts(qs_all, "municipality", user, k=k).get(municipality.id)
-    area = area_counts(qs, "postcode_area", user, k=k)
-    rows = _rows(queries.postcode_area_shapes(municipality), area, lambda s: exact)
-    if muni_count is None:
-        total, weakens, strengthens = 0, 0, 0
-    else:
-        total, weakens, strengthens = muni_count.count, muni_count.weakens, muni_count.strengthens
-    if not exact and total is None:
-        # Suppressed in the overview (perhaps complementarily): its areas must not add up to it.
-        for row in rows:
-            if row.count:
-                row.count = row.weakens = row.strengthens = None
-                row.by_phenomenon = {pid: {d: None for d in cell} for pid, cell in row.by_phenomenon.items()}
+    filters = {**form.active(), "municipality": municipality.code}
+    shapes = queries.postcode_area_shapes(municipality)
+    areas = [(s["id"], municipality.id) for s in shapes]
+    counts = published.area_counts(user, "postcode_area", areas, filters)
+    rows = _rows(shapes, counts)
+    own = published.area_counts(user, "municipality", [(municipality.id, municipality.id)], filters).rows[municipality.id]
     classification = _apply_measure(rows, options)
     heat_points = queries.object_points(
         Observation.objects.object_points_for(user).filter(form.q(), municipality=municipality),
         cell_m=queries.heat_cell_size(municipality.geom.area),
     )
     person_heat_points = []
-    if options.person_heat:
-        person_counts = area_counts(qs.filter(subject="person"), "postcode_area", user, k=k)
-        shown = {area_id: c.count for area_id, c in person_counts.items() if c.count}
-        if not exact and total is None:
-            shown = {}
+    if options.person_heat and filters.get("subject") != Subject.OBJECT:
+        people = published.area_counts(user, "postcode_area", areas, {**filters, "subject": Subject.PERSON})
+        shown = {area_id: c.count for area_id, c in people.rows.items() if c.count}
         points = queries.representative_points(shown.keys())
         person_heat_points = [[*points[area_id], n] for area_id, n in shown.items() if area_id in points]
+    trend, categories = _exact_extras(user, filters, counts)
     return MapData(
-        areas=rows, classification=classification, k=k, exact=exact, total=total, weakens=weakens,
-        strengthens=strengthens, trend=_trend(qs, exact, weakens, strengthens, k),
-        categories=_categories(qs, exact, total, k), heat_points=heat_points,
-        person_heat_points=person_heat_points, phenomena=_phenomenon_names(rows),
+        areas=rows, classification=classification, k=k, exact=counts.fully_exact, total=own.count,
+        weakens=own.weakens, strengthens=own.strengthens, trend=trend, categories=categories,
+        heat_points=heat_points, person_heat_points=person_heat_points, phenomena=_phenomenon_names(rows),
+        withheld=counts.withheld,
     )

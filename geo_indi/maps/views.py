@@ -12,6 +12,8 @@ from geo_indi.core.spreadsheet import spreadsheet_safe
 from geo_indi.observations import suppression
 from geo_indi.observations.models import AgeGroup, Direction, Observation, Phenomenon, Subject
 
+from geo_indi.publication.counts import NotPublished
+
 from . import queries, rendering, services
 
 LATEST = 10
@@ -42,6 +44,7 @@ def _context(request, form, options, data, **extra):
         "options": options,
         "data": data,
         "k": k,
+        "hidden": suppression.label(None, k),
         "active_filters": form.active(),
         "query": request.GET.urlencode(),
         "phenomena": Phenomenon.objects.publishable_to(request.user),
@@ -68,7 +71,10 @@ def overview(request):
     if error:
         return error
     form, options = parsed
-    data = services.overview(request.user, form, options)
+    try:
+        data = services.overview(request.user, form, options)
+    except NotPublished as exc:
+        return _bad_request(request, str(exc))
     m = rendering.build_map(data, options, level_name=_("municipalities"), bounds=queries.bounds())
     return render(request, "maps/overview.html", _context(
         request, form, options, data, map=rendering.embedded_map(m, with_heat=False),
@@ -81,7 +87,10 @@ def _municipality(request, code):
     if error:
         return None, error
     form, options = parsed
-    data = services.municipality_view(request.user, municipality, form, options)
+    try:
+        data = services.municipality_view(request.user, municipality, form, options)
+    except NotPublished as exc:
+        return None, _bad_request(request, str(exc))
     return (municipality, form, options, data), None
 
 

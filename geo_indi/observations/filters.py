@@ -26,6 +26,7 @@ class ObservationFilterForm(forms.Form):
     postcode = forms.RegexField(required=False, regex=r"^\d{5}$", error_messages={"invalid": _("Give a 5-digit postcode.")})
     date_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    year = forms.IntegerField(required=False, min_value=1900, max_value=2999)
 
     def clean(self):
         data = super().clean()
@@ -38,27 +39,33 @@ class ObservationFilterForm(forms.Form):
 
     def q(self):
         """The filter as a Q over Observation (call after is_valid())."""
-        d = self.cleaned_data
-        q = Q()
-        for field in ("phenomenon", "category"):
-            if d.get(field):
-                q &= Q(**{f"{field}_id": d[field]})
-        for field in ("subject", "direction", "age_group"):
-            if d.get(field):
-                q &= Q(**{field: d[field]})
-        if d.get("municipality"):
-            q &= Q(municipality__code=d["municipality"])
-        if d.get("postcode"):
-            q &= Q(postcode_area__postcode=d["postcode"])
-        if d.get("date_from"):
-            q &= Q(observed_on__gte=d["date_from"])
-        if d.get("date_to"):
-            q &= Q(observed_on__lte=d["date_to"])
-        return q
+        return filter_q(self.cleaned_data)
 
     def active(self):
         """The filters in use, for reports and shareable URLs."""
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+def filter_q(d):
+    """Cleaned filter values (a dict) as a Q over Observation."""
+    q = Q()
+    for field in ("phenomenon", "category"):
+        if d.get(field):
+            q &= Q(**{f"{field}_id": d[field]})
+    for field in ("subject", "direction", "age_group"):
+        if d.get(field):
+            q &= Q(**{field: d[field]})
+    if d.get("municipality"):
+        q &= Q(municipality__code=d["municipality"])
+    if d.get("postcode"):
+        q &= Q(postcode_area__postcode=d["postcode"])
+    if d.get("date_from"):
+        q &= Q(observed_on__gte=d["date_from"])
+    if d.get("date_to"):
+        q &= Q(observed_on__lte=d["date_to"])
+    if d.get("year"):
+        q &= Q(observed_on__year=d["year"])
+    return q
 
 
 def parse_filters(params):

@@ -1,19 +1,18 @@
-"""Small-count suppression: the one rule for every output that leaves an organisation.
+"""Who sees exact counts where, the threshold k, and how a hidden count looks.
 
-Primary: a count of 1..k-1 is shown as "<k", never as the number (0 is shown).
-Complementary: within a group whose total is published (the postcode areas of
-a municipality, the municipalities of Lapland, the phenomenon/direction cells
-of an area), a lone suppressed cell could be recovered by subtraction, so the
-smallest other non-zero cell of that group is suppressed too.
-
-Exact numbers are shown only for municipalities the viewer's organisation
-works in (administrators: everywhere).
+The suppression itself (which cells are hidden, for every output that leaves
+an organisation) lives in geo_indi.publication. Exact numbers are shown only
+in the municipalities the viewer's organisation works in (administrators:
+everywhere).
 """
 from django.conf import settings
 
 from geo_indi.accounts import roles
 
 EVERYWHERE = "everywhere"
+# What a hidden count looks like: the same for 0, for 1..k-1 and for a count hidden
+# to protect another one, so the label itself says nothing (Statistics Finland's "..").
+HIDDEN = ".."
 
 
 def threshold():
@@ -31,21 +30,6 @@ def sees_exact(user_scope, municipality_id):
     return user_scope == EVERYWHERE or municipality_id in user_scope
 
 
-def suppress_group(counts, k=None):
-    """{key: count} -> {key: count or None}. None means suppressed ("<k")."""
-    k = threshold() if k is None else k
-    result = {key: (None if 0 < n < k else n) for key, n in counts.items()}
-    suppressed = [key for key, v in result.items() if v is None]
-    if len(suppressed) == 1:
-        candidates = sorted(
-            (n, str(key), key) for key, n in counts.items() if result[key] is not None and n > 0
-        )
-        if candidates:
-            result[candidates[0][2]] = None
-    return result
-
-
 def label(value, k=None):
-    """What a person sees: the number, or "<k"."""
-    k = threshold() if k is None else k
-    return f"<{k}" if value is None else str(value)
+    """What a person sees: the number, or the hidden mark."""
+    return HIDDEN if value is None else str(value)

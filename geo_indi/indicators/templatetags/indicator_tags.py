@@ -2,6 +2,7 @@ from django import template
 from django.conf import settings
 
 from geo_indi.indicators import services
+from geo_indi.observations import suppression
 
 register = template.Library()
 
@@ -11,4 +12,4 @@ def indicator_sections(context, municipality):
     """Each phenomenon's linked indicators beside its yearly observation counts (suppressed for outsiders)."""
     rows = services.municipality_report(municipality, context["request"].user)
     k = settings.SUPPRESSION_K
-    return {"rows": rows, "chart_data": [row.chart_data(k) for row in rows], "k": k}
+    return {"rows": rows, "chart_data": [row.chart_data(k) for row in rows], "k": k, "hidden": suppression.HIDDEN}

@@ -1,0 +1,169 @@
+"""The fixed tables published outside an organisation, counted in PostGIS and suppressed together.
+
+For each calendar year and each phenomenon group there is one linked table of
+*person* observations: Lapland -> municipality -> postcode area, crossed with
+group total -> phenomenon (protection.py explains the cells and the rule).
+Groups: all public, active phenomena together (with their total); every other
+phenomenon (internal, or no longer active) alone, shown only to members of an
+organisation. Groups and years share no published sum, so each is suppressed
+on its own. Object observations are published exactly (the object-points
+layer), so their counts in the same cells are published as they are.
+
+The suppression pattern is the same for every viewer outside a municipality:
+it protects each small cell against the anonymous viewer and against the
+members of every organisation, who know their own municipalities exactly.
+"""
+import hashlib
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.db.models import Count
+
+from geo_indi.accounts.models import Organisation
+from geo_indi.areas.models import Municipality, PostcodeArea
+from geo_indi.observations.models import Observation, Phenomenon
+
+from .protection import AreaTree, full_table, protect
+
+# Switch for the audit's own test: with it off only primary suppression runs (never in production).
+COMPLEMENTARY = True
+_CACHE_SIZE = 64
+_cache = OrderedDict()
+
+
+@dataclass(frozen=True)
+class Group:
+    phenomenon_ids: tuple  # order of the phenomenon nodes 1.. (or the single node 0)
+    public: bool  # visible to anonymous viewers
+
+    def node_of(self, phenomenon_id=None):
+        """Phenomenon node of a phenomenon, or of the group total (None)."""
+        if phenomenon_id is None or len(self.phenomenon_ids) == 1:
+            return 0
+        return 1 + self.phenomenon_ids.index(phenomenon_id)
+
+
+@dataclass
+class Structure:
+    tree: AreaTree
+    municipality_ids: list  # node 1..M
+    area_ids: list  # leaf nodes M+1..
+    area_municipality: dict  # area id -> municipality id
+    groups: list
+    scopes: list  # frozensets of municipality ids that organisations see exactly
+
+    def node_of_municipality(self, municipality_id):
+        return 1 + self._muni_index[municipality_id]
+
+    def node_of_area(self, area_id):
+        return 1 + len(self.municipality_ids) + self._area_index[area_id]
+
+    def __post_init__(self):
+        self._muni_index = {m: i for i, m in enumerate(self.municipality_ids)}
+        self._area_index = {a: i for i, a in enumerate(self.area_ids)}
+        self._group_of = {p: g for g in self.groups for p in g.phenomenon_ids}
+
+    def group_of(self, phenomenon_id):
+        return self._group_of.get(phenomenon_id)
+
+    @property
+    def public_group(self):
+        return next((g for g in self.groups if g.public), None)
+
+    def known_masks(self):
+        """The anonymous viewer's (nothing known) and each organisation's knowledge over area nodes."""
+        masks = [np.zeros(self.tree.size, dtype=bool)]
+        muni_of_node = self.tree.municipality
+        for scope in self.scopes:
+            nodes = [self.node_of_municipality(m) for m in scope if m in self._muni_index]
+            known = np.isin(muni_of_node, nodes)
+            known[0] = False
+            if known.any() and not known[1:].all():
+                masks.append(known)
+        return masks
+
+    def signature(self):
+        return repr((self.municipality_ids, self.area_ids, sorted(self.area_municipality.items()),
+                     self.groups, sorted(sorted(s) for s in self.scopes)))
+
+
+def structure():
+    municipality_ids = list(Municipality.objects.order_by("code").values_list("id", flat=True))
+    areas = list(PostcodeArea.objects.order_by("postcode").values_list("id", "municipality_id"))
+    muni_index = {m: i for i, m in enumerate(municipality_ids)}
+    tree = AreaTree(
+        municipality=np.array([-1] + [1 + i for i in range(len(municipality_ids))]
+                              + [1 + muni_index[m] for _a, m in areas], dtype=np.int64),
+        n_municipalities=len(municipality_ids),
+    )
+    public, others = [], []
+    for pid, visibility, active in Phenomenon.objects.order_by("id").values_list("id", "visibility", "is_active"):
+        (public if visibility == Phenomenon.Visibility.PUBLIC and active else others).append(pid)
+    groups = ([Group(tuple(public), True)] if public else []) + [Group((pid,), False) for pid in others]
+    scopes = {}
+    for org_id, muni_id in Organisation.municipalities.through.objects.values_list("organisation_id", "municipality_id"):
+        scopes.setdefault(org_id, set()).add(muni_id)
+    return Structure(tree, municipality_ids, [a for a, _m in areas], dict(areas), groups,
+                     sorted({frozenset(s) for s in scopes.values()}, key=sorted))
+
+
+@dataclass
+class GroupTable:
+    group: Group
+    persons: np.ndarray  # (area nodes, phenomenon nodes) true counts
+    objects: np.ndarray  # the same for object observations (published exactly)
+    hidden: np.ndarray  # bool, person cells not published
+
+
+@dataclass
+class YearTables:
+    year: int
+    k: int
+    structure: Structure
+    tables: dict  # Group -> GroupTable
+
+    def table_of(self, group):
+        return self.tables[group]
+
+
+def _leaf_counts(struct, year):
+    """{subject: {group: (areas x phenomenon leaves) counts}} from one grouped query."""
+    rows = (Observation.objects.filter(observed_on__year=year)
+            .order_by().values("subject", "postcode_area_id", "phenomenon_id").annotate(n=Count("id")))
+    leaf = {subject: {g: np.zeros((len(struct.area_ids), len(g.phenomenon_ids)), dtype=np.int64) for g in struct.groups}
+            for subject in ("person", "object")}
+    n_munis = len(struct.municipality_ids)
+    for row in rows:
+        group = struct.group_of(row["phenomenon_id"])
+        if group is None or row["postcode_area_id"] not in struct._area_index:
+            continue
+        leaf[row["subject"]][group][struct.node_of_area(row["postcode_area_id"]) - 1 - n_munis,
+                                    group.phenomenon_ids.index(row["phenomenon_id"])] += row["n"]
+    return leaf
+
+
+def year_tables(year, k=None):
+    """The published tables of a calendar year (cached by their content)."""
+    k = settings.SUPPRESSION_K if k is None else k
+    struct = structure()
+    leaf = _leaf_counts(struct, year)
+    persons, objects = leaf["person"], leaf["object"]
+    digest = hashlib.sha256(struct.signature().encode())
+    for group in struct.groups:
+        digest.update(persons[group].tobytes())
+    key = (year, k, COMPLEMENTARY, digest.hexdigest())
+    hidden = _cache.get(key)
+    if hidden is None:
+        masks = struct.known_masks()
+        hidden = {g: protect(full_table(struct.tree, persons[g]), struct.tree, k, masks, COMPLEMENTARY)
+                  for g in struct.groups}
+        _cache[key] = hidden
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    else:
+        _cache.move_to_end(key)
+    tables = {g: GroupTable(g, full_table(struct.tree, persons[g]), full_table(struct.tree, objects[g]), hidden[g])
+              for g in struct.groups}
+    return YearTables(year, k, struct, tables)
