@@ -203,3 +203,7 @@ def alerts_for(user):
     if org is None:
         return qs.none()
     return qs.filter(rule__organisation=org)
+
+
+def unacknowledged_for(user):
+    return alerts_for(user).filter(acknowledged_at__isnull=True)

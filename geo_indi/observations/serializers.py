@@ -145,11 +145,12 @@ class CategorySerializer(serializers.ModelSerializer):
 class PhenomenonSerializer(serializers.ModelSerializer):
     name = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
+    examples = serializers.CharField(read_only=True)
     categories = serializers.SerializerMethodField()
 
     class Meta:
         model = Phenomenon
-        fields = ["id", "slug", "name", "name_fi", "name_sv", "name_en", "description", "icon", "visibility", "categories"]
+        fields = ["id", "slug", "name", "name_fi", "name_sv", "name_en", "description", "examples", "icon", "visibility", "categories"]
 
     def get_categories(self, obj):
         return CategorySerializer([c for c in obj.categories.all() if c.is_active], many=True).data
