@@ -167,6 +167,8 @@ MAP_TILE_ATTRIBUTION = os.environ.get(
 # Statistics Finland's open WFS for Paavo postcode areas.
 PAAVO_WFS_URL = os.environ.get("PAAVO_WFS_URL", "https://geo.stat.fi/geoserver/postialue/wfs")
 SOTKANET_API_URL = os.environ.get("SOTKANET_API_URL", "https://sotkanet.fi/rest/1.1")
+# Links in alert e-mails point here
+SITE_URL = os.environ.get("GEO_INDI_SITE_URL", "http://localhost:8000")
 
 LOGGING = {
     "version": 1,

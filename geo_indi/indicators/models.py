@@ -104,6 +104,12 @@ class AlertRule(models.Model):
     recipient_emails = models.TextField(blank=True, help_text="Extra e-mail addresses of the organisation, one per line")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    limit_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                     help_text="Who last set the condition or its limit")
+    limit_set_at = models.DateTimeField(null=True, blank=True)
+
+    LIMIT_FIELDS = ("condition", "min_count", "window_days", "increase_percent", "indicator", "comparison", "threshold")
 
     class Meta:
         ordering = ["organisation", "phenomenon", "id"]
@@ -125,6 +131,20 @@ class AlertRule(models.Model):
     @property
     def area_municipality_id(self):
         return self.postcode_area.municipality_id if self.postcode_area_id else self.municipality_id
+
+    @property
+    def limit_text(self):
+        """The condition with its numbers, in words."""
+        if self.condition == self.Condition.COUNT_AT_LEAST:
+            return _("at least %(n)s observations in %(days)s days") % {"n": self.min_count, "days": self.window_days}
+        if self.condition == self.Condition.INCREASE_PERCENT:
+            percent = f"{self.increase_percent:g}" if self.increase_percent is not None else "?"
+            return _("an increase of at least %(percent)s %% over the previous %(days)s days") % {
+                "percent": percent, "days": self.window_days}
+        threshold = f"{self.threshold:g}" if self.threshold is not None else "?"
+        return _("%(indicator)s %(comparison)s %(threshold)s") % {
+            "indicator": self.indicator.title if self.indicator_id else "?",
+            "comparison": self.get_comparison_display(), "threshold": threshold}
 
     def email_list(self):
         return [line.strip() for line in self.recipient_emails.splitlines() if line.strip()]

@@ -12,7 +12,8 @@ from geo_indi.areas.models import Municipality
 from geo_indi.observations.models import Phenomenon
 
 from . import alerts, suggestions
-from .models import Indicator
+from .forms import AlertRuleForm
+from .models import AlertRule, Indicator
 
 
 def municipality_page(request, code):
@@ -24,10 +25,63 @@ def index(request):
     return render(request, "indicators/index.html", {"municipalities": Municipality.objects.order_by("name_fi")})
 
 
+ALERT_HISTORY_LIMIT = 200
+
+
 @login_required
 def alert_list(request):
-    fired = alerts.alerts_for(request.user)[:200]
-    return render(request, "indicators/alerts.html", {"alerts": fired})
+    """Fired alerts, newest first: the unacknowledged ones, or (?show=all) the whole history."""
+    show_all = request.GET.get("show") == "all"
+    fired = alerts.alerts_for(request.user) if show_all else alerts.unacknowledged_for(request.user)
+    organisation = roles.organisation_of(request.user)
+    return render(request, "indicators/alerts.html", {
+        "alerts": fired[:ALERT_HISTORY_LIMIT], "show_all": show_all,
+        "can_manage": alerts.can_manage_rules(request.user, organisation),
+    })
+
+
+@login_required
+def rule_list(request):
+    organisation = roles.organisation_of(request.user)
+    return render(request, "indicators/rules.html", {
+        "rules": alerts.rules_for(request.user), "organisation": organisation,
+        "can_manage": alerts.can_manage_rules(request.user, organisation),
+    })
+
+
+def _visible_rule(request, pk):
+    rule = alerts.rules_for(request.user).filter(pk=pk).first()
+    if rule is None:
+        raise Http404(_("No such alert rule."))
+    return rule
+
+
+@login_required
+def rule_detail(request, pk):
+    rule = _visible_rule(request, pk)
+    return render(request, "indicators/rule_detail.html", {
+        "rule": rule, "recipients": alerts.recipients_shown(rule),
+        "history": rule.fired_alerts.select_related("acknowledged_by")[:ALERT_HISTORY_LIMIT],
+        "can_manage": alerts.can_manage_rules(request.user, rule.organisation),
+    })
+
+
+@login_required
+def rule_edit(request, pk=None):
+    if pk is None:
+        rule, organisation = AlertRule(), roles.organisation_of(request.user)
+    else:
+        rule = _visible_rule(request, pk)
+        organisation = rule.organisation
+    if not alerts.can_manage_rules(request.user, organisation):
+        raise PermissionDenied
+    form = AlertRuleForm(request.POST or None, instance=rule, organisation=organisation, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        rule = alerts.rule_save(form=form, user=request.user)
+        messages.success(request, _("Alert rule saved."))
+        return redirect("indicators:rule", pk=rule.pk)
+    return render(request, "indicators/rule_form.html", {"form": form, "rule": rule, "organisation": organisation},
+                  status=400 if request.method == "POST" else 200)
 
 
 @login_required
