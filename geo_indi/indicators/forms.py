@@ -7,6 +7,7 @@ from geo_indi.areas.models import PostcodeArea
 from geo_indi.observations.models import Category, Phenomenon
 
 from .models import AlertRule, Indicator
+from .sotkanet import SotkanetError, parse_years
 
 RULE_FIELDS = ["name", "phenomenon", "category", "direction", "municipality", "postcode_area", "condition",
                "min_count", "window_days", "increase_percent", "indicator", "comparison", "threshold",
@@ -101,3 +102,21 @@ class AdminAlertRuleForm(forms.ModelForm):
             if names:
                 self.add_error("recipient_users", _("Not members of the organisation: %(names)s") % {"names": ", ".join(names)})
         return cleaned
+
+
+class SotkanetImportForm(forms.Form):
+    indicators = forms.CharField(label=_("Sotkanet indicator ids"), max_length=500,
+                                 help_text=_("Separated by commas. 127 is the population (“Väkiluku”) that the per-1,000 maps use."))
+    years = forms.CharField(label=_("Years"), max_length=40, help_text=_("For example 2015-2024."))
+
+    def clean_indicators(self):
+        parts = [p.strip() for p in self.cleaned_data["indicators"].split(",") if p.strip()]
+        if not parts or not all(p.isdigit() and 0 < int(p) < 10**9 for p in parts):
+            raise forms.ValidationError(_("Give indicator ids as whole numbers separated by commas, e.g. 127, 4307."))
+        return list(dict.fromkeys(int(p) for p in parts))
+
+    def clean_years(self):
+        try:
+            return parse_years(self.cleaned_data["years"])
+        except SotkanetError:
+            raise forms.ValidationError(_("Give years as e.g. 2015-2024 or 2020, between 1900 and 2100."))

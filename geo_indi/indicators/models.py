@@ -22,6 +22,7 @@ class Indicator(models.Model):
     description_sv = models.TextField(blank=True)
     description_en = models.TextField(blank=True)
     imported_at = models.DateTimeField(null=True, blank=True)
+    is_sample = models.BooleanField(default=False, help_text="Demo values made up for trying the service, not THL's data")
 
     class Meta:
         ordering = ["sotkanet_id"]
@@ -207,3 +208,32 @@ class FiredAlert(models.Model):
 
     def __str__(self):
         return f"{self.rule} · {self.fired_at:%Y-%m-%d %H:%M}"
+
+
+class SotkanetImportRun(models.Model):
+    """One import started from the app; the page polls it for progress."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    indicator_ids = models.JSONField(default=list)
+    years = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    step = models.PositiveIntegerField(default=0)
+    total_steps = models.PositiveIntegerField(default=1)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+    @property
+    def percent(self):
+        return round(100 * self.step / self.total_steps) if self.total_steps else 0
