@@ -209,6 +209,7 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/accounts/login/"
+AUTHENTICATION_BACKENDS = ["geo_indi.accounts.backends.CaseInsensitiveModelBackend"]
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
@@ -263,6 +264,8 @@ MAP_TILE_ATTRIBUTION = os.environ.get(
 # Statistics Finland's open WFS for Paavo postcode areas.
 PAAVO_WFS_URL = os.environ.get("PAAVO_WFS_URL", "https://geo.stat.fi/geoserver/postialue/wfs")
 SOTKANET_API_URL = os.environ.get("SOTKANET_API_URL", "https://sotkanet.fi/rest/1.1")
+# Links in alert e-mails point here
+SITE_URL = os.environ.get("GEO_INDI_SITE_URL", "http://localhost:8000")
 
 # One line per event with time, level and request id; LOG_FORMAT=json for JSON lines (core/logformat.py).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")

@@ -3,12 +3,14 @@ from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
+from geo_indi.accounts.login_views import RoleAwareLoginView
 from geo_indi.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("areas/municipalities.geojson", core_views.municipalities_geojson, name="municipalities-geojson"),
+    path("accounts/login/", RoleAwareLoginView.as_view(), name="login"),
     path("accounts/", include("geo_indi.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

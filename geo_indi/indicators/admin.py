@@ -1,7 +1,8 @@
-from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from .alerts import note_limit_setter
+from .forms import AdminAlertRuleForm
 from .models import AlertRule, FiredAlert, Indicator, IndicatorValue, PhenomenonIndicatorLink
 
 
@@ -31,28 +32,18 @@ class PhenomenonIndicatorLinkAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class AlertRuleForm(forms.ModelForm):
-    class Meta:
-        model = AlertRule
-        fields = "__all__"
-
-    def clean(self):
-        cleaned = super().clean()
-        organisation, users = cleaned.get("organisation"), cleaned.get("recipient_users")
-        if organisation and users:
-            outsiders = [u.username for u in users if not hasattr(u, "membership") or u.membership.organisation_id != organisation.pk]
-            if outsiders:
-                self.add_error("recipient_users", _("Not members of the organisation: %(names)s") % {"names": ", ".join(outsiders)})
-        return cleaned
-
-
 @admin.register(AlertRule)
 class AlertRuleAdmin(admin.ModelAdmin):
-    form = AlertRuleForm
-    list_display = ("__str__", "organisation", "phenomenon", "municipality", "postcode_area", "condition", "is_active")
+    form = AdminAlertRuleForm
+    list_display = ("__str__", "organisation", "phenomenon", "municipality", "postcode_area", "condition", "limit_set_by", "is_active")
     list_filter = ("organisation", "condition", "is_active", "phenomenon")
     filter_horizontal = ("recipient_users",)
     raw_id_fields = ("postcode_area",)
+    readonly_fields = ("created_by", "limit_set_by", "limit_set_at")
+
+    def save_model(self, request, obj, form, change):
+        note_limit_setter(obj, form.changed_data, request.user)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(FiredAlert)

@@ -14,9 +14,11 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -111,11 +113,24 @@ def measure(rule, today):
     return Outcome(met, latest.value, start, end, summary)
 
 
+def recipient_users(rule):
+    """The rule's users who are active and still belong to its organisation."""
+    return rule.recipient_users.filter(membership__organisation_id=rule.organisation_id, is_active=True)
+
+
 def recipients(rule):
-    """E-mail addresses: the rule's users who still belong to its organisation, and its listed addresses."""
-    users = rule.recipient_users.filter(membership__organisation_id=rule.organisation_id, is_active=True).exclude(email="")
+    """E-mail addresses: the rule's recipient users', and its listed addresses."""
+    users = recipient_users(rule).exclude(email="")
     addresses = list(users.values_list("email", flat=True)) + rule.email_list()
     return sorted(set(addresses))
+
+
+def map_url(rule):
+    """Absolute link to the rule's municipality map, filtered to its phenomenon."""
+    from geo_indi.areas.models import Municipality
+
+    code = Municipality.objects.filter(pk=rule.area_municipality_id).values_list("code", flat=True).get()
+    return f"{settings.SITE_URL.rstrip('/')}{reverse('maps:municipality', args=[code])}?phenomenon={rule.phenomenon_id}"
 
 
 def notify(alert):
@@ -123,8 +138,13 @@ def notify(alert):
     if not to:
         return 0
     subject = _("geo_indi alert: %(rule)s") % {"rule": alert.rule}
-    body = "\n\n".join([alert.message, _("Fired at %(when)s. Acknowledge it in geo_indi under /indicators/alerts/.") % {
-        "when": timezone.localtime(alert.fired_at).strftime("%Y-%m-%d %H:%M")}])
+    body = "\n\n".join([
+        alert.message,
+        _("See it on the map: %(url)s") % {"url": map_url(alert.rule)},
+        _("Fired at %(when)s. Acknowledge it in geo_indi: %(url)s") % {
+            "when": timezone.localtime(alert.fired_at).strftime("%Y-%m-%d %H:%M"),
+            "url": f"{settings.SITE_URL.rstrip('/')}{reverse('indicators:alerts')}"},
+    ])
     send_mail(subject, body, None, to)
     return len(to)
 
@@ -213,3 +233,61 @@ def alerts_for(user):
     if org is None:
         return qs.none()
     return qs.filter(rule__organisation=org)
+
+
+def unacknowledged_for(user):
+    return alerts_for(user).filter(acknowledged_at__isnull=True)
+
+
+# --- rules in the app --------------------------------------------------------------------
+
+def rules_for(user):
+    """Alert rules a user may see: their organisation's; administrators all."""
+    from geo_indi.accounts import roles
+
+    qs = AlertRule.objects.select_related("organisation", "phenomenon", "category", "municipality", "postcode_area",
+                                          "indicator", "limit_set_by", "created_by").prefetch_related("recipient_users")
+    if roles.is_administrator(user):
+        return qs
+    org = roles.organisation_of(user)
+    return qs.filter(organisation=org) if org is not None else qs.none()
+
+
+def can_manage_rules(user, organisation):
+    """Coordinators set their own organisation's rules (and limits); administrators any organisation's."""
+    from geo_indi.accounts import roles
+
+    if organisation is None:
+        return False
+    return roles.is_administrator(user) or (roles.is_coordinator(user) and roles.organisation_of(user) == organisation)
+
+
+def note_limit_setter(rule, changed_fields, user, now=None):
+    """Remember who set the condition and limit, when a rule is created or its limit changes."""
+    if rule.pk is None:
+        rule.created_by = user
+    if rule.pk is None or set(changed_fields) & set(AlertRule.LIMIT_FIELDS):
+        rule.limit_set_by = user
+        rule.limit_set_at = now or timezone.now()
+
+
+def rule_save(*, form, user):
+    """Save a rule from its form and evaluate it at once, so a limit already met fires now."""
+    rule = form.save(commit=False)
+    note_limit_setter(rule, form.changed_data, user)
+    rule.save()
+    form.save_m2m()
+    evaluate_rule(rule)
+    return rule
+
+
+@dataclass
+class Recipient:
+    name: str
+    email: str  # "" when the user has no address: they see alerts only in the app
+
+
+def recipients_shown(rule):
+    """Who receives the rule's e-mail, as people read it: members first, then listed addresses."""
+    people = [Recipient(u.get_full_name() or u.username, u.email) for u in recipient_users(rule).order_by("username")]
+    return people + [Recipient("", address) for address in rule.email_list()]

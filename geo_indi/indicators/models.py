@@ -22,6 +22,7 @@ class Indicator(models.Model):
     description_sv = models.TextField(blank=True)
     description_en = models.TextField(blank=True)
     imported_at = models.DateTimeField(null=True, blank=True)
+    is_sample = models.BooleanField(default=False, help_text="Demo values made up for trying the service, not THL's data")
 
     class Meta:
         ordering = ["sotkanet_id"]
@@ -104,6 +105,12 @@ class AlertRule(models.Model):
     recipient_emails = models.TextField(blank=True, help_text="Extra e-mail addresses of the organisation, one per line")
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    limit_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                     help_text="Who last set the condition or its limit")
+    limit_set_at = models.DateTimeField(null=True, blank=True)
+
+    LIMIT_FIELDS = ("condition", "min_count", "window_days", "increase_percent", "indicator", "comparison", "threshold")
 
     class Meta:
         ordering = ["organisation", "phenomenon", "id"]
@@ -125,6 +132,20 @@ class AlertRule(models.Model):
     @property
     def area_municipality_id(self):
         return self.postcode_area.municipality_id if self.postcode_area_id else self.municipality_id
+
+    @property
+    def limit_text(self):
+        """The condition with its numbers, in words."""
+        if self.condition == self.Condition.COUNT_AT_LEAST:
+            return _("at least %(n)s observations in %(days)s days") % {"n": self.min_count, "days": self.window_days}
+        if self.condition == self.Condition.INCREASE_PERCENT:
+            percent = f"{self.increase_percent:g}" if self.increase_percent is not None else "?"
+            return _("an increase of at least %(percent)s %% over the previous %(days)s days") % {
+                "percent": percent, "days": self.window_days}
+        threshold = f"{self.threshold:g}" if self.threshold is not None else "?"
+        return _("%(indicator)s %(comparison)s %(threshold)s") % {
+            "indicator": self.indicator.title if self.indicator_id else "?",
+            "comparison": self.get_comparison_display(), "threshold": threshold}
 
     def email_list(self):
         return [line.strip() for line in self.recipient_emails.splitlines() if line.strip()]
@@ -187,3 +208,32 @@ class FiredAlert(models.Model):
 
     def __str__(self):
         return f"{self.rule} · {self.fired_at:%Y-%m-%d %H:%M}"
+
+
+class SotkanetImportRun(models.Model):
+    """One import started from the app; the page polls it for progress."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    indicator_ids = models.JSONField(default=list)
+    years = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    step = models.PositiveIntegerField(default=0)
+    total_steps = models.PositiveIntegerField(default=1)
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.started_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
+
+    @property
+    def percent(self):
+        return round(100 * self.step / self.total_steps) if self.total_steps else 0

@@ -15,6 +15,7 @@ from django.utils import timezone
 from geo_indi.areas.models import Municipality
 
 from .models import Indicator, IndicatorValue
+from .population import POPULATION_INDICATOR_ID, population_from_indicator
 
 DEFAULT_TIMEOUT_SECONDS = 30
 MUNICIPALITY_CATEGORY = "KUNTA"
@@ -187,19 +188,42 @@ def validate_values(payload, indicator_id, years):
     return rows
 
 
-def import_indicators(indicator_ids, years, source):
-    """Fetch and validate everything, then write it in one transaction. Raises SotkanetError."""
+def import_steps(indicator_ids):
+    """How many progress steps an import of these indicators reports: regions, two per indicator, the write."""
+    return 2 + 2 * len(indicator_ids)
+
+
+def import_indicators(indicator_ids, years, source, progress=None):
+    """Fetch and validate everything, then write it in one transaction. Raises SotkanetError.
+
+    progress(step, text), if given, is called after each fetch and after the write.
+    """
     report = ImportReport()
-    metadata = {i: validate_indicator(source.indicator(i), i) for i in indicator_ids}
+    step = 0
+
+    def done(text):
+        nonlocal step
+        step += 1
+        if progress:
+            progress(step, text)
+
     regions = municipality_regions(source.regions())
-    values = {i: validate_values(source.values(i, years), i, years) for i in indicator_ids}
+    done("regions")
+    metadata, values = {}, {}
+    for i in indicator_ids:
+        metadata[i] = validate_indicator(source.indicator(i), i)
+        done(f"indicator {i}")
+        values[i] = validate_values(source.values(i, years), i, years)
+        done(f"values of {i}")
 
     municipality_by_code = dict(Municipality.objects.values_list("code", "id"))
     now = timezone.now()
     with transaction.atomic():
         for sotkanet_id in indicator_ids:
+            if Indicator.objects.filter(sotkanet_id=sotkanet_id, is_sample=True).exists():
+                IndicatorValue.objects.filter(indicator__sotkanet_id=sotkanet_id).delete()  # THL's data replaces the sample
             indicator, _ = Indicator.objects.update_or_create(
-                sotkanet_id=sotkanet_id, defaults={**metadata[sotkanet_id], "imported_at": now}
+                sotkanet_id=sotkanet_id, defaults={**metadata[sotkanet_id], "imported_at": now, "is_sample": False}
             )
             report.indicators += 1
             objects = {}  # the last row wins if the payload repeats a key
@@ -220,4 +244,7 @@ def import_indicators(indicator_ids, years, source):
                 update_fields=["value", "absolute_value"],
             )
             report.values_written += len(objects)
+        if POPULATION_INDICATOR_ID in indicator_ids:
+            population_from_indicator()
+    done("written")
     return report

@@ -13,13 +13,18 @@ NOTE_MAX_LENGTH = 2000
 OCCURRENCES_MAX = 999
 
 
+def in_active_language(obj, field):
+    """`obj.<field>_<lang>` in the active language, falling back to Finnish."""
+    lang = (translation.get_language() or "fi")[:2]
+    return getattr(obj, f"{field}_{lang}", "") or getattr(obj, f"{field}_fi")
+
+
 class TranslatedNameMixin:
     """`name` in the active language, falling back to Finnish."""
 
     @property
     def name(self):
-        lang = (translation.get_language() or "fi")[:2]
-        return getattr(self, f"name_{lang}", "") or self.name_fi
+        return in_active_language(self, "name")
 
 
 class Phenomenon(TranslatedNameMixin, models.Model):
@@ -36,6 +41,9 @@ class Phenomenon(TranslatedNameMixin, models.Model):
     description_fi = models.TextField(blank=True)
     description_sv = models.TextField(blank=True)
     description_en = models.TextField(blank=True)
+    examples_fi = models.TextField(blank=True, help_text="What counts and what does not, shown under the description")
+    examples_sv = models.TextField(blank=True)
+    examples_en = models.TextField(blank=True)
     icon = models.CharField(max_length=60, blank=True, help_text="Icon file name under static/icons/")
     is_active = models.BooleanField(default=True)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
@@ -51,8 +59,11 @@ class Phenomenon(TranslatedNameMixin, models.Model):
 
     @property
     def description(self):
-        lang = (translation.get_language() or "fi")[:2]
-        return getattr(self, f"description_{lang}", "") or self.description_fi
+        return in_active_language(self, "description")
+
+    @property
+    def examples(self):
+        return in_active_language(self, "examples")
 
 
 class Category(TranslatedNameMixin, models.Model):

@@ -215,11 +215,12 @@ class PhenomenonSerializer(serializers.ModelSerializer):
 
     name = serializers.CharField(read_only=True)
     description = serializers.CharField(read_only=True)
+    examples = serializers.CharField(read_only=True)
     categories = serializers.SerializerMethodField()
 
     class Meta:
         model = Phenomenon
-        fields = ["id", "slug", "name", "name_fi", "name_sv", "name_en", "description", "icon", "visibility", "categories"]
+        fields = ["id", "slug", "name", "name_fi", "name_sv", "name_en", "description", "examples", "icon", "visibility", "categories"]
 
     @extend_schema_field(CategorySerializer(many=True))
     def get_categories(self, obj):

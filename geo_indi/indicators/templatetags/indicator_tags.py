@@ -12,4 +12,5 @@ def indicator_sections(context, municipality):
     """Each phenomenon's linked indicators beside its yearly observation counts (suppressed for outsiders)."""
     rows = services.municipality_report(municipality, context["request"].user)
     k = settings.SUPPRESSION_K
-    return {"rows": rows, "chart_data": [row.chart_data(k) for row in rows], "k": k, "hidden": suppression.HIDDEN}
+    has_sample = any(series.indicator.is_sample for row in rows for series in row.indicators)
+    return {"rows": rows, "chart_data": [row.chart_data(k) for row in rows], "k": k, "has_sample": has_sample, "hidden": suppression.HIDDEN}

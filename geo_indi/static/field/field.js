@@ -110,8 +110,8 @@
         var title = document.createElement("strong");
         text(title, item.label);
         var note = document.createElement("span");
-        note.className = "badge";
-        text(note, gettext("Waiting to be sent"));
+        note.className = "badge badge-queued";
+        text(note, gettext("Kept on this device, not yet sent"));
         li.appendChild(title); li.appendChild(document.createTextNode(" ")); li.appendChild(note);
         list.appendChild(li);
       });
@@ -142,7 +142,7 @@
       }, Promise.resolve(false));
     }).then(function () {
       state.flushing = false;
-      if (sent) announce(interpolate(ngettext("%s waiting observation was sent.", "%s waiting observations were sent.", sent), [sent]));
+      if (sent) announce(interpolate(ngettext("%s waiting observation was sent.", "%s waiting observations were sent.", sent), [sent]), "saved");
       if (rejected.length) showFormError(gettext("The server did not accept some waiting observations:") + " " + rejected.join("; "));
       return renderQueue().then(function () { if (sent) loadMine(); });
     }, function () { state.flushing = false; });
@@ -157,8 +157,10 @@
   window.addEventListener("offline", renderConnection);
   $("send-now").addEventListener("click", flushQueue);
 
-  function announce(message) {
+  // state: "saved" (on the server), "queued" (only on this device) or "info"; each looks different.
+  function announce(message, state) {
     var result = $("result");
+    result.dataset.state = state || "info";
     text(result, message);
   }
 
@@ -219,13 +221,29 @@
   });
 
   // ---------- phenomena and categories ----------
+  // What the phenomenon means and what counts, under its card (the administrator edits the text).
+  function phenomenonMeaning(p) {
+    if (!p.description && !p.examples) return null;
+    var box = document.createElement("div");
+    box.className = "phenomenon-meaning";
+    box.id = "phenomenon-" + p.id + "-meaning";
+    [["description", p.description], ["examples", p.examples]].forEach(function (part) {
+      if (!part[1]) return;
+      var para = document.createElement("p");
+      para.className = "phenomenon-" + part[0];
+      text(para, part[1]);
+      box.appendChild(para);
+    });
+    return box;
+  }
+
   function renderPhenomena(list) {
     state.phenomena = list;
     var box = $("phenomenon-choices");
     box.textContent = "";
     list.forEach(function (p) {
       var wrap = document.createElement("div");
-      wrap.className = "choice big-choice";
+      wrap.className = "choice phenomenon-card";
       var input = document.createElement("input");
       input.type = "radio"; input.name = "phenomenon"; input.value = p.id; input.id = "phenomenon-" + p.id;
       var label = document.createElement("label");
@@ -239,6 +257,11 @@
       text(name, p.name);
       label.appendChild(name);
       wrap.appendChild(input); wrap.appendChild(label);
+      var meaning = phenomenonMeaning(p);
+      if (meaning) {
+        wrap.appendChild(meaning);
+        input.setAttribute("aria-describedby", meaning.id);
+      }
       box.appendChild(wrap);
       input.addEventListener("change", function () { renderCategories(p, null); hideError("phenomenon"); });
     });
@@ -284,8 +307,15 @@
   function syncSubject() {
     var isPerson = checked("subject") === "person";
     $("age-group-step").hidden = !isPerson;
+    $("consent-step").hidden = !isPerson;
+    syncConsent();
     hideError("subject");
   }
+  // The API's rule: a follow-up note only on a person observation with recorded consent.
+  function syncConsent() {
+    $("follow-up-step").hidden = !(checked("subject") === "person" && $("consent-recorded").checked);
+  }
+  $("consent-recorded").addEventListener("change", function () { syncConsent(); hideError("follow_up_note"); });
   form.querySelectorAll('input[name="subject"]').forEach(function (el) { el.addEventListener("change", syncSubject); });
   form.querySelectorAll('input[name="direction"]').forEach(function (el) { el.addEventListener("change", function () { hideError("direction"); }); });
 
@@ -300,7 +330,7 @@
     text(el, message);
     el.hidden = false;
     var control = field === "occurrences" ? count : field === "description" ? $("description")
-      : field === "observed_on" ? $("observed-on") : null;
+      : field === "observed_on" ? $("observed-on") : field === "follow_up_note" ? $("follow-up-note") : null;
     if (control) control.setAttribute("aria-invalid", "true");
   }
   function hideError(field) {
@@ -339,7 +369,7 @@
     var target = {
       place: $("pin-at-centre"), phenomenon: form.querySelector('input[name="phenomenon"]'),
       subject: $("subject-person"), direction: $("direction-weakens"), occurrences: count,
-      description: $("description"), observed_on: $("observed-on"),
+      description: $("description"), observed_on: $("observed-on"), follow_up_note: $("follow-up-note"),
     }[field] || $("form-error");
     if (target) target.focus();
   }
@@ -364,6 +394,8 @@
     if (!(body.occurrences >= 1 && body.occurrences <= 999)) errors.occurrences = gettext("Give a whole number from 1 to 999.");
     if (body.subject === "person") body.age_group = $("age-group").value;
     else body.age_group = "";
+    body.consent_recorded = body.subject === "person" && $("consent-recorded").checked;
+    body.follow_up_note = body.consent_recorded ? $("follow-up-note").value.trim() : "";
     if (state.pin && (!state.editing || state.pinMovedInEdit)) {
       body.lat = Number(state.pin.lat.toFixed(6));
       body.lon = Number(state.pin.lon.toFixed(6));
@@ -388,6 +420,8 @@
     hideDescriptionWarning();
     $("observed-on").value = today();
     $("age-group").value = "unknown";
+    $("consent-recorded").checked = false;
+    $("follow-up-note").value = "";
     syncSubject();
     clearErrors();
     endEdit();
@@ -401,9 +435,9 @@
   function showSaved(feature, created) {
     var obs = fromFeature(feature);
     var message = created === false
-      ? gettext("This observation had already been saved.")
-      : gettext("Saved.");
-    announce(message + " " + interpolate(gettext("Stored %(place)s."), { place: describePlace(obs) }, true));
+      ? gettext("This observation had already been saved: %(place)s.")
+      : gettext("Saved on the server: %(place)s.");
+    announce(interpolate(message, { place: describePlace(obs) }, true), "saved");
     $("result").focus();
   }
 
@@ -449,7 +483,7 @@
     var queueItem = { client_uuid: body.client_uuid, body: body, username: USERNAME, label: labelFor(body), queued_at: new Date().toISOString() };
     var queueIt = function () {
       return queueAdd(queueItem).then(function () {
-        announce(gettext("No connection: the observation is kept on this device and sent when the connection returns."));
+        announce(gettext("Not sent yet: the observation is kept on this device and sent when the connection returns."), "queued");
         resetForm();
         return renderQueue();
       });
@@ -469,28 +503,58 @@
   }
 
   // ---------- own recent observations ----------
+  // The last list the server sent, kept so an offline reload still shows what is already saved.
+  // Only what the list shows is kept: no descriptions or notes, and person records have no point.
+  var MINE_KEY = "geo-indi-field-mine:" + USERNAME;
+  var MINE_FIELDS = ["id", "phenomenon_name", "category_name", "observed_on", "direction", "occurrences", "subject",
+    "location", "postcode", "postcode_area_name", "municipality_name"];
+  function rememberMine(results) {
+    try {
+      var kept = results.map(function (obs) {
+        var item = {};
+        MINE_FIELDS.forEach(function (k) { item[k] = obs[k]; });
+        return item;
+      });
+      localStorage.setItem(MINE_KEY, JSON.stringify({ at: new Date().toISOString(), results: kept }));
+    } catch (e) { /* storage full or blocked: the list is only shown online */ }
+  }
+  function rememberedMine() {
+    try { return JSON.parse(localStorage.getItem(MINE_KEY) || "null"); } catch (e) { return null; }
+  }
+
   function loadMine() {
     return fetch(URLS.mine, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(function (data) { renderMine(data.results); })
-      .catch(function () {});
+      .then(function (data) { rememberMine(data.results); renderMine(data.results, null); })
+      .catch(function () {
+        var kept = rememberedMine();
+        if (kept) renderMine(kept.results, kept.at);
+      });
   }
 
-  function renderMine(results) {
+  // asOf: null when the list is fresh from the server, else the time it was last fetched.
+  function renderMine(results, asOf) {
     var list = $("recent-list");
     list.textContent = "";
     $("recent-empty").hidden = results.length > 0;
+    var note = $("recent-as-of");
+    note.hidden = !asOf || !results.length;
+    if (asOf) text(note, interpolate(gettext("Saved on the server, as of the last connection (%s):"), [new Date(asOf).toLocaleString()]));
     results.forEach(function (obs) {
       var li = document.createElement("li");
       li.className = "recent-item";
       li.dataset.id = obs.id;
       var title = document.createElement("strong");
       text(title, obs.phenomenon_name + (obs.category_name ? " / " + obs.category_name : ""));
+      var saved = document.createElement("span");
+      saved.className = "badge badge-saved";
+      text(saved, gettext("Saved on the server"));
       var details = document.createElement("span");
       var direction = obs.direction === "strengthens" ? gettext("+ strengthens") : gettext("− weakens");
       text(details, obs.observed_on + " · " + direction + " · " + interpolate(gettext("count %s"), [obs.occurrences]) + " · " + describePlace(obs));
-      li.appendChild(title); li.appendChild(document.createElement("br")); li.appendChild(details);
-      if (obs.can_modify) {
+      li.appendChild(title); li.appendChild(document.createTextNode(" ")); li.appendChild(saved);
+      li.appendChild(document.createElement("br")); li.appendChild(details);
+      if (obs.can_modify && !asOf) {
         var actions = document.createElement("div");
         actions.className = "button-row";
         var edit = document.createElement("button");
@@ -520,6 +584,8 @@
     check("direction", obs.direction);
     setCount(obs.occurrences);
     if (obs.age_group) $("age-group").value = obs.age_group;
+    $("consent-recorded").checked = !!obs.consent_recorded;
+    $("follow-up-note").value = obs.follow_up_note || "";
     $("description").value = obs.description || "";
     $("observed-on").value = obs.observed_on;
     syncSubject();

@@ -7,7 +7,7 @@ from geo_indi.observations.models import Phenomenon
 
 
 class Command(BaseCommand):
-    help = "Load geography, phenomena, demo logins and demo observations (idempotent)."
+    help = "Load geography, phenomena, demo logins, demo observations and sample indicators (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument("--observations", type=int, default=3000)
@@ -22,6 +22,7 @@ class Command(BaseCommand):
         logins = ensure_demo_accounts()
         created = load_demo_observations(observations)
         self.stdout.write(f"Demo observations created: {created}")
+        call_command("load_demo_indicators", stdout=self.stdout)
         self.stdout.write("Demo logins (password for all: %s):" % DEMO_PASSWORD)
         for username, role, org in logins:
             self.stdout.write(f"  {username:16} {role:14} {org}")
