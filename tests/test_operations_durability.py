@@ -81,10 +81,12 @@ def throwaway_cluster():
     folder.chmod(0o755)  # the cluster runs as "postgres" when the tests run as root
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(GEO_INDI_PGDATA=str(folder / "pgdata"), GEO_INDI_PGPORT=str(free_port()))
-    run(["bash", "scripts/db.sh", "start"], env)
-    yield env
-    subprocess.run(["bash", "scripts/db.sh", "stop"], env=env, cwd=ROOT, capture_output=True, timeout=120)
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        run(["bash", "scripts/db.sh", "start"], env)
+        yield env
+    finally:
+        subprocess.run(["bash", "scripts/db.sh", "stop"], env=env, cwd=ROOT, capture_output=True, timeout=120)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
