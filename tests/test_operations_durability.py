@@ -159,6 +159,10 @@ def test_kill_9_of_postgres_loses_no_acknowledged_observation(throwaway_cluster,
     port = server["db_port"]
     assert psql(port, "SELECT current_setting('fsync') || current_setting('synchronous_commit') "
                       "|| current_setting('full_page_writes')") == ["ononon"]
+    # Statement text (a person's values) stays out of the server log.
+    assert psql(port, "SELECT current_setting('log_error_verbosity') || current_setting('log_min_error_statement')") == [
+        "tersepanic"
+    ]
 
     stop, lock, acknowledged = threading.Event(), threading.Lock(), []
     clients = [
