@@ -4,7 +4,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 LOCK_ARGS ?=
 
-.PHONY: demo run dev test bench setup db-start db-stop messages lock backup restore lint
+.PHONY: demo run dev test bench setup db-start db-stop messages lock backup restore
 
 setup:
 	bash scripts/bootstrap.sh
@@ -24,10 +24,6 @@ dev: setup
 test:
 	WITH_BROWSER=1 bash scripts/bootstrap.sh
 	bash scripts/run-tests.sh
-
-lint:
-	$(PY) -m ruff check .
-	$(PY) manage.py makemigrations --check --dry-run -v1
 
 bench: setup
 	$(PY) -m bench $(BENCH_ARGS)

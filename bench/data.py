@@ -1,7 +1,7 @@
 """The bench database: created, migrated and filled by the bench itself.
 
-Geography: the real Lapland postcode areas from ../shared/data when present
-(manage.py load_geography picks them), else the synthetic Lapland. Observations
+Geography: the real Lapland postcode areas shipped in data/postcodes/
+(manage.py load_geography picks them). Observations
 are generated in SQL (ST_GeneratePoints), so 1M rows take seconds, not hours.
 """
 import re

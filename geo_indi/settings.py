@@ -10,13 +10,17 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
+
+
+def refuse_to_start(message):
+    sys.stderr.write(f"geo_indi refuses to start: {message}\n")
+    raise SystemExit(1)
 
 
 def env(name, default=None):
@@ -26,7 +30,7 @@ def env(name, default=None):
         try:
             return Path(path).read_text(encoding="utf-8").strip()
         except OSError as exc:
-            raise ImproperlyConfigured(f"{name}_FILE={path}: {exc.strerror}") from None
+            refuse_to_start(f"{name}_FILE={path}: {exc.strerror}")
     return os.environ.get(name, default)
 
 
@@ -38,7 +42,7 @@ def env_bool(name, default=False):
         return True
     if value.strip().lower() in FALSE_WORDS:
         return False
-    raise ImproperlyConfigured(f"{name}={value!r}: use true or false")
+    refuse_to_start(f"{name}={value!r}: use true or false")
 
 
 def env_int(name, default):
@@ -48,16 +52,11 @@ def env_int(name, default):
     try:
         return int(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r}: use a whole number") from None
+        refuse_to_start(f"{name}={value!r}: use a whole number")
 
 
 def env_list(name, default=""):
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
-
-
-def refuse_to_start(message):
-    sys.stderr.write(f"geo_indi refuses to start: {message}\n")
-    raise SystemExit(1)
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)

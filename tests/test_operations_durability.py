@@ -81,10 +81,12 @@ def throwaway_cluster():
     folder.chmod(0o755)  # the cluster runs as "postgres" when the tests run as root
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(GEO_INDI_PGDATA=str(folder / "pgdata"), GEO_INDI_PGPORT=str(free_port()))
-    run(["bash", "scripts/db.sh", "start"], env)
-    yield env
-    subprocess.run(["bash", "scripts/db.sh", "stop"], env=env, cwd=ROOT, capture_output=True, timeout=120)
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        run(["bash", "scripts/db.sh", "start"], env)
+        yield env
+    finally:
+        subprocess.run(["bash", "scripts/db.sh", "stop"], env=env, cwd=ROOT, capture_output=True, timeout=120)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture
@@ -157,6 +159,10 @@ def test_kill_9_of_postgres_loses_no_acknowledged_observation(throwaway_cluster,
     port = server["db_port"]
     assert psql(port, "SELECT current_setting('fsync') || current_setting('synchronous_commit') "
                       "|| current_setting('full_page_writes')") == ["ononon"]
+    # Statement text (a person's values) stays out of the server log.
+    assert psql(port, "SELECT current_setting('log_error_verbosity') || current_setting('log_min_error_statement')") == [
+        "tersepanic"
+    ]
 
     stop, lock, acknowledged = threading.Event(), threading.Lock(), []
     clients = [

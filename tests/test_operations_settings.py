@@ -93,8 +93,15 @@ def test_local_secret_file_is_used_when_nothing_is_set(without_local_secret):
 @pytest.mark.parametrize("value", ["maybe", "Tru", "2"])
 def test_odd_boolean_value_is_refused(without_local_secret, value):
     result = load_settings(without_local_secret, {"DJANGO_SECRET_KEY": STRONG_KEY, "DJANGO_DEBUG": value})
-    assert result.returncode != 0
-    assert f"DJANGO_DEBUG='{value}': use true or false" in result.stderr
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"geo_indi refuses to start: DJANGO_DEBUG='{value}': use true or false"
+
+
+def test_unreadable_secret_file_is_refused_in_one_line(without_local_secret, tmp_path):
+    result = load_settings(without_local_secret, {"DJANGO_SECRET_KEY_FILE": str(tmp_path / "absent")})
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "DJANGO_SECRET_KEY_FILE=" in result.stderr and "No such file" in result.stderr
 
 
 @pytest.mark.parametrize(("value", "debug"), [("TRUE", "True"), ("off", "False"), ("0", "False")])
