@@ -58,25 +58,22 @@ def synthetic_lapland(path=None, cells_per_side=3):
     """Write a deterministic, clearly labelled synthetic Lapland as GeoJSON (WGS 84).
 
     Voronoi cells of the real municipality centres, clipped to a hull around
-    them and to the box where a recorded point may lie, each split into a grid
-    of postcode-like cells. Codes are the
+    them and to COVERAGE_PLAUSIBLE_EXTENT, each split into a grid of postcode-like cells. Codes are the
     municipality code followed by two digits, names say "synteettinen".
     """
     from pyproj import Transformer
-    from shapely import MultiPoint, segmentize, transform, voronoi_polygons
+    from shapely import MultiPoint, transform, voronoi_polygons
     from shapely.geometry import Point, box, mapping
 
     to_tm = Transformer.from_crs(4326, 3067, always_xy=True).transform
     to_wgs = Transformer.from_crs(3067, 4326, always_xy=True).transform
     centres = {code: to_tm(lon, lat) for code, _fi, _sv, lat, lon in LAPLAND_MUNICIPALITIES}
     points = MultiPoint(list(centres.values()))
-    inside_margin = 0.01
-    min_lon, min_lat, max_lon, max_lat = settings.COVERAGE_PLAUSIBLE_EXTENT
-    recordable = box(
-        min_lon + inside_margin, min_lat + inside_margin, max_lon - inside_margin, max_lat - inside_margin
-    )
-    recordable_tm = transform(segmentize(recordable, 0.05), to_tm, interleaved=False)
-    hull = points.convex_hull.buffer(60_000).intersection(recordable_tm)
+    # Clipped to where coverage can plausibly be (which the importer checks), with a small
+    # inset so that edges straight in metres stay inside the lon/lat box.
+    plausible = box(*settings.COVERAGE_PLAUSIBLE_EXTENT).buffer(-0.05, join_style="mitre").segmentize(0.05)
+    plausible = transform(plausible, to_tm, interleaved=False)
+    hull = points.convex_hull.buffer(60_000).intersection(plausible)
     cells = voronoi_polygons(points, extend_to=hull)
     features = []
     for code, fi, sv, _lat, _lon in LAPLAND_MUNICIPALITIES:
