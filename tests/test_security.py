@@ -119,6 +119,13 @@ def test_login_locks_username_at_address_after_the_failure_limit(client, users, 
     assert login(client, "coord698", "pw-for-tests").status_code == 302
 
 
+def test_spelling_the_username_differently_does_not_reset_the_count(client, users, lockout):
+    for spelling in ("field698", "FIELD698", " Field698 "):
+        response = login(client, spelling, "wrong")
+    assert response.status_code == 429
+    assert login(client, "field698", "pw-for-tests").status_code == 429
+
+
 def test_lockout_message_is_translated(client, users, lockout):
     for _ in range(3):
         response = client.post(
