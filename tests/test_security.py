@@ -279,10 +279,12 @@ def test_erase_user_command_errors(users):
 def test_admin_action_erases_selected_accounts(client, users, record):
     observation = record(*INSIDE_ALFA)
     client.force_login(users["admin"])
-    response = client.post(
-        "/admin/auth/user/", {"action": "erase_accounts", "_selected_action": [users["field_698"].pk]}
-    )
-    assert response.status_code == 302
+    chosen = {"action": "erase_accounts", "_selected_action": [users["field_698"].pk]}
+    confirm = client.post("/admin/auth/user/", chosen, HTTP_ACCEPT_LANGUAGE="en")
+    assert confirm.status_code == 200 and "1 observation kept" in confirm.content.decode()
+    observation.refresh_from_db()
+    assert observation.reporter_id == users["field_698"].pk
+    assert client.post("/admin/auth/user/", {**chosen, "post": "yes"}).status_code == 302
     observation.refresh_from_db()
     assert observation.reporter_id is None
     assert AuditEvent.objects.get(action=Action.USER_ERASED).actor_username == "root"
