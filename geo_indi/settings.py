@@ -313,7 +313,8 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_HOURS", 1) or None
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "geo_indi.accounts.views.locked_out"
+AXES_LOCKOUT_CALLABLE = "geo_indi.accounts.lockout.locked_out"
+AXES_USERNAME_CALLABLE = "geo_indi.accounts.lockout.lockout_username"
 AXES_VERBOSE = False  # no start-up banner on every manage.py command
 # Content-Security-Policy: scripts only from the app or with the request's nonce. Styles
 # allow 'unsafe-inline' because Leaflet/folium popups and ReDoc write style attributes.

@@ -78,7 +78,7 @@ def test_listing_others_records_logs_which_ones_were_returned(users, record):
     assert api.get("/api/observations/").json()["count"] == 1
     assert not AuditEvent.objects.exists()
     others = [record(*INSIDE_ALFA, user="coord_698") for _ in range(2)]
-    response = api.get("/api/observations/?limit=2&offset=0&phenomenon=%d" % own.phenomenon_id)
+    response = api.get(f"/api/observations/?limit=2&offset=0&phenomenon={own.phenomenon_id}")
     returned = {r["id"] for r in response.json()["results"]}
     event = only_event(Action.OBSERVATION_READ)
     assert set(event.detail["ids"]) == returned - {own.pk} and set(event.detail["ids"]) <= {o.pk for o in others}
@@ -136,9 +136,8 @@ def test_alert_rule_changes_are_logged_from_any_path(client, users, organisation
 @pytest.mark.parametrize("statement", ["UPDATE audit_auditevent SET action = 'x'", "DELETE FROM audit_auditevent"])
 def test_database_refuses_to_change_or_delete_audit_events(db, statement):
     audit_record(Action.MAP_EXPORT, object_type="test", object_id="1")
-    with pytest.raises(DatabaseError, match="append-only"):
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(statement)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
     assert AuditEvent.objects.get().action == Action.MAP_EXPORT
 
 

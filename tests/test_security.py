@@ -119,6 +119,13 @@ def test_login_locks_username_at_address_after_the_failure_limit(client, users, 
     assert login(client, "coord698", "pw-for-tests").status_code == 302
 
 
+def test_spelling_the_username_differently_does_not_reset_the_count(client, users, lockout):
+    for spelling in ("field698", "FIELD698", " Field698 "):
+        response = login(client, spelling, "wrong")
+    assert response.status_code == 429
+    assert login(client, "field698", "pw-for-tests").status_code == 429
+
+
 def test_lockout_message_is_translated(client, users, lockout):
     for _ in range(3):
         response = client.post(
@@ -272,10 +279,12 @@ def test_erase_user_command_errors(users):
 def test_admin_action_erases_selected_accounts(client, users, record):
     observation = record(*INSIDE_ALFA)
     client.force_login(users["admin"])
-    response = client.post(
-        "/admin/auth/user/", {"action": "erase_accounts", "_selected_action": [users["field_698"].pk]}
-    )
-    assert response.status_code == 302
+    chosen = {"action": "erase_accounts", "_selected_action": [users["field_698"].pk]}
+    confirm = client.post("/admin/auth/user/", chosen, HTTP_ACCEPT_LANGUAGE="en")
+    assert confirm.status_code == 200 and "1 observation kept" in confirm.content.decode()
+    observation.refresh_from_db()
+    assert observation.reporter_id == users["field_698"].pk
+    assert client.post("/admin/auth/user/", {**chosen, "post": "yes"}).status_code == 302
     observation.refresh_from_db()
     assert observation.reporter_id is None
     assert AuditEvent.objects.get(action=Action.USER_ERASED).actor_username == "root"

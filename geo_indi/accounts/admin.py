@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -46,6 +48,14 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.action(description=_("Erase selected accounts (observations stay with the organisation)"), permissions=["delete"])
 def erase_accounts(modeladmin, request, queryset):
+    if request.POST.get("post") != "yes":
+        return TemplateResponse(request, "accounts/erase_confirmation.html", {
+            **modeladmin.admin_site.each_context(request),
+            "title": _("Erase accounts?"),
+            "accounts": queryset,
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        })
     erased = 0
     for user in queryset:
         try:

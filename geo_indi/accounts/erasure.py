@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 
 from geo_indi.audit.services import Action, audit_record
 
+from .lockout import normalised_username
+
 
 class ErasureRefused(Exception):
     pass
@@ -33,7 +35,7 @@ def user_erase(*, user, by=None):
             % {"kinds": ", ".join(str(k) for k in kinds)}
         ) from None
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
-        model.objects.filter(username=username).delete()
+        model.objects.filter(username__in={username, normalised_username(username)}).delete()
     audit_record(
         Action.USER_ERASED, actor=by, object_type="auth.user", object_id=user_id,
         detail={"observations_kept": kept},

@@ -1,7 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -38,14 +36,3 @@ def token_revoke(request, pk):
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     api_token_revoke(token=token, by=request.user)
     return redirect("profile")
-
-
-def locked_out(request, original_response=None, credentials=None):
-    """django-axes' answer to a locked username + address: the login page with the reason, 429."""
-    form = AuthenticationForm(request, data=request.POST or None)
-    form.errors.clear()
-    form.add_error(None, _(
-        "Too many failed login attempts. This account is locked for this address; "
-        "try again later or ask an administrator to unlock it."
-    ))
-    return render(request, "registration/login.html", {"form": form, "next": request.POST.get("next", "")}, status=429)

@@ -7,7 +7,7 @@ from geo_indi.core.spreadsheet import spreadsheet_safe
 from .context import current_request
 from .models import Action, AuditEvent
 
-__all__ = ["Action", "audit_record", "audit_records_read", "audit_csv_rows", "CSV_HEADER"]
+__all__ = ["CSV_HEADER", "Action", "audit_csv_rows", "audit_record", "audit_records_read"]
 
 # Query parameters that can carry a place; the log keeps only that they were given.
 COORDINATE_PARAMS = frozenset({"bbox", "lat", "lon", "point", "location", "geometry", "coordinates"})
