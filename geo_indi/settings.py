@@ -208,7 +208,6 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
 LOGIN_URL = "/accounts/login/"
-AUTHENTICATION_BACKENDS = ["geo_indi.accounts.backends.CaseInsensitiveModelBackend"]
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
@@ -306,7 +305,7 @@ THROTTLE_RATES = {
 }
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "geo_indi.accounts.backends.CaseInsensitiveModelBackend",
 ]
 # Login lockout: this many failures for one username from one IP address locks that pair.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)

@@ -79,7 +79,7 @@ def test_listing_others_records_logs_which_ones_were_returned(users, record):
     assert not AuditEvent.objects.exists()
     others = [record(*INSIDE_ALFA, user="coord_698") for _ in range(2)]
     response = api.get(f"/api/observations/?limit=2&offset=0&phenomenon={own.phenomenon_id}")
-    returned = {r["id"] for r in response.json()["results"]}
+    returned = {f["id"] for f in response.json()["features"]}
     event = only_event(Action.OBSERVATION_READ)
     assert set(event.detail["ids"]) == returned - {own.pk} and set(event.detail["ids"]) <= {o.pk for o in others}
     assert event.detail["params"]["limit"] == "2" and event.object_id == ""

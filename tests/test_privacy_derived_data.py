@@ -117,4 +117,4 @@ def test_the_serializer_shows_a_note_exactly_where_the_queryset_rule_allows(reco
         if response.status_code == 404:
             continue  # the record itself is not visible to this user
         readable = Observation.objects.notes_visible_to(user).filter(pk=observation.pk).exists()
-        assert response.json()["follow_up_note"] == ("Soitto sovittu" if readable else None), name
+        assert response.json()["properties"]["follow_up_note"] == ("Soitto sovittu" if readable else None), name
