@@ -79,13 +79,17 @@ def wants_html(request):
     return HTML in accept and "json" not in accept
 
 
-def reject_unknown_params(request, allowed):
+def check_param_names(request, allowed):
+    """Only the endpoint's own parameters, each with a value (an empty one is not "absent")."""
     unknown = sorted(set(request.GET) - allowed)
     if unknown:
         raise OGCError(
             400, "InvalidParameterValue",
             f"Unknown query parameter: {', '.join(unknown)}. This endpoint takes: {', '.join(sorted(allowed))}.",
         )
+    empty = sorted(name for name, values in request.GET.lists() if "" in values)
+    if empty:
+        raise OGCError(400, "InvalidParameterValue", f"No value for: {', '.join(empty)}. Give one or leave it out.")
 
 
 def ogc_view(allowed_params):
@@ -111,7 +115,7 @@ def ogc_view(allowed_params):
                         ) from None
                     if result:
                         request.user = result[0]
-                reject_unknown_params(request, allowed_params)
+                check_param_names(request, allowed_params)
                 return view(request, *args, **kwargs)
             except OGCError as error:
                 return ogc_error_response(error)
