@@ -75,17 +75,8 @@ def parse_bbox(value, srid=WGS84_SRID):
         raise LayerParamError({"bbox": [str(exc)]}) from None
 
 
-def bbox_polygon(bbox, srid=WGS84_SRID):
-    """The bbox as a polygon in the storage SRID; None if empty.
-
-    A WGS 84 box is clipped to the coverage and densified before it is transformed;
-    a projected box (bbox-crs, e.g. EPSG:3067) is taken as it is."""
-    if srid != WGS84_SRID:
-        polygon = Polygon.from_bbox(bbox)
-        polygon.srid = srid
-        if srid != settings.GEO_INDI_STORAGE_SRID:
-            polygon.transform(settings.GEO_INDI_STORAGE_SRID)
-        return polygon
+def bbox_polygon(bbox):
+    """The bbox clipped to the coverage, densified and transformed to the storage SRID; None if empty."""
     minlon, minlat = max(bbox[0], COVERAGE[0]), max(bbox[1], COVERAGE[1])
     maxlon, maxlat = min(bbox[2], COVERAGE[2]), min(bbox[3], COVERAGE[3])
     if minlon > maxlon or minlat > maxlat:
@@ -155,6 +146,16 @@ def _parse_int(params, name, default, minimum, maximum):
     return number
 
 
+def projected_bbox_polygon(bbox, srid):
+    """A box in a projected SRID (OGC bbox-crs, e.g. EPSG:3067 metres) as a polygon in the storage SRID.
+    Straight edges stay straight in a projected CRS: no clipping or densifying."""
+    polygon = Polygon.from_bbox(bbox)
+    polygon.srid = srid
+    if srid != settings.GEO_INDI_STORAGE_SRID:
+        polygon.transform(settings.GEO_INDI_STORAGE_SRID)
+    return polygon
+
+
 def _parse_limit(params):
     """limit: a whole number from 1; more than MAX_LIMIT is served as MAX_LIMIT (OGC API - Features)."""
     raw = (params.get("limit") or "").strip()
@@ -191,7 +192,9 @@ def parse_layer_query(params, paged=False, bbox_srid=WGS84_SRID):
             continue
         if name == "bbox":
             query.bbox = parsed
-            query.bbox_polygon = bbox_polygon(parsed, bbox_srid)
+            query.bbox_polygon = (
+                bbox_polygon(parsed) if bbox_srid == WGS84_SRID else projected_bbox_polygon(parsed, bbox_srid)
+            )
             query.bbox_empty = query.bbox_polygon is None
         else:
             query.date_from, query.date_to = parsed
