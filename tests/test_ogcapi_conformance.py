@@ -122,6 +122,7 @@ def test_wrong_token_is_401_with_www_authenticate(client, small_geography):
         f"{ITEMS}/987654321",
         "/ogcapi/collections/municipalities/items/999",
         "/ogcapi/nothing-here",
+        "/ogcapi/nothing-here?foo=1",
         "/ogcapi/collections/observations/items/1/more",
     ],
 )

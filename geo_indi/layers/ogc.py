@@ -93,8 +93,8 @@ def check_param_names(request, allowed):
 
 
 def ogc_view(allowed_params):
-    """Only GET/HEAD (a 405, not a CSRF page: nothing here writes); only `allowed_params`;
-    resolve token users; turn OGCError into an OGC exception response."""
+    """Only GET/HEAD (a 405, not a CSRF page: nothing here writes); only `allowed_params`
+    (None: not checked); resolve token users; turn OGCError into an OGC exception response."""
 
     def decorate(view):
         @csrf_exempt
@@ -115,7 +115,8 @@ def ogc_view(allowed_params):
                         ) from None
                     if result:
                         request.user = result[0]
-                check_param_names(request, allowed_params)
+                if allowed_params is not None:
+                    check_param_names(request, allowed_params)
                 return view(request, *args, **kwargs)
             except OGCError as error:
                 return ogc_error_response(error)
@@ -367,6 +368,6 @@ def item(request, collection_id, feature_id):
     return with_content_crs(JsonResponse(feature, content_type=GEOJSON), crs)
 
 
-@ogc_view(frozenset())
+@ogc_view(allowed_params=None)
 def unknown_path(request, path):
     raise OGCError(404, "NotFound", f"No resource /ogcapi/{path}. Start at /ogcapi/.")
