@@ -6,7 +6,6 @@ import pytest
 from django.test import Client
 from openapi_spec_validator import validate
 from pyproj import Transformer
-from rest_framework.authtoken.models import Token
 
 from geo_indi.layers.ogc import CRS84, EPSG_3067, ITEMS_PARAMS, OPENAPI
 from geo_indi.layers.params import DEFAULT_LIMIT, MAX_LIMIT

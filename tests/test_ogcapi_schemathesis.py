@@ -16,10 +16,10 @@ from .test_layers_fixtures import layer_scenario  # noqa: F401
 
 ST = Path(sys.executable).with_name("st")
 SEED = 7013
-CHECKS = ",".join([
-    "not_a_server_error", "response_schema_conformance", "status_code_conformance",
-    "content_type_conformance", "response_headers_conformance",
-])
+CHECKS = (
+    "not_a_server_error,response_schema_conformance,status_code_conformance,"
+    "content_type_conformance,response_headers_conformance"
+)
 
 pytestmark = pytest.mark.skipif(not ST.exists(), reason="schemathesis is not installed")
 

@@ -25,7 +25,13 @@ from rest_framework.request import Request
 from geo_indi.areas.models import Municipality
 
 from . import streaming
-from .params import DEFAULT_LIMIT, MAX_LIMIT, SHARED_FILTERS, LayerParamError, parse_layer_query
+from .params import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    SHARED_FILTERS,
+    LayerParamError,
+    parse_layer_query,
+)
 from .services import LAYERS, get_layer
 
 CONFORMANCE = [
@@ -329,12 +335,13 @@ def items(request, collection_id):
     matched = streaming.count(lsql) if query.after is None else None
 
     def members(page):
-        counts = {"numberReturned": page[0]} if matched is None else {"numberMatched": matched, "numberReturned": page[0]}
-        return json.dumps({
-            **counts,
+        doc = {} if matched is None else {"numberMatched": matched}
+        doc.update({
+            "numberReturned": page[0],
             "timeStamp": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             "links": _items_links(request, layer, query, page),
-        })[1:-1]
+        })
+        return json.dumps(doc)[1:-1]
 
     response = StreamingHttpResponse(
         streaming.feature_collection_chunks(

@@ -9,13 +9,22 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .api import FILTER_PARAMETERS
-from .ogc import (
-    CONFORMANCE, DOCUMENT_PARAMS, GEOJSON, HTML, ITEM_PARAMS, ITEMS_PARAMS, JSON, OPENAPI, STORAGE_CRS,
-    SUPPORTED_CRS, ogc_view,
-)
 from geo_indi.observations.filters import ObservationFilterForm
 
+from .api import FILTER_PARAMETERS
+from .ogc import (
+    CONFORMANCE,
+    DOCUMENT_PARAMS,
+    GEOJSON,
+    HTML,
+    ITEM_PARAMS,
+    ITEMS_PARAMS,
+    JSON,
+    OPENAPI,
+    STORAGE_CRS,
+    SUPPORTED_CRS,
+    ogc_view,
+)
 from .params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SHARED_FILTERS
 from .services import LAYERS
 
