@@ -14,7 +14,12 @@ from pyproj import Transformer
 from geo_indi.layers.ogc import CRS84, EPSG_3067
 from geo_indi.layers.params import MAX_LIMIT
 
-from .test_layers_fixtures import ALFA_OBJECT_DATES, ALFA_OBJECT_POINTS, LAYER_IDS, layer_scenario  # noqa: F401
+from .test_layers_fixtures import (  # noqa: F401
+    ALFA_OBJECT_DATES,
+    ALFA_OBJECT_POINTS,
+    LAYER_IDS,
+    layer_scenario,
+)
 
 TO_3067 = Transformer.from_crs("EPSG:4326", "EPSG:3067", always_xy=True)
 PART_2 = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs"

@@ -49,6 +49,11 @@ def test_unknown_query_parameter_is_a_400(client, small_geography, url):
     assert "Unknown query parameter" in body["description"]
 
 
+@pytest.mark.parametrize("url", [f"{ITEMS}?f=", f"{ITEMS}?bbox=", f"{ITEMS}?phenomenon=", f"{ITEMS}?crs=", "/ogcapi/?f="])
+def test_a_parameter_without_value_is_a_400_not_absent(client, small_geography, url):
+    assert "No value for" in assert_ogc_exception(client.get(url), 400)["description"]
+
+
 @pytest.mark.parametrize(
     "url",
     [
@@ -116,6 +121,7 @@ def test_wrong_token_is_401_with_www_authenticate(client, small_geography):
         f"{ITEMS}/987654321",
         "/ogcapi/collections/municipalities/items/999",
         "/ogcapi/nothing-here",
+        "/ogcapi/nothing-here?foo=1",
         "/ogcapi/collections/observations/items/1/more",
     ],
 )
@@ -187,6 +193,15 @@ def test_next_link_keeps_crs_and_bbox_crs(client, layer_scenario):
 # --- OpenAPI behind service-desc ------------------------------------------------------
 
 
+def parameter_names(doc, path):
+    """Names of the GET parameters of a path, by reference to components or inline."""
+    components = doc["components"]["parameters"]
+    return {
+        components[p["$ref"].rsplit("/", 1)[1]]["name"] if "$ref" in p else p["name"]
+        for p in doc["paths"][path]["get"]["parameters"]
+    }
+
+
 def test_service_desc_is_a_valid_openapi_document_of_ogcapi(client, small_geography):
     _, landing = get_json(client, "/ogcapi/")
     desc = next(link for link in landing["links"] if link["rel"] == "service-desc")
@@ -199,10 +214,7 @@ def test_service_desc_is_a_valid_openapi_document_of_ogcapi(client, small_geogra
     for cid in LAYER_IDS:
         for path in (f"/collections/{cid}", f"/collections/{cid}/items", f"/collections/{cid}/items/{{featureId}}"):
             assert "get" in doc["paths"][path], path
-        items_parameters = {
-            p["$ref"].rsplit("/", 1)[1] for p in doc["paths"][f"/collections/{cid}/items"]["get"]["parameters"]
-        }
-        assert items_parameters == ITEMS_PARAMS
+        assert parameter_names(doc, f"/collections/{cid}/items") == ITEMS_PARAMS
     limit = doc["components"]["parameters"]["limit"]["schema"]
     assert (limit["default"], limit["maximum"], limit["minimum"]) == (DEFAULT_LIMIT, MAX_LIMIT, 1)
     assert doc["components"]["parameters"]["crs"]["schema"]["enum"] == [CRS84, EPSG_3067]
@@ -214,11 +226,10 @@ def test_every_documented_items_parameter_is_accepted(client, layer_scenario):
         "f": "json", "crs": CRS84, "bbox-crs": CRS84, "bbox": "25,66,26,67", "datetime": "2025-03-01/..",
         "limit": "2", "offset": "0", "after": "0", "direction": "weakens", "municipality": "698",
         "postcode": "99001", "phenomenon": ilkivalta.id, "category": ilkivalta.categories.first().id,
-        "age_group": "adults",
+        "age_group": "adults", "subject": "object", "year": "2026",
     }
     doc = client.get("/ogcapi/openapi.json").json()
-    items = doc["paths"]["/collections/observations/items"]["get"]["parameters"]
-    for name in (p["$ref"].rsplit("/", 1)[1] for p in items):
+    for name in parameter_names(doc, "/collections/observations/items"):
         response = client.get(f"{ITEMS}?{name}={values[name]}")
         assert response.status_code == 200, (name, body_of(response)[:300])
 

@@ -26,17 +26,8 @@ def parse_wgs84_bbox(raw):
     return numbers
 
 
-def bbox_polygon(bbox, srid=4326):
-    """The bbox as a polygon in the storage SRID; None if empty.
-
-    A WGS 84 box is clipped to the coverage and densified before it is transformed;
-    a projected box (bbox-crs, e.g. EPSG:3067) is taken as it is."""
-    if srid != 4326:
-        polygon = Polygon.from_bbox(bbox)
-        polygon.srid = srid
-        if srid != settings.GEO_INDI_STORAGE_SRID:
-            polygon.transform(settings.GEO_INDI_STORAGE_SRID)
-        return polygon
+def bbox_polygon(bbox):
+    """The bbox clipped to the coverage, densified and transformed to the storage SRID; None if empty."""
     minlon, minlat = max(bbox[0], COVERAGE[0]), max(bbox[1], COVERAGE[1])
     maxlon, maxlat = min(bbox[2], COVERAGE[2]), min(bbox[3], COVERAGE[3])
     if minlon > maxlon or minlat > maxlat:

@@ -26,7 +26,13 @@ from geo_indi.areas.models import Municipality
 from geo_indi.core.throttling import seconds_to_wait
 
 from . import streaming
-from .params import DEFAULT_LIMIT, MAX_LIMIT, SHARED_FILTERS, LayerParamError, parse_layer_query
+from .params import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    SHARED_FILTERS,
+    LayerParamError,
+    parse_layer_query,
+)
 from .services import LAYERS, get_layer
 
 CONFORMANCE = [
@@ -80,18 +86,22 @@ def wants_html(request):
     return HTML in accept and "json" not in accept
 
 
-def reject_unknown_params(request, allowed):
+def check_param_names(request, allowed):
+    """Only the endpoint's own parameters, each with a value (an empty one is not "absent")."""
     unknown = sorted(set(request.GET) - allowed)
     if unknown:
         raise OGCError(
             400, "InvalidParameterValue",
             f"Unknown query parameter: {', '.join(unknown)}. This endpoint takes: {', '.join(sorted(allowed))}.",
         )
+    empty = sorted(name for name, values in request.GET.lists() if "" in values)
+    if empty:
+        raise OGCError(400, "InvalidParameterValue", f"No value for: {', '.join(empty)}. Give one or leave it out.")
 
 
 def ogc_view(allowed_params):
-    """Only GET/HEAD (a 405, not a CSRF page: nothing here writes); only `allowed_params`;
-    resolve token users; turn OGCError into an OGC exception response."""
+    """Only GET/HEAD (a 405, not a CSRF page: nothing here writes); only `allowed_params`
+    (None: not checked); resolve token users; turn OGCError into an OGC exception response."""
 
     def decorate(view):
         @csrf_exempt
@@ -112,7 +122,8 @@ def ogc_view(allowed_params):
                         ) from None
                     if result:
                         request.user = result[0]
-                reject_unknown_params(request, allowed_params)
+                if allowed_params is not None:
+                    check_param_names(request, allowed_params)
                 wait = seconds_to_wait(request, "ogc")
                 if wait is not None:
                     raise OGCError(
@@ -335,12 +346,13 @@ def items(request, collection_id):
     matched = streaming.count(lsql) if query.after is None else None
 
     def members(page):
-        counts = {"numberReturned": page[0]} if matched is None else {"numberMatched": matched, "numberReturned": page[0]}
-        return json.dumps({
-            **counts,
+        doc = {} if matched is None else {"numberMatched": matched}
+        doc.update({
+            "numberReturned": page[0],
             "timeStamp": timezone.now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
             "links": _items_links(request, layer, query, page),
-        })[1:-1]
+        })
+        return json.dumps(doc)[1:-1]
 
     response = StreamingHttpResponse(
         streaming.feature_collection_chunks(
@@ -374,6 +386,6 @@ def item(request, collection_id, feature_id):
     return with_content_crs(JsonResponse(feature, content_type=GEOJSON), crs)
 
 
-@ogc_view(frozenset())
+@ogc_view(allowed_params=None)
 def unknown_path(request, path):
     raise OGCError(404, "NotFound", f"No resource /ogcapi/{path}. Start at /ogcapi/.")

@@ -3,19 +3,31 @@ collection like pygeoapi's openapi.py, from the same constants the views check.
 
 Clients read it: GDAL's OAPIF driver, for one, looks up the items parameters here.
 """
+from django import forms
+from django.core.validators import MinValueValidator
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from geo_indi.observations.filters import ObservationFilterForm
+
 from .api import FILTER_PARAMETERS
 from .ogc import (
-    CONFORMANCE, DOCUMENT_PARAMS, GEOJSON, HTML, ITEM_PARAMS, ITEMS_PARAMS, JSON, OPENAPI, STORAGE_CRS,
-    SUPPORTED_CRS, ogc_view,
+    CONFORMANCE,
+    DOCUMENT_PARAMS,
+    GEOJSON,
+    HTML,
+    ITEM_PARAMS,
+    ITEMS_PARAMS,
+    JSON,
+    OPENAPI,
+    STORAGE_CRS,
+    SUPPORTED_CRS,
+    ogc_view,
 )
-from .params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from .params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SHARED_FILTERS
 from .services import LAYERS
 
-_SCHEMA_TYPES = {str: "string", int: "integer"}
 _REF = "#/components/{}/{}"
 
 
@@ -28,17 +40,35 @@ def _query(name, schema, description, **extra):
             "schema": schema, "description": description, **extra}
 
 
+def _form_field_schema(field):
+    """The JSON schema of a filter form field: what the one filter parser accepts."""
+    if isinstance(field, forms.IntegerField):
+        schema = {"type": "integer"}
+        for validator in field.validators:
+            if isinstance(validator, MinValueValidator):
+                schema["minimum"] = validator.limit_value
+        return schema
+    if isinstance(field, forms.ChoiceField):
+        return {"type": "string", "enum": [value for value, _label in field.choices if value]}
+    if isinstance(field, forms.RegexField):
+        return {"type": "string", "pattern": field.regex.pattern}
+    return {"type": "string", "minLength": 1}
+
+
 def _shared_filter_parameters():
-    """The observation filters, described once in layers/api.py for the downloads."""
-    parameters = {}
-    for p in FILTER_PARAMETERS:
-        if p.name in ("bbox", "datetime"):
-            continue
-        schema = {"type": _SCHEMA_TYPES.get(p.type, "string")}
-        if p.enum:
-            schema["enum"] = list(p.enum)
-        parameters[p.name] = _query(p.name, schema, str(p.description or p.name))
-    return parameters
+    """The observation filters: schemas from observations/filters.py (the parser),
+    descriptions from layers/api.py (the downloads' documentation)."""
+    descriptions = {p.name: str(p.description or p.name) for p in FILTER_PARAMETERS}
+    return {
+        name: _query(name, _form_field_schema(ObservationFilterForm.base_fields[name]), descriptions[name])
+        for name in SHARED_FILTERS
+    }
+
+
+def _after_parameter(layer):
+    pattern = r"^\d{1,18}$" if layer.id_is_integer else r"^[0-9A-Za-z_-]{1,20}$"
+    return _query("after", {"type": "string", "pattern": pattern},
+                  "Keyset paging: features after this feature id (as the `next` link gives).")
 
 
 def _parameters():
@@ -53,7 +83,7 @@ def _parameters():
         ),
         "bbox-crs": _query("bbox-crs", crs_schema, "CRS of bbox (OGC API - Features Part 2)."),
         "crs": _query("crs", crs_schema, "CRS of the returned geometries (Part 2); the Content-Crs header names it."),
-        "datetime": _query("datetime", {"type": "string"}, str(datetime.description)),
+        "datetime": _query("datetime", {"type": "string", "minLength": 1}, str(datetime.description)),
         "limit": _query(
             "limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
             f"Features per page. More than {MAX_LIMIT} is served as {MAX_LIMIT}. "
@@ -61,8 +91,6 @@ def _parameters():
         ),
         "offset": _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                          "Features to skip; the `next` links use `after` instead."),
-        "after": _query("after", {"type": "string"},
-                        "Keyset paging: features after this feature id (as the `next` link gives)."),
         **_shared_filter_parameters(),
         "featureId": {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
                       "description": "Feature id: observation id, postcode or municipality code."},
@@ -77,11 +105,12 @@ def _ok(description, media_types):
     return {"description": description, "content": _content(media_types)}
 
 
-def _operation(operation_id, summary, parameters, ok, tags, errors=("400", "401")):
+def _operation(operation_id, summary, parameters, ok, tags, errors=("400", "401"), inline=()):
+    """A GET operation; `parameters` are names in components, `inline` parameter objects."""
     responses = {"200": ok, **{status: _ref("responses", status) for status in errors}}
     return {"get": {
         "operationId": operation_id, "summary": summary, "tags": tags,
-        "parameters": [_ref("parameters", name) for name in sorted(parameters)],
+        "parameters": [_ref("parameters", name) for name in sorted(parameters)] + list(inline),
         "responses": responses,
     }}
 
@@ -174,7 +203,8 @@ def openapi_document(request):
         items_ok = _ok(f"{layer.geometry_type} features, one page.",
                        {GEOJSON: _ref("schemas", "featureCollectionGeoJSON"), **html})
         items_ok["headers"] = _content_crs_header()
-        paths[f"{base}/items"] = _operation(f"getFeatures-{cid}", str(layer.title), ITEMS_PARAMS, items_ok, tags)
+        paths[f"{base}/items"] = _operation(f"getFeatures-{cid}", str(layer.title), ITEMS_PARAMS - {"after"},
+                                            items_ok, tags, inline=[_after_parameter(layer)])
         item_ok = _ok("One feature.", {GEOJSON: _ref("schemas", "featureGeoJSON"), **html})
         item_ok["headers"] = _content_crs_header()
         item_path = _operation(f"getFeature-{cid}", str(layer.title), ITEM_PARAMS | {"featureId"}, item_ok, tags,

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.db.models import Q
 from django.utils import timezone
@@ -81,14 +82,12 @@ def _parse_instant(text, end_of_interval=False):
     if _DATE_TIME.match(text):
         try:
             moment = dt.datetime.fromisoformat(text.replace("z", "Z").replace("t", "T"))
-            return timezone.localtime(moment, timezone.get_default_timezone()).date()
         except ValueError:
             raise LayerParamError({"datetime": [f"'{text}' is not a valid date-time."]}) from None
         try:
             return timezone.localtime(moment, timezone.get_default_timezone()).date()
         except OverflowError:
-            # The local date lies beyond year 1..9999: every stored date is before (or after) it.
-            return dt.date.max if moment.year > 1 else dt.date.min
+            raise LayerParamError({"datetime": [f"'{text}' is out of range: its local date is not in years 1-9999."]}) from None
     raise LayerParamError(
         {"datetime": ["Use an RFC 3339 date-time (2025-03-01T12:00:00Z), a date (2025-03-01) or an interval start/end with '..' for an open end."]}
     )
@@ -121,6 +120,16 @@ def _parse_int(params, name, default, minimum, maximum):
     if not minimum <= number <= maximum:
         raise LayerParamError({name: [f"Give a whole number from {minimum} to {maximum}."]})
     return number
+
+
+def projected_bbox_polygon(bbox, srid):
+    """A box in a projected SRID (OGC bbox-crs, e.g. EPSG:3067 metres) as a polygon in the storage SRID.
+    Straight edges stay straight in a projected CRS: no clipping or densifying."""
+    polygon = Polygon.from_bbox(bbox)
+    polygon.srid = srid
+    if srid != settings.GEO_INDI_STORAGE_SRID:
+        polygon.transform(settings.GEO_INDI_STORAGE_SRID)
+    return polygon
 
 
 def _parse_limit(params):
@@ -159,7 +168,9 @@ def parse_layer_query(params, paged=False, bbox_srid=WGS84_SRID):
             continue
         if name == "bbox":
             query.bbox = parsed
-            query.bbox_polygon = bbox_polygon(parsed, bbox_srid)
+            query.bbox_polygon = (
+                bbox_polygon(parsed) if bbox_srid == WGS84_SRID else projected_bbox_polygon(parsed, bbox_srid)
+            )
             query.bbox_empty = query.bbox_polygon is None
         else:
             query.date_from, query.date_to = parsed
