@@ -8,6 +8,11 @@ from tests.conftest import INSIDE_ALFA
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def with_emails(users):
     for name in ("coord_698", "field_698", "field_320"):
