@@ -92,6 +92,15 @@ def test_demo_municipality_page_draws_an_indicator_chart(page_factory, live_serv
     assert page.outside_requests == []
 
 
+def test_demo_municipality_map_page_shows_indicators_beside_observations(page_factory, live_server, demo):
+    page = page_factory(**LAPTOP)
+    page.goto(f"{live_server.url}/maps/698/")
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-0'))")
+    assert "No indicators are linked" not in page.content()
+    zoom = page.locator(".leaflet-control-zoom-in").first.bounding_box()
+    assert zoom["width"] >= 44 and zoom["height"] >= 44
+
+
 def test_rule_list_and_import_pages_pass_axe(page_factory, live_server, login, users):
     page = page_factory(**LAPTOP)
     login(page, "root")
