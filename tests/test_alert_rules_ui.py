@@ -135,3 +135,14 @@ def test_outsiders_get_no_badge(client, with_emails, phenomena, small_geography,
     assert FiredAlert.objects.count() == 1
     client.force_login(with_emails["field_320"])
     assert 'class="nav-badge"' not in client.get("/indicators/").content.decode()
+
+
+def test_recipient_choices_show_addresses_and_say_who_has_none_in_the_page_language(client, users, with_emails):
+    client.force_login(users["coord_698"])
+    html = client.get("/indicators/alerts/rules/new/", HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert "coord698 (coord698@example.fi)" in html
+    assert "field320" not in html  # another organisation's member is no choice
+    users["field_698"].email = ""
+    users["field_698"].save()
+    html = client.get("/indicators/alerts/rules/new/", HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert "field698 (ei sähköpostiosoitetta)" in html

@@ -34,7 +34,10 @@ def test_coordinator_rule_fires_on_a_field_record_and_the_recipient_sees_badge_a
     office.fill("#id_name", "Yksinäisyys kasvaa")
     office.select_option("#id_phenomenon", str(phenomena["yksinaisyys"].pk))
     office.select_option("#id_municipality", str(small_geography["698"].pk))
+    office.select_option("#id_condition", AlertRule.Condition.INDICATOR_THRESHOLD)
+    assert office.is_visible("#id_threshold") and office.is_hidden("#id_min_count")  # only the fields the condition uses
     office.select_option("#id_condition", AlertRule.Condition.COUNT_AT_LEAST)
+    assert office.is_hidden("#id_threshold") and office.is_visible("#id_min_count")
     office.fill("#id_min_count", "1")
     office.fill("#id_window_days", "30")
     office.check(f"input[name=recipient_users][value='{people['coordinator'].pk}']")
