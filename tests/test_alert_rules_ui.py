@@ -8,6 +8,11 @@ from tests.conftest import INSIDE_ALFA
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def with_emails(users):
     for name in ("coord_698", "field_698", "field_320"):
@@ -130,3 +135,34 @@ def test_outsiders_get_no_badge(client, with_emails, phenomena, small_geography,
     assert FiredAlert.objects.count() == 1
     client.force_login(with_emails["field_320"])
     assert 'class="nav-badge"' not in client.get("/indicators/").content.decode()
+
+
+def test_recipient_choices_show_addresses_and_say_who_has_none_in_the_page_language(client, users, with_emails):
+    client.force_login(users["coord_698"])
+    html = client.get("/indicators/alerts/rules/new/", HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert "coord698 (coord698@example.fi)" in html
+    assert "field320" not in html  # another organisation's member is no choice
+    users["field_698"].email = ""
+    users["field_698"].save()
+    html = client.get("/indicators/alerts/rules/new/", HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert "field698 (ei sähköpostiosoitetta)" in html
+
+
+def test_two_organisations_set_different_limits_for_the_same_area(client, users, organisations, make_member, phenomena,
+                                                                   small_geography, record, django_capture_on_commit_callbacks):
+    from geo_indi.accounts.models import Membership
+
+    organisations["320"].municipalities.add(small_geography["698"])
+    other = make_member("coord320", organisations["320"], Membership.Role.COORDINATOR)
+    client.force_login(users["coord_698"])
+    client.post("/indicators/alerts/rules/new/", rule_data(phenomena, small_geography["698"], name="Raja 1", min_count=1))
+    client.force_login(other)
+    client.post("/indicators/alerts/rules/new/", rule_data(phenomena, small_geography["698"], name="Raja 3", min_count=3))
+    assert dict(AlertRule.objects.values_list("name", "organisation")) == {
+        "Raja 1": organisations["698"].pk, "Raja 3": organisations["320"].pk}
+    listed = client.get("/indicators/alerts/rules/").content.decode()
+    assert "Raja 3" in listed and "Raja 1" not in listed
+
+    with django_capture_on_commit_callbacks(execute=True):
+        record(*INSIDE_ALFA)
+    assert list(FiredAlert.objects.values_list("rule__name", flat=True)) == ["Raja 1"]

@@ -1,16 +1,22 @@
 """Sample indicators from the first start, population from Sotkanet's indicator 127, and the import run from the app."""
+import datetime as dt
 import json
 import time
 
 import pytest
 
 from geo_indi.areas.models import Municipality
-from geo_indi.indicators.demo import POPULATION_2023, POPULATION_DECLINE_PER_YEAR, SAMPLE_INDICATORS, load_demo_indicators
+from geo_indi.indicators.demo import SAMPLE_INDICATORS, load_demo_indicators
 from geo_indi.indicators.models import Indicator, IndicatorValue, PhenomenonIndicatorLink, SotkanetImportRun
 from geo_indi.indicators.sotkanet import FileSource, import_indicators
 from tests.test_indicators_sotkanet import base, sotkanet_server  # noqa: F401  (the fake Sotkanet server fixture)
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 @pytest.fixture
@@ -26,12 +32,13 @@ def test_demo_links_every_phenomenon_to_a_sample_indicator(demo_indicators, phen
     assert not Indicator.objects.filter(is_sample=False).exists()
 
 
-def test_demo_fills_population_from_indicator_127(demo_indicators):
+def test_demo_fills_population_from_indicator_127(small_geography, phenomena, users):
+    load_demo_indicators(today=dt.date(2025, 6, 1))  # years 2019-2024
     rovaniemi = Municipality.objects.get(code="698")
-    latest = IndicatorValue.objects.filter(indicator__sotkanet_id=127, municipality=rovaniemi).order_by("-year").first()
-    # 65,500 at the end of 2023, 0.8 % less for every year after it
-    expected = round(POPULATION_2023["698"] * (1 - POPULATION_DECLINE_PER_YEAR) ** (2023 - latest.year))
-    assert rovaniemi.population == latest.value == expected
+    # 65,500 at the end of 2023, 0.8 % fewer a year later: 65,500 x 0.992 = 64,976
+    assert rovaniemi.population == 64976
+    assert IndicatorValue.objects.get(indicator__sotkanet_id=127, municipality=rovaniemi, year=2024).value == 64976
+    assert IndicatorValue.objects.get(indicator__sotkanet_id=127, municipality=rovaniemi, year=2019).value == round(65500 / 0.992 ** 4)
 
 
 def test_every_municipality_page_shows_indicators_beside_observations_labelled_as_sample(client, demo_indicators):

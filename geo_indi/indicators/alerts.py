@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geo_indi.areas.models import Municipality
 from geo_indi.observations.models import Observation
 
 from .models import AlertRule, FiredAlert, IndicatorValue
@@ -127,8 +128,6 @@ def recipients(rule):
 
 def map_url(rule):
     """Absolute link to the rule's municipality map, filtered to its phenomenon."""
-    from geo_indi.areas.models import Municipality
-
     code = Municipality.objects.filter(pk=rule.area_municipality_id).values_list("code", flat=True).get()
     return f"{settings.SITE_URL.rstrip('/')}{reverse('maps:municipality', args=[code])}?phenomenon={rule.phenomenon_id}"
 

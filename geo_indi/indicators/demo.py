@@ -82,7 +82,7 @@ def load_demo_indicators(seed=2024, today=None):
                                 "Esimerkkiaineisto: väkiluku pyöristettynä Tilastokeskuksen vuoden 2023 luvuista.", 0)
         for m in municipalities:
             for year in years:
-                shrink = (1 - POPULATION_DECLINE_PER_YEAR) ** (2023 - year)
+                shrink = (1 - POPULATION_DECLINE_PER_YEAR) ** (year - 2023)
                 values.append(IndicatorValue(indicator=population, municipality=m, year=year,
                                              value=float(round(POPULATION_2023[m.code] * shrink))))
         for sotkanet_id, slug, fi, sv, en, unit, low, high in SAMPLE_INDICATORS:

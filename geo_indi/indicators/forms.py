@@ -51,6 +51,21 @@ RULE_GROUPS = [
 ]
 
 
+# Which limit fields each condition uses (the rest are hidden in the form; the model's clean() requires these).
+CONDITION_FIELDS = {
+    AlertRule.Condition.COUNT_AT_LEAST: ["min_count", "window_days"],
+    AlertRule.Condition.INCREASE_PERCENT: ["increase_percent", "window_days"],
+    AlertRule.Condition.INDICATOR_THRESHOLD: ["indicator", "comparison", "threshold"],
+}
+
+
+def recipient_label(user):
+    name = user.get_full_name() or user.username
+    if user.email:
+        return f"{name} ({user.email})"
+    return _("%(name)s (no e-mail address)") % {"name": name}
+
+
 def outsiders(users, organisation):
     """Usernames among `users` who are not members of `organisation` (recipients must be)."""
     return [u.username for u in users if not hasattr(u, "membership") or u.membership.organisation_id != organisation.pk]
@@ -82,11 +97,13 @@ class AlertRuleForm(forms.ModelForm):
         self.fields["recipient_users"].queryset = (get_user_model().objects
                                                    .filter(membership__organisation=organisation, is_active=True)
                                                    .order_by("username"))
-        self.fields["recipient_users"].label_from_instance = (
-            lambda u: f"{u.get_full_name() or u.username} ({u.email or _('no e-mail address')})")
+        self.fields["recipient_users"].label_from_instance = recipient_label
 
     def groups(self):
         return [(legend, [self[name] for name in names]) for legend, names in RULE_GROUPS]
+
+    def condition_fields(self):
+        return {str(condition): names for condition, names in CONDITION_FIELDS.items()}
 
 
 class AdminAlertRuleForm(forms.ModelForm):

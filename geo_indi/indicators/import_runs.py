@@ -4,7 +4,7 @@ import logging
 import threading
 
 from django.db import close_old_connections, connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import SotkanetImportRun
@@ -26,16 +26,18 @@ def import_start(*, user, indicator_ids, years, in_thread=True):
     run = SotkanetImportRun.objects.create(started_by=user, indicator_ids=indicator_ids, years=years,
                                            total_steps=import_steps(indicator_ids))
     if in_thread:
-        threading.Thread(target=_run_in_thread, args=(run.pk,), daemon=True, name=f"sotkanet-import-{run.pk}").start()
+        threading.Thread(target=_run_in_thread, args=(run.pk, translation.get_language()), daemon=True,
+                         name=f"sotkanet-import-{run.pk}").start()
     else:
         import_run(run.pk)
     return run
 
 
-def _run_in_thread(run_pk):
+def _run_in_thread(run_pk, language):
     close_old_connections()
     try:
-        import_run(run_pk)
+        with translation.override(language):  # the run's message in the language of whoever started it
+            import_run(run_pk)
     finally:
         connection.close()
 

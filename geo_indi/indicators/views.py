@@ -3,8 +3,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
-from django.utils import timezone
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,8 +13,7 @@ from geo_indi.areas.models import Municipality
 from geo_indi.observations import suppression
 from geo_indi.observations.models import Phenomenon
 
-from . import alerts, suggestions
-from . import import_runs
+from . import alerts, import_runs, suggestions
 from .forms import AlertRuleForm, SotkanetImportForm
 from .models import AlertRule, Indicator, SotkanetImportRun
 from .population import POPULATION_INDICATOR_ID

@@ -34,7 +34,10 @@ def test_coordinator_rule_fires_on_a_field_record_and_the_recipient_sees_badge_a
     office.fill("#id_name", "Yksinäisyys kasvaa")
     office.select_option("#id_phenomenon", str(phenomena["yksinaisyys"].pk))
     office.select_option("#id_municipality", str(small_geography["698"].pk))
+    office.select_option("#id_condition", AlertRule.Condition.INDICATOR_THRESHOLD)
+    assert office.is_visible("#id_threshold") and office.is_hidden("#id_min_count")  # only the fields the condition uses
     office.select_option("#id_condition", AlertRule.Condition.COUNT_AT_LEAST)
+    assert office.is_hidden("#id_threshold") and office.is_visible("#id_min_count")
     office.fill("#id_min_count", "1")
     office.fill("#id_window_days", "30")
     office.check(f"input[name=recipient_users][value='{people['coordinator'].pk}']")
@@ -90,6 +93,15 @@ def test_demo_municipality_page_draws_an_indicator_chart(page_factory, live_serv
     assert page.is_visible(".sample-note")
     assert run_axe(page, live_server) == []
     assert page.outside_requests == []
+
+
+def test_demo_municipality_map_page_shows_indicators_beside_observations(page_factory, live_server, demo):
+    page = page_factory(**LAPTOP)
+    page.goto(f"{live_server.url}/maps/698/")
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-0'))")
+    assert "No indicators are linked" not in page.content()
+    zoom = page.locator(".leaflet-control-zoom-in").first.bounding_box()
+    assert zoom["width"] >= 44 and zoom["height"] >= 44
 
 
 def test_rule_list_and_import_pages_pass_axe(page_factory, live_server, login, users):

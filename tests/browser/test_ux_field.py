@@ -173,3 +173,15 @@ def test_field_page_with_cards_consent_and_offline_states_has_no_axe_violations(
     page.click("#submit-observation")
     page.wait_for_selector("#queued-list li")
     assert run_axe(page, live_server) == []
+
+
+def test_logging_out_forgets_the_saved_list_kept_for_offline_use(page_factory, live_server, login, walker, phenomena):
+    page = open_app(page_factory(width=1366, height=768), live_server, login)
+    tap_map_at(page, *INSIDE_ALFA)
+    fill_person_observation(page, phenomena["yksinaisyys"])
+    page.click("#submit-observation")
+    page.wait_for_selector("#recent-list li")
+    assert page.evaluate("() => localStorage.getItem('geo-indi-field-mine:walker')") is not None
+    page.click(".site-header .logout-form button")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("() => Object.keys(localStorage).filter(k => k.startsWith('geo-indi-field-mine:'))") == []
