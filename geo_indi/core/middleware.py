@@ -13,7 +13,7 @@ import logging
 from http import HTTPStatus
 
 from django.db import DataError
-from django.http import FileResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 
 from . import requestid
@@ -30,24 +30,12 @@ class RequestIDMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id, token = requestid.begin(request.headers.get(requestid.HEADER))
-        try:
-            response = self.get_response(request)
-        finally:
-            requestid.end(token)
+        # Not reset when the view returns: Django logs the response, and a streamed body is
+        # produced, after this; the next request on the thread sets its own.
+        request.request_id = requestid.begin(request.headers.get(requestid.HEADER))
+        response = self.get_response(request)
         response[requestid.HEADER] = request.request_id
-        if response.streaming and not isinstance(response, FileResponse):
-            response.streaming_content = _with_request_id(response.streaming_content, request.request_id)
         return response
-
-
-def _with_request_id(chunks, request_id):
-    """Keep the id for log lines written while a streamed body is produced."""
-    _, token = requestid.begin(request_id)
-    try:
-        yield from chunks
-    finally:
-        requestid.end(token)
 
 
 def client_shape(request):
