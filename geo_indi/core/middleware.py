@@ -15,6 +15,7 @@ from http import HTTPStatus
 from django.db import DataError
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import requestid
 from .api import OGC_PREFIX, error_response, is_api_path
@@ -23,6 +24,11 @@ from .database import is_unavailable, unavailable_response
 logger = logging.getLogger("geo_indi.request")
 # Headers an error keeps when its body is rewritten.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary", requestid.HEADER)
+STATUS_MESSAGES = {
+    403: gettext_lazy("Forbidden."),
+    404: gettext_lazy("Not found."),
+    405: gettext_lazy("Method not allowed."),
+}
 
 
 class RequestIDMiddleware:
@@ -74,7 +80,8 @@ class APIErrorMiddleware:
             return shaped_error(request, 400, _("The address contains a NUL character."), "invalid")
         response = self.get_response(request)
         if response.status_code >= 400 and client_shape(request) != "html" and "json" not in response.get("Content-Type", ""):
-            reshaped = shaped_error(request, response.status_code, HTTPStatus(response.status_code).phrase)
+            message = STATUS_MESSAGES.get(response.status_code, HTTPStatus(response.status_code).phrase)
+            reshaped = shaped_error(request, response.status_code, message)
             for header in KEPT_HEADERS:
                 if header in response:
                     reshaped[header] = response[header]
