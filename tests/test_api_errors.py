@@ -236,3 +236,16 @@ def test_stream_query_runs_before_the_response_starts(db, monkeypatch):
     response = Client(raise_request_exception=False).get("/api/layers/observations.geojson")
     assert not response.streaming
     assert_api_error(response, 400)
+
+
+@pytest.mark.parametrize("after", ["abc", "99999999999999999999"])
+def test_ogc_items_after_that_the_database_refuses_is_400_ogc_exception(db, client, after):
+    response = Client(raise_request_exception=False).get("/ogcapi/collections/observations/items", {"after": after})
+    assert response.status_code == 400 and not response.streaming
+    assert set(response.json()) == {"code", "description"}
+
+
+def test_unknown_ogcapi_path_is_an_ogc_exception(db):
+    response = Client().get("/ogcapi/no/such/path", HTTP_ACCEPT="application/json")
+    assert response.status_code == 404
+    assert set(response.json()) == {"code", "description"} and response.json()["code"] == "NotFound"

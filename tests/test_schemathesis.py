@@ -17,7 +17,7 @@ from .conftest import INSIDE_ALFA
 
 ST = Path(sys.executable).with_name("st")
 SEED = 7013
-CHECKS = "not_a_server_error,response_schema_conformance"
+CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
 
 pytestmark = pytest.mark.skipif(not ST.exists(), reason="schemathesis is not installed (pip install -e .[test])")
 
