@@ -65,6 +65,11 @@ def shaped_error(request, status, message, code=None):
     return None
 
 
+def bad_value(request, message):
+    """A 400 for a value the server cannot take, in the path's shape."""
+    return shaped_error(request, 400, message, "InvalidParameterValue" if client_shape(request) == "ogc" else "invalid")
+
+
 def _contains_nul(request):
     if "\x00" in request.path_info:
         return True
@@ -77,7 +82,7 @@ class APIErrorMiddleware:
 
     def __call__(self, request):
         if _contains_nul(request):
-            return shaped_error(request, 400, _("The address contains a NUL character."), "invalid")
+            return bad_value(request, _("The address contains a NUL character."))
         response = self.get_response(request)
         if response.status_code >= 400 and client_shape(request) != "html" and "json" not in response.get("Content-Type", ""):
             message = STATUS_MESSAGES.get(response.status_code, HTTPStatus(response.status_code).phrase)
@@ -93,8 +98,7 @@ class APIErrorMiddleware:
             return unavailable_response(request)
         if isinstance(exception, DataError):
             logger.warning("%s %s: a value the database cannot hold answered 400", request.method, request.path)
-            code = "InvalidParameterValue" if client_shape(request) == "ogc" else "invalid"
-            response = shaped_error(request, 400, _("A value in the request is out of range or not allowed."), code)
+            response = bad_value(request, _("A value in the request is out of range or not allowed."))
             response._has_been_logged = True  # logged above, once
             return response
         return None
