@@ -198,7 +198,7 @@ def test_log_lines_are_one_line_without_exception_text_or_query():
     assert "req-1" in text and "ValueError" in text
     assert entry["request_id"] == "req-1" and entry["level"] == "ERROR"
     assert entry["exception"]["type"] == "ValueError" and "test_api_errors.py" in entry["exception"]["where"]
-    assert dt.datetime.fromisoformat(entry["time"].replace("Z", "+00:00"))
+    assert dt.datetime.fromisoformat(entry["time"]).tzinfo is not None
 
 
 @pytest.mark.parametrize("extension", ["geojson", "csv"])
@@ -249,3 +249,19 @@ def test_unknown_ogcapi_path_is_an_ogc_exception(db):
     response = Client().get("/ogcapi/no/such/path", HTTP_ACCEPT="application/json")
     assert response.status_code == 404
     assert set(response.json()) == {"code", "description"} and response.json()["code"] == "NotFound"
+
+
+def test_unhandled_error_is_500_json_and_logged_once_in_one_line(field_client, monkeypatch, caplog):
+    from geo_indi.observations.api import ObservationViewSet
+
+    def broken(self, request, *args, **kwargs):
+        raise ZeroDivisionError("secret detail 66.05")
+
+    monkeypatch.setattr(ObservationViewSet, "list", broken)
+    with caplog.at_level(logging.INFO):
+        response = field_client.get(URL, {"bbox": "25.1,66.05,25.2,66.1"})
+    assert_api_error(response, 500, "server_error")
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    line = TextFormatter().format(errors[0])
+    assert "ZeroDivisionError" in line and "secret detail" not in line and "66.05" not in line and "\n" not in line

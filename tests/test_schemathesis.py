@@ -29,7 +29,7 @@ def run_schemathesis(live_server, cwd, token=None, options=()):
             ST, "run", f"{live_server.url}/api/schema/?format=json", "--checks", CHECKS, "--seed", str(SEED),
             "--workers", "1", "--request-timeout", "60", "--no-shrink", *options, *headers,
         ],
-        capture_output=True, text=True, cwd=cwd, timeout=300,
+        capture_output=True, text=True, cwd=cwd, timeout=300, check=False,
     )
     assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
 
@@ -43,7 +43,7 @@ def observations(record):
 
 def test_every_operation_for_anonymous_field_worker_and_administrator(live_server, users, observations, tmp_path):
     tokens = {"anonymous": None, **{who: Token.objects.create(user=users[who]).key for who in ("field_698", "admin")}}
-    for who, token in tokens.items():
+    for token in tokens.values():
         run_schemathesis(live_server, tmp_path, token, ["--phases", "examples,fuzzing,stateful", "--max-examples", "6"])
 
 
