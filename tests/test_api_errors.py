@@ -114,6 +114,9 @@ def test_datetime_at_the_ends_of_the_calendar_is_a_filter_not_a_500(client, reco
     features = json.loads(b"".join(client.get("/api/layers/observations.geojson", {"datetime": value}).streaming_content))["features"]
     # Only the open interval up to year 9999 contains today's observation.
     assert len(features) == (1 if value.startswith("..") else 0), body
+    ogc = client.get("/ogcapi/collections/observations/items", {"datetime": value, "f": "json"})
+    assert ogc.status_code == 200
+    assert len(json.loads(b"".join(ogc.streaming_content))["features"]) == len(features)
 
 
 def test_nul_byte_in_a_page_path_is_400_not_500(db):
