@@ -19,7 +19,7 @@ ST = Path(sys.executable).with_name("st")
 SEED = 7013
 CHECKS = "not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance"
 
-pytestmark = pytest.mark.skipif(not ST.exists(), reason="schemathesis is not installed (pip install -e .[test])")
+needs_schemathesis = pytest.mark.skipif(not ST.exists(), reason="schemathesis is not installed (pip install -e .[test])")
 
 
 def run_schemathesis(live_server, cwd, token=None, options=()):
@@ -41,15 +41,23 @@ def observations(record):
     record(*INSIDE_ALFA, user="field_320")
 
 
+@needs_schemathesis
 def test_every_operation_for_anonymous_field_worker_and_administrator(live_server, users, observations, tmp_path):
     tokens = {"anonymous": None, **{who: Token.objects.create(user=users[who]).key for who in ("field_698", "admin")}}
     for token in tokens.values():
         run_schemathesis(live_server, tmp_path, token, ["--phases", "examples,fuzzing,stateful", "--max-examples", "6"])
 
 
+@needs_schemathesis
 def test_observation_operations_at_their_boundaries(live_server, users, observations, tmp_path):
     token = Token.objects.create(user=users["field_698"]).key
     run_schemathesis(live_server, tmp_path, token, [
         "--phases", "coverage", "--include-operation-id", "observations_create",
         "--include-operation-id", "observations_partial_update", "--include-operation-id", "observations_list",
     ])
+
+
+def test_schema_is_valid_openapi_without_generator_warnings(db, tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
