@@ -113,6 +113,8 @@ def test_datetime_whose_local_date_leaves_the_calendar_is_a_400_json_not_a_500(c
         assert response.status_code == 400, value
         assert response["Content-Type"].startswith("application/json")
         assert "out of range" in json.dumps(response.json())
+    ogc = client.get("/ogcapi/collections/observations/items", {"datetime": value, "f": "json"})
+    assert ogc.status_code == 400 and ogc.json()["code"] == "InvalidParameterValue"
 
 
 def test_nul_byte_in_a_page_path_is_400_not_500(db):
@@ -197,7 +199,7 @@ def test_log_lines_are_one_line_without_exception_text_or_query():
     assert "req-1" in text and "ValueError" in text
     assert entry["request_id"] == "req-1" and entry["level"] == "ERROR"
     assert entry["exception"]["type"] == "ValueError" and "test_api_errors.py" in entry["exception"]["where"]
-    assert dt.datetime.fromisoformat(entry["time"].replace("Z", "+00:00"))
+    assert dt.datetime.fromisoformat(entry["time"]).tzinfo is not None
 
 
 @pytest.mark.parametrize("extension", ["geojson", "csv"])
@@ -235,3 +237,32 @@ def test_stream_query_runs_before_the_response_starts(db, monkeypatch):
     response = Client(raise_request_exception=False).get("/api/layers/observations.geojson")
     assert not response.streaming
     assert_api_error(response, 400)
+
+
+@pytest.mark.parametrize("after", ["abc", "99999999999999999999"])
+def test_ogc_items_after_that_the_database_refuses_is_400_ogc_exception(db, client, after):
+    response = Client(raise_request_exception=False).get("/ogcapi/collections/observations/items", {"after": after})
+    assert response.status_code == 400 and not response.streaming
+    assert set(response.json()) == {"code", "description"}
+
+
+def test_unknown_ogcapi_path_is_an_ogc_exception(db):
+    response = Client().get("/ogcapi/no/such/path", HTTP_ACCEPT="application/json")
+    assert response.status_code == 404
+    assert set(response.json()) == {"code", "description"} and response.json()["code"] == "NotFound"
+
+
+def test_unhandled_error_is_500_json_and_logged_once_in_one_line(field_client, monkeypatch, caplog):
+    from geo_indi.observations.api import ObservationViewSet
+
+    def broken(self, request, *args, **kwargs):
+        raise ZeroDivisionError("secret detail 66.05")
+
+    monkeypatch.setattr(ObservationViewSet, "list", broken)
+    with caplog.at_level(logging.INFO):
+        response = field_client.get(URL, {"bbox": "25.1,66.05,25.2,66.1"})
+    assert_api_error(response, 500, "server_error")
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1
+    line = TextFormatter().format(errors[0])
+    assert "ZeroDivisionError" in line and "secret detail" not in line and "66.05" not in line and "\n" not in line

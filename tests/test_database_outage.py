@@ -69,43 +69,49 @@ def served():
     workdir = Path(tempfile.mkdtemp(prefix="geo_indi_outage_"))
     cluster = Cluster(workdir)
     cluster.create()
+    try:
+        yield from _serve(cluster, workdir)
+    finally:
+        try:
+            cluster.stop()
+        except subprocess.CalledProcessError:
+            pass  # already stopped
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _serve(cluster, workdir):
     env = {
         **os.environ, "DATABASE_URL": cluster.url, "DJANGO_SECRET_KEY": "outage-test-" + "x" * 50,
         "DJANGO_DEBUG": "0", "LOG_FORMAT": "json",
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v", "0"], env=env, cwd=ROOT, check=True)
+    create_token = (
+        "from django.contrib.auth.models import User; from rest_framework.authtoken.models import Token;"
+        "print(Token.objects.create(user=User.objects.create_user('outage')).key)"
+    )
     token = subprocess.run(
-        [*manage, "shell", "-c",
-         "from django.contrib.auth.models import User; from rest_framework.authtoken.models import Token;"
-         "print(Token.objects.create(user=User.objects.create_user('outage')).key)"],
-        env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+        [*manage, "shell", "-c", create_token], env=env, cwd=ROOT, check=True, capture_output=True, text=True,
     ).stdout.split()[-1]
     port = free_port()
-    log = open(cluster.data.parent / "gunicorn.log", "w")
-    server = subprocess.Popen(
-        [GUNICORN, "geo_indi.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--timeout", "30"],
-        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
+    log_path = workdir / "gunicorn.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [GUNICORN, "geo_indi.wsgi", "-b", f"127.0.0.1:{port}", "-w", "1", "--timeout", "30"],
+            env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+        )
         try:
-            requests.get(base + "/healthz", timeout=10)
-            break
-        except requests.RequestException:
-            time.sleep(0.2)
-    try:
-        yield {"base": base, "cluster": cluster, "headers": {"Authorization": f"Token {token}"},
-               "log": cluster.data.parent / "gunicorn.log"}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
-        try:
-            cluster.stop()
-        except subprocess.CalledProcessError:
-            pass
-        shutil.rmtree(workdir, ignore_errors=True)
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    requests.get(base + "/healthz", timeout=10)
+                    break
+                except requests.RequestException:
+                    time.sleep(0.2)
+            yield {"base": base, "cluster": cluster, "headers": {"Authorization": f"Token {token}"}, "log": log_path}
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
 
 
 def get_all(served):
@@ -146,4 +152,4 @@ def test_database_outage_is_503_json_and_the_first_request_after_it_succeeds(ser
     lines = served["log"].read_text().splitlines()
     for path in ("/api/observations/", "/ogcapi/collections/observations/items"):
         assert len([line for line in lines if path in line and "503" in line]) == 1, lines  # one line per event
-    assert not [line for line in lines if line.startswith("Traceback") or line.startswith("  File ")]
+    assert not [line for line in lines if line.startswith(("Traceback", "  File "))]

@@ -13,8 +13,9 @@ import logging
 from http import HTTPStatus
 
 from django.db import DataError
-from django.http import FileResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from . import requestid
 from .api import OGC_PREFIX, error_response, is_api_path
@@ -23,6 +24,11 @@ from .database import is_unavailable, unavailable_response
 logger = logging.getLogger("geo_indi.request")
 # Headers an error keeps when its body is rewritten.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary", requestid.HEADER)
+STATUS_MESSAGES = {
+    403: gettext_lazy("Forbidden."),
+    404: gettext_lazy("Not found."),
+    405: gettext_lazy("Method not allowed."),
+}
 
 
 class RequestIDMiddleware:
@@ -30,24 +36,12 @@ class RequestIDMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.request_id, token = requestid.begin(request.headers.get(requestid.HEADER))
-        try:
-            response = self.get_response(request)
-        finally:
-            requestid.end(token)
+        # Not reset when the view returns: Django logs the response, and a streamed body is
+        # produced, after this; the next request on the thread sets its own.
+        request.request_id = requestid.begin(request.headers.get(requestid.HEADER))
+        response = self.get_response(request)
         response[requestid.HEADER] = request.request_id
-        if response.streaming and not isinstance(response, FileResponse):
-            response.streaming_content = _with_request_id(response.streaming_content, request.request_id)
         return response
-
-
-def _with_request_id(chunks, request_id):
-    """Keep the id for log lines written while a streamed body is produced."""
-    _, token = requestid.begin(request_id)
-    try:
-        yield from chunks
-    finally:
-        requestid.end(token)
 
 
 def client_shape(request):
@@ -71,6 +65,11 @@ def shaped_error(request, status, message, code=None):
     return None
 
 
+def bad_value(request, message):
+    """A 400 for a value the server cannot take, in the path's shape."""
+    return shaped_error(request, 400, message, "InvalidParameterValue" if client_shape(request) == "ogc" else "invalid")
+
+
 def _contains_nul(request):
     if "\x00" in request.path_info:
         return True
@@ -83,10 +82,11 @@ class APIErrorMiddleware:
 
     def __call__(self, request):
         if _contains_nul(request):
-            return shaped_error(request, 400, _("The address contains a NUL character."), "invalid")
+            return bad_value(request, _("The address contains a NUL character."))
         response = self.get_response(request)
         if response.status_code >= 400 and client_shape(request) != "html" and "json" not in response.get("Content-Type", ""):
-            reshaped = shaped_error(request, response.status_code, HTTPStatus(response.status_code).phrase)
+            message = STATUS_MESSAGES.get(response.status_code, HTTPStatus(response.status_code).phrase)
+            reshaped = shaped_error(request, response.status_code, message)
             for header in KEPT_HEADERS:
                 if header in response:
                     reshaped[header] = response[header]
@@ -98,8 +98,7 @@ class APIErrorMiddleware:
             return unavailable_response(request)
         if isinstance(exception, DataError):
             logger.warning("%s %s: a value the database cannot hold answered 400", request.method, request.path)
-            code = "InvalidParameterValue" if client_shape(request) == "ogc" else "invalid"
-            response = shaped_error(request, 400, _("A value in the request is out of range or not allowed."), code)
+            response = bad_value(request, _("A value in the request is out of range or not allowed."))
             response._has_been_logged = True  # logged above, once
             return response
         return None

@@ -14,10 +14,7 @@ def current_request_id():
 
 
 def begin(incoming):
-    """Set the id for this request: the caller's if acceptable, else a new one. Returns (id, token)."""
+    """Set and return the id of this request: the caller's if acceptable, else a new one."""
     request_id = incoming if incoming and _ACCEPTED.match(incoming) else uuid.uuid4().hex
-    return request_id, _request_id.set(request_id)
-
-
-def end(token):
-    _request_id.reset(token)
+    _request_id.set(request_id)
+    return request_id

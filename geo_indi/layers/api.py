@@ -2,7 +2,7 @@
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
@@ -10,6 +10,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from geo_indi.audit.services import Action, audit_record, without_coordinates
+from geo_indi.core.schema import ValidationErrorSerializer
 
 from . import exports, streaming
 from .params import LayerParamError, parse_layer_query
@@ -26,6 +27,7 @@ class FirstRenderer(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
+BAD_PARAMETERS = {400: OpenApiResponse(ValidationErrorSerializer, description="A parameter does not parse.")}
 FILTER_PARAMETERS = [
     OpenApiParameter("bbox", str, description="minlon,minlat,maxlon,maxlat in WGS 84 (CRS84)."),
     OpenApiParameter(
@@ -79,7 +81,7 @@ class GeoJSONLayerView(LayerDownloadView):
 
     @extend_schema(
         parameters=FILTER_PARAMETERS,
-        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT},
+        responses={(200, "application/geo+json"): OpenApiTypes.OBJECT, **BAD_PARAMETERS},
         description="RFC 7946 FeatureCollection, streamed; WGS 84 longitude/latitude with 6 decimals.",
     )
     def get(self, request):
@@ -95,7 +97,7 @@ class CSVLayerView(LayerDownloadView):
 
     @extend_schema(
         parameters=FILTER_PARAMETERS,
-        responses={(200, "text/csv"): OpenApiTypes.STR},
+        responses={(200, "text/csv"): OpenApiTypes.STR, **BAD_PARAMETERS},
         description="CSV in WGS 84: points as lon/lat columns, areas as a WKT column. Streamed.",
     )
     def get(self, request):
@@ -111,7 +113,7 @@ class GeoPackageLayerView(LayerDownloadView):
 
     @extend_schema(
         parameters=FILTER_PARAMETERS,
-        responses={(200, "application/geopackage+sqlite3"): OpenApiTypes.BINARY},
+        responses={(200, "application/geopackage+sqlite3"): OpenApiTypes.BINARY, **BAD_PARAMETERS},
         description="OGC GeoPackage with one layer in WGS 84 (EPSG:4326).",
     )
     def get(self, request):
