@@ -265,7 +265,12 @@ def audit(world, rng, all_filters=False, who=0, maps=True):
     for name, user, own_areas in (everyone if all_filters else [everyone[who % len(everyone)]]):
         knowledge = Knowledge(truth["person"], truth["object"], K)
         knowledge.knows_exactly(own_areas)
-        Reader(world, user, knowledge).everything(rng, all_filters, maps or all_filters)
+        reader = Reader(world, user, knowledge)
+        for area in world["areas"]:  # small counts must stay protected even where no output marks them hidden
+            knowledge.must_protect(YEAR, {area}, reader.public)
+            for pid in reader.visible:
+                knowledge.must_protect(YEAR, {area}, {pid})
+        reader.everything(rng, all_filters, maps or all_filters)
         assert not knowledge.contradictions, (name, knowledge.contradictions[:3])
         found += [(name, v) for v in knowledge.violations()]
     return found
