@@ -14,6 +14,8 @@ published number becomes an equation (tests/disclosure.py); the audit fails
 if any hidden cell with 1..k-1 people is pinned or bounded tighter than 0..k-1.
 """
 import datetime as dt
+import csv
+import io
 import json
 import random
 from collections import Counter
@@ -302,3 +304,39 @@ def test_the_audit_finds_pinned_cells_when_complementary_suppression_is_off(worl
     for i in range(12):
         problems += audit(world, rng, who=i)
     assert problems, "a rule without complementary suppression must be caught by the audit"
+
+
+def test_one_random_scenario_through_http(client, world):
+    """The same audit over HTTP as the anonymous user: GeoJSON and CSV layers, OGC API items and single
+    items, the maps' CSV export and the overview page."""
+    from . import test_publication_regressions as http
+
+    fill(world, random.Random(99))
+    slugs = world["slugs"]
+    public = set(Phenomenon.objects.filter(visibility="public", is_active=True).values_list("id", flat=True))
+    view = {"postcodes": world["postcodes"], "slugs": slugs, "public": public,
+            "municipalities": {code: areas for code, areas in world["areas_of_org"].items()}}
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    knowledge = http.knowledge(view, client)
+    for query in (f"year={YEAR}", f"year={YEAR}&subject=person"):
+        subject = PERSON if "person" in query else ALL
+        for name in ("postcode-area-stats", "municipality-stats"):
+            http.read_layer(knowledge, view, client, name, query, subject=subject)
+            page = client.get(f"/ogcapi/collections/{name}/items?{query}&limit=2")
+            assert page.status_code == 200
+            for f in json.loads(b"".join(page.streaming_content))["features"]:
+                areas = {world["postcodes"][f["id"]]} if name == "postcode-area-stats" else view["municipalities"][f["id"]]
+                knowledge.publish(YEAR, areas, public, subject, f["properties"]["count"], f"ogc {name}")
+            csv_text = b"".join(client.get(f"/api/layers/{name}.csv?{query}").streaming_content).decode()
+            key = "postcode" if name == "postcode-area-stats" else "code"
+            for row in csv.DictReader(io.StringIO(csv_text)):
+                areas = {world["postcodes"][row[key]]} if key == "postcode" else view["municipalities"][row[key]]
+                value = None if row["suppressed"] == "True" else int(row["count"])
+                knowledge.publish(YEAR, areas, public, subject, value, f"csv layer {name}")
+    for postcode in world["postcodes"]:  # single items (this year: the default of a single item)
+        item = client.get(f"/ogcapi/collections/postcode-area-stats/items/{postcode}")
+        assert item.status_code == 200 and item.json()["properties"]["suppressed"] is True
+    for code in view["municipalities"]:
+        http.read_csv(knowledge, view, client, code, f"year={YEAR}")
+    http.read_overview(knowledge, view, client, f"year={YEAR}")
+    http.assert_protected(knowledge)
