@@ -22,7 +22,7 @@ from geo_indi.observations.filters import filter_q
 from geo_indi.observations.querysets import sees_internal_phenomena
 from geo_indi.observations.models import Direction, Observation, Phenomenon, Subject
 
-from .tables import year_tables
+from .tables import public_phenomena, year_tables
 
 # Filters that only inside the organisation may use with person observations.
 INTERNAL_FILTERS = ("category", "direction", "age_group")
@@ -170,8 +170,7 @@ def _exact_rows(queryset, level, total_over=None):
 
 
 def public_phenomenon_ids():
-    """The phenomena every total outside a viewer's own municipalities counts (the public group)."""
-    return set(Phenomenon.objects.filter(visibility=Phenomenon.Visibility.PUBLIC, is_active=True).values_list("id", flat=True))
+    return set(public_phenomena().values_list("id", flat=True))
 
 
 def exact_filters(filters, fully_exact):

@@ -89,6 +89,11 @@ class Structure:
                      self.groups, sorted(sorted(s) for s in self.scopes)))
 
 
+def public_phenomena():
+    """The public group: public, active phenomena (what anonymous viewers may see, and every total counts)."""
+    return Phenomenon.objects.filter(visibility=Phenomenon.Visibility.PUBLIC, is_active=True)
+
+
 def structure():
     municipality_ids = list(Municipality.objects.order_by("code").values_list("id", flat=True))
     areas = list(PostcodeArea.objects.order_by("postcode").values_list("id", "municipality_id"))
@@ -98,9 +103,10 @@ def structure():
                               + [1 + muni_index[m] for _a, m in areas], dtype=np.int64),
         n_municipalities=len(municipality_ids),
     )
+    public_ids = set(public_phenomena().values_list("id", flat=True))
     public, others = [], []
-    for pid, visibility, active in Phenomenon.objects.order_by("id").values_list("id", "visibility", "is_active"):
-        (public if visibility == Phenomenon.Visibility.PUBLIC and active else others).append(pid)
+    for pid in Phenomenon.objects.order_by("id").values_list("id", flat=True):
+        (public if pid in public_ids else others).append(pid)
     groups = ([Group(tuple(public), True)] if public else []) + [Group((pid,), False) for pid in others]
     scopes = {}
     for org_id, muni_id in Organisation.municipalities.through.objects.values_list("organisation_id", "municipality_id"):
