@@ -242,6 +242,8 @@ class Reader:
                 self.layer("postcode-area-stats", {**year, "postcode": postcode})
             for code in self.world["municipality_codes"]:
                 self.layer("postcode-area-stats", {**year, "municipality": code})
+            self.layer("postcode-area-stats", {**year, "bbox": "25.0,66.0,25.3,66.1"})
+            self.layer("municipality-stats", {**year, "datetime": f"{YEAR}-01-01/{YEAR}-12-31"})
             self.layer("postcode-area-stats", {**year, "subject": "object", "category": str(rng.choice(list(self.world["categories"].values())))},
                        finer_than_cells=True)
             self.layer("postcode-area-stats", {**year, "subject": "object", "datetime": f"{YEAR}-03-01/{YEAR}-05-31"},
