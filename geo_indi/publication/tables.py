@@ -150,10 +150,10 @@ def _leaf_counts(struct, year):
     return leaf
 
 
-def year_tables(year, k=None):
-    """The published tables of a calendar year (cached by their content)."""
+def year_tables(year, k=None, struct=None):
+    """The published tables of a calendar year (cached by their content); `struct` saves reading it again."""
     k = settings.SUPPRESSION_K if k is None else k
-    struct = structure()
+    struct = struct or structure()
     leaf = _leaf_counts(struct, year)
     persons, objects = leaf["person"], leaf["object"]
     digest = hashlib.sha256(struct.signature().encode())
