@@ -125,3 +125,26 @@ def test_the_tables_follow_the_threshold(record, phenomena, settings, k):
         record(*INSIDE_ALFA, observed_on=dt.date(2025, 5, 1))
     tables = year_tables(2025)
     assert bool(tables.table_of(tables.structure.public_group).hidden[0, 0]) is (4 < k)
+
+
+def test_real_lapland_tables_pass_the_lp_check(lapland_geography, phenomena):
+    """The 278 real postcode areas, 12 phenomena, about 2,000 people a year with skewed counts, the anonymous
+    viewer and three organisations: every small cell of a sample stays between 0 and k-1 by LP."""
+    from geo_indi.publication.tables import structure
+
+    tree = structure().tree
+    rng = np.random.default_rng(12)
+    leaf = rng.poisson(0.6 * rng.gamma(1.0, 1.0, size=(len(tree.leaves), 1)), size=(len(tree.leaves), 12))
+    X = full_table(tree, leaf)
+    scopes = [np.zeros(tree.size, bool)]
+    for municipalities in ([1], [2, 3, 4], list(range(5, 12))):
+        scopes.append(np.isin(tree.municipality, municipalities))
+    hidden = protect(X, tree, K, scopes)
+    primary = [tuple(c) for c in np.argwhere((X > 0) & (X < K))]
+    sample = [primary[i] for i in rng.choice(len(primary), size=min(120, len(primary)), replace=False)]
+    for known in scopes:
+        for g, f in sample:
+            if known[g] or (g == 0 and known.any()):
+                continue
+            low, high = lp_bounds(tree, leaf, hidden, known, (g, f))
+            assert low < 1e-6 and high >= K - 1 - 1e-6, (g, f, X[g, f], low, high)
