@@ -9,16 +9,19 @@ organisation. Groups and years share no published sum, so each is suppressed
 on its own. Object observations are published exactly (the object-points
 layer), so their counts in the same cells are published as they are.
 
+The pattern is cached (Django's cache) under a key made of the table's content,
+so a change of data or geography simply gives a new key.
+
 The suppression pattern is the same for every viewer outside a municipality:
 it protects each small cell against the anonymous viewer and against the
 members of every organisation, who know their own municipalities exactly.
 """
 import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count
 
 from geo_indi.accounts.models import Organisation
@@ -29,8 +32,7 @@ from .protection import AreaTree, full_table, protect
 
 # Switch for the audit's own test: with it off only primary suppression runs (never in production).
 COMPLEMENTARY = True
-_CACHE_SIZE = 64
-_cache = OrderedDict()
+CACHE_SECONDS = 7 * 24 * 3600  # the key is the table's content, so an entry is never stale
 
 
 @dataclass(frozen=True)
@@ -159,17 +161,13 @@ def year_tables(year, k=None, struct=None):
     digest = hashlib.sha256(struct.signature().encode())
     for group in struct.groups:
         digest.update(persons[group].tobytes())
-    key = (year, k, COMPLEMENTARY, digest.hexdigest())
-    hidden = _cache.get(key)
+    key = f"publication:{year}:{k}:{int(COMPLEMENTARY)}:{digest.hexdigest()}"
+    hidden = cache.get(key)
     if hidden is None:
         masks = struct.known_masks()
-        hidden = {g: protect(full_table(struct.tree, persons[g]), struct.tree, k, masks, COMPLEMENTARY)
+        hidden = {g.phenomenon_ids: protect(full_table(struct.tree, persons[g]), struct.tree, k, masks, COMPLEMENTARY)
                   for g in struct.groups}
-        _cache[key] = hidden
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    else:
-        _cache.move_to_end(key)
-    tables = {g: GroupTable(g, full_table(struct.tree, persons[g]), full_table(struct.tree, objects[g]), hidden[g])
-              for g in struct.groups}
+        cache.set(key, hidden, CACHE_SECONDS)
+    tables = {g: GroupTable(g, full_table(struct.tree, persons[g]), full_table(struct.tree, objects[g]),
+                            hidden[g.phenomenon_ids]) for g in struct.groups}
     return YearTables(year, k, struct, tables)
