@@ -20,7 +20,6 @@ from folium.utilities import JsCode
 from jinja2 import Template
 
 from geo_indi.observations import suppression
-from geo_indi.observations.models import Direction
 
 from .services import NO_DATA_COLOUR
 
