@@ -53,7 +53,8 @@ def audit_world(organisations, users, phenomena, settings):
         indicator = Indicator.objects.create(sotkanet_id=9000 + i, title_fi=f"Indikaattori {i}")
         PhenomenonIndicatorLink.objects.create(phenomenon=p, indicator=indicator, confirmed_by=users["admin"])
         for m in Municipality.objects.all():
-            IndicatorValue.objects.create(indicator=indicator, municipality=m, year=YEAR, value=1.0)
+            for year in (YEAR - 1, YEAR):
+                IndicatorValue.objects.create(indicator=indicator, municipality=m, year=year, value=1.0)
     areas = dict(PostcodeArea.objects.values_list("id", "municipality_id"))
     return {
         "areas": areas,
@@ -84,7 +85,8 @@ def fill(world, rng):
                     rows["ph"].append(pid)
                     rows["subject"].append(subject)
                     rows["direction"].append(rng.choice(["weakens", "strengthens"]))
-                    rows["day"].append(dt.date(YEAR, rng.randint(1, 12), rng.randint(1, 28)))
+                    year = YEAR - 1 if rng.random() < 0.2 else YEAR  # the year before: another, independent table
+                    rows["day"].append(dt.date(year, rng.randint(1, 12), rng.randint(1, 28)))
                     rows["org"].append(rng.choice(orgs))
                     rows["area"].append(area_id)
                     rows["category"].append(world["categories"][pid] if rng.random() < 0.5 else None)
@@ -143,7 +145,7 @@ class Reader:
             points.append((int(p["observed_on"][:4]), self.world["postcodes"][p["postcode"]], self.world["slugs"][p["phenomenon"]]))
         self.knowledge.see_object_points(points)
 
-    def layer(self, layer_id, params, finer_than_cells=False):
+    def layer(self, layer_id, params, finer_than_cells=False, year=YEAR):
         """finer_than_cells: object counts for a category or date range (exact for everyone; not a table cell)."""
         query = parse_layer_query(params)
         lsql = LAYERS[layer_id].sql(self.user, query)
@@ -161,10 +163,10 @@ class Reader:
                 areas = self.areas_of.get(self.world["municipality_codes"][f["id"]], set())
             props = f["properties"]
             value = None if props["suppressed"] else props["count"]
-            self.publish(areas, self.phenomena_of(filters), subject, value, f"{layer_id} {params}")
+            self.publish(areas, self.phenomena_of(filters), subject, value, f"{layer_id} {params}", year)
             for slug, pid in slugs.items():
                 if slug in props:
-                    self.publish(areas, {pid}, subject, props[slug], f"{layer_id} {params} {slug}")
+                    self.publish(areas, {pid}, subject, props[slug], f"{layer_id} {params} {slug}", year)
 
     def map_rows(self, data, filters, source, area_sets):
         subject = filters.get("subject") or ALL
@@ -244,6 +246,8 @@ class Reader:
                 self.layer("postcode-area-stats", {**year, "municipality": code})
             self.layer("postcode-area-stats", {**year, "bbox": "25.0,66.0,25.3,66.1"})
             self.layer("municipality-stats", {**year, "datetime": f"{YEAR}-01-01/{YEAR}-12-31"})
+            for layer_id in ("postcode-area-stats", "municipality-stats"):
+                self.layer(layer_id, {"year": str(YEAR - 1)}, year=YEAR - 1)
             self.layer("postcode-area-stats", {**year, "subject": "object", "category": str(rng.choice(list(self.world["categories"].values())))},
                        finer_than_cells=True)
             self.layer("postcode-area-stats", {**year, "subject": "object", "datetime": f"{YEAR}-03-01/{YEAR}-05-31"},
@@ -271,9 +275,10 @@ def audit(world, rng, all_filters=False, who=0, maps=True):
         knowledge.knows_exactly(own_areas)
         reader = Reader(world, user, knowledge)
         for area in world["areas"]:  # small counts must stay protected even where no output marks them hidden
-            knowledge.must_protect(YEAR, {area}, reader.public)
-            for pid in reader.visible:
-                knowledge.must_protect(YEAR, {area}, {pid})
+            for year in (YEAR - 1, YEAR):
+                knowledge.must_protect(year, {area}, reader.public)
+                for pid in reader.visible:
+                    knowledge.must_protect(year, {area}, {pid})
         reader.everything(rng, all_filters, maps or all_filters)
         assert not knowledge.contradictions, (name, knowledge.contradictions[:3])
         found += [(name, v) for v in knowledge.violations()]
