@@ -73,6 +73,12 @@ class Knowledge:
         if previous != persons:
             self.contradictions.append((cell, previous, persons, source))
 
+    def must_protect(self, year, areas, phenomena):
+        """A cell of the tables that must stay protected whether or not an output showed it as hidden."""
+        cell = Cell(year, frozenset(areas), frozenset(phenomena))
+        if cell.areas and cell.phenomena:
+            self.hidden.setdefault(cell, "a cell of the tables")
+
     def violations(self):
         variables = sorted({(c.year, a, p) for c in list(self.equations) + list(self.hidden)
                             for a in c.areas for p in c.phenomena}
@@ -104,6 +110,9 @@ class Knowledge:
                 continue  # (partly) known to this viewer: its unknown part is checked through smaller cells
             truth = self._sum(self.truth_persons, cell)
             if not 0 < truth < self.k:
+                continue
+            if cell in self.equations:
+                found.append(Violation(cell, truth, self.equations[cell], self.equations[cell], source))
                 continue
             c = row(cell)
             low = linprog(c, A_eq=A, b_eq=b, bounds=(0, None), method="highs")

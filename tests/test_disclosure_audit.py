@@ -14,6 +14,8 @@ published number becomes an equation (tests/disclosure.py); the audit fails
 if any hidden cell with 1..k-1 people is pinned or bounded tighter than 0..k-1.
 """
 import datetime as dt
+import csv
+import io
 import json
 import random
 from collections import Counter
@@ -51,7 +53,8 @@ def audit_world(organisations, users, phenomena, settings):
         indicator = Indicator.objects.create(sotkanet_id=9000 + i, title_fi=f"Indikaattori {i}")
         PhenomenonIndicatorLink.objects.create(phenomenon=p, indicator=indicator, confirmed_by=users["admin"])
         for m in Municipality.objects.all():
-            IndicatorValue.objects.create(indicator=indicator, municipality=m, year=YEAR, value=1.0)
+            for year in (YEAR - 1, YEAR):
+                IndicatorValue.objects.create(indicator=indicator, municipality=m, year=year, value=1.0)
     areas = dict(PostcodeArea.objects.values_list("id", "municipality_id"))
     return {
         "areas": areas,
@@ -82,7 +85,8 @@ def fill(world, rng):
                     rows["ph"].append(pid)
                     rows["subject"].append(subject)
                     rows["direction"].append(rng.choice(["weakens", "strengthens"]))
-                    rows["day"].append(dt.date(YEAR, rng.randint(1, 12), rng.randint(1, 28)))
+                    year = YEAR - 1 if rng.random() < 0.2 else YEAR  # the year before: another, independent table
+                    rows["day"].append(dt.date(year, rng.randint(1, 12), rng.randint(1, 28)))
                     rows["org"].append(rng.choice(orgs))
                     rows["area"].append(area_id)
                     rows["category"].append(world["categories"][pid] if rng.random() < 0.5 else None)
@@ -141,7 +145,7 @@ class Reader:
             points.append((int(p["observed_on"][:4]), self.world["postcodes"][p["postcode"]], self.world["slugs"][p["phenomenon"]]))
         self.knowledge.see_object_points(points)
 
-    def layer(self, layer_id, params, finer_than_cells=False):
+    def layer(self, layer_id, params, finer_than_cells=False, year=YEAR):
         """finer_than_cells: object counts for a category or date range (exact for everyone; not a table cell)."""
         query = parse_layer_query(params)
         lsql = LAYERS[layer_id].sql(self.user, query)
@@ -159,10 +163,10 @@ class Reader:
                 areas = self.areas_of.get(self.world["municipality_codes"][f["id"]], set())
             props = f["properties"]
             value = None if props["suppressed"] else props["count"]
-            self.publish(areas, self.phenomena_of(filters), subject, value, f"{layer_id} {params}")
+            self.publish(areas, self.phenomena_of(filters), subject, value, f"{layer_id} {params}", year)
             for slug, pid in slugs.items():
                 if slug in props:
-                    self.publish(areas, {pid}, subject, props[slug], f"{layer_id} {params} {slug}")
+                    self.publish(areas, {pid}, subject, props[slug], f"{layer_id} {params} {slug}", year)
 
     def map_rows(self, data, filters, source, area_sets):
         subject = filters.get("subject") or ALL
@@ -240,6 +244,10 @@ class Reader:
                 self.layer("postcode-area-stats", {**year, "postcode": postcode})
             for code in self.world["municipality_codes"]:
                 self.layer("postcode-area-stats", {**year, "municipality": code})
+            self.layer("postcode-area-stats", {**year, "bbox": "25.0,66.0,25.3,66.1"})
+            self.layer("municipality-stats", {**year, "datetime": f"{YEAR}-01-01/{YEAR}-12-31"})
+            for layer_id in ("postcode-area-stats", "municipality-stats"):
+                self.layer(layer_id, {"year": str(YEAR - 1)}, year=YEAR - 1)
             self.layer("postcode-area-stats", {**year, "subject": "object", "category": str(rng.choice(list(self.world["categories"].values())))},
                        finer_than_cells=True)
             self.layer("postcode-area-stats", {**year, "subject": "object", "datetime": f"{YEAR}-03-01/{YEAR}-05-31"},
@@ -265,7 +273,13 @@ def audit(world, rng, all_filters=False, who=0, maps=True):
     for name, user, own_areas in (everyone if all_filters else [everyone[who % len(everyone)]]):
         knowledge = Knowledge(truth["person"], truth["object"], K)
         knowledge.knows_exactly(own_areas)
-        Reader(world, user, knowledge).everything(rng, all_filters, maps or all_filters)
+        reader = Reader(world, user, knowledge)
+        for area in world["areas"]:  # small counts must stay protected even where no output marks them hidden
+            for year in (YEAR - 1, YEAR):
+                knowledge.must_protect(year, {area}, reader.public)
+                for pid in reader.visible:
+                    knowledge.must_protect(year, {area}, {pid})
+        reader.everything(rng, all_filters, maps or all_filters)
         assert not knowledge.contradictions, (name, knowledge.contradictions[:3])
         found += [(name, v) for v in knowledge.violations()]
     return found
@@ -297,3 +311,39 @@ def test_the_audit_finds_pinned_cells_when_complementary_suppression_is_off(worl
     for i in range(12):
         problems += audit(world, rng, who=i)
     assert problems, "a rule without complementary suppression must be caught by the audit"
+
+
+def test_one_random_scenario_through_http(client, world):
+    """The same audit over HTTP as the anonymous user: GeoJSON and CSV layers, OGC API items and single
+    items, the maps' CSV export and the overview page."""
+    from . import test_publication_regressions as http
+
+    fill(world, random.Random(99))
+    slugs = world["slugs"]
+    public = set(Phenomenon.objects.filter(visibility="public", is_active=True).values_list("id", flat=True))
+    view = {"postcodes": world["postcodes"], "slugs": slugs, "public": public,
+            "municipalities": {code: areas for code, areas in world["areas_of_org"].items()}}
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    knowledge = http.knowledge(view, client)
+    for query in (f"year={YEAR}", f"year={YEAR}&subject=person"):
+        subject = PERSON if "person" in query else ALL
+        for name in ("postcode-area-stats", "municipality-stats"):
+            http.read_layer(knowledge, view, client, name, query, subject=subject)
+            page = client.get(f"/ogcapi/collections/{name}/items?{query}&limit=2")
+            assert page.status_code == 200
+            for f in json.loads(b"".join(page.streaming_content))["features"]:
+                areas = {world["postcodes"][f["id"]]} if name == "postcode-area-stats" else view["municipalities"][f["id"]]
+                knowledge.publish(YEAR, areas, public, subject, f["properties"]["count"], f"ogc {name}")
+            csv_text = b"".join(client.get(f"/api/layers/{name}.csv?{query}").streaming_content).decode()
+            key = "postcode" if name == "postcode-area-stats" else "code"
+            for row in csv.DictReader(io.StringIO(csv_text)):
+                areas = {world["postcodes"][row[key]]} if key == "postcode" else view["municipalities"][row[key]]
+                value = None if row["suppressed"] == "True" else int(row["count"])
+                knowledge.publish(YEAR, areas, public, subject, value, f"csv layer {name}")
+    for postcode in world["postcodes"]:  # single items (this year: the default of a single item)
+        item = client.get(f"/ogcapi/collections/postcode-area-stats/items/{postcode}")
+        assert item.status_code == 200 and item.json()["properties"]["suppressed"] is True
+    for code in view["municipalities"]:
+        http.read_csv(knowledge, view, client, code, f"year={YEAR}")
+    http.read_overview(knowledge, view, client, f"year={YEAR}")
+    http.assert_protected(knowledge)

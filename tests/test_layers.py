@@ -70,70 +70,80 @@ def test_object_points_are_rfc7946_with_download_headers(client, layer_scenario)
 # --- area statistics ---------------------------------------------------------------
 
 
-def test_postcode_stats_anonymous_suppressed_like_the_maps(client, layer_scenario):
-    features = by_id(geojson(client, "postcode-area-stats"))
+def test_postcode_stats_anonymous_show_only_the_published_cells(client, layer_scenario):
+    features = by_id(geojson(client, "postcode-area-stats", query="?year=2025"))
     assert set(features) == {"99001", "99002", "99003", "99004", "99005"}
     alfa = features["99001"]["properties"]
     assert (alfa["count"], alfa["suppressed"], alfa["count_label"]) == (9, False, "9")
-    assert (alfa["weakens"], alfa["strengthens"]) == (9, 0)
-    # 3 vandalism observations are "<5"; loneliness 6 is their complement in the area.
-    assert alfa["ilkivalta_weakens"] is None and alfa["yksinaisyys_weakens"] is None
-    assert alfa["digitaalisuus_weakens"] == 0
-    assert "nuorten-paihteet_weakens" not in alfa  # internal phenomenon: no column for the public
+    assert (alfa["yksinaisyys"], alfa["ilkivalta"], alfa["digitaalisuus"]) == (6, None, None)
+    assert alfa["weakens"] is None and alfa["occurrences"] is None  # not published outside the organisation
+    assert "nuorten-paihteet" not in alfa  # internal phenomenon: no column for the public
     gamma = features["99003"]["properties"]
-    assert (gamma["count"], gamma["suppressed"], gamma["count_label"]) == (None, True, "<5")
-    assert gamma["weakens"] is None and gamma["yksinaisyys_weakens"] is None
+    assert (gamma["count"], gamma["suppressed"], gamma["count_label"]) == (None, True, "..")
     beta = features["99002"]["properties"]
-    assert (beta["count"], beta["suppressed"], beta["count_label"]) == (0, False, "0")
+    assert (beta["count"], beta["suppressed"], beta["count_label"]) == (None, True, "..")  # a 0 looks like a small count
     assert features["99003"]["geometry"]["type"] == "MultiPolygon"
 
 
+def test_postcode_stats_default_to_this_year_for_outsiders(client, layer_scenario):
+    alfa = by_id(geojson(client, "postcode-area-stats"))["99001"]["properties"]
+    assert alfa["suppressed"] is True  # no observations this year: a hidden 0
+
+
 def test_postcode_stats_coordinator_exact_in_own_municipality_only(client, layer_scenario):
-    features = by_id(geojson(client, "postcode-area-stats", layer_scenario["users"]["coord_698"]))
+    features = by_id(geojson(client, "postcode-area-stats", layer_scenario["users"]["coord_698"], "?year=2025"))
     alfa = features["99001"]["properties"]
-    assert (alfa["ilkivalta_weakens"], alfa["yksinaisyys_weakens"], alfa["count"]) == (3, 6, 9)
+    assert (alfa["ilkivalta"], alfa["yksinaisyys"], alfa["count"], alfa["weakens"]) == (3, 6, 9, 9)
     gamma = features["99003"]["properties"]
     assert gamma["count"] is None and gamma["suppressed"] is True
-    assert "nuorten-paihteet_weakens" in gamma and gamma["nuorten-paihteet_weakens"] is None
+    assert "nuorten-paihteet" in gamma and gamma["nuorten-paihteet"] is None
 
 
 def test_postcode_stats_administrator_sees_everything(client, layer_scenario):
     gamma = by_id(geojson(client, "postcode-area-stats", layer_scenario["users"]["admin"]))["99003"]["properties"]
-    assert (gamma["count"], gamma["yksinaisyys_weakens"], gamma["nuorten-paihteet_weakens"]) == (3, 2, 1)
+    assert (gamma["count"], gamma["yksinaisyys"], gamma["nuorten-paihteet"]) == (3, 2, 1)
     assert gamma["suppressed"] is False
 
 
 @pytest.mark.parametrize(
     "who, expected",
     [
-        ("anonymous", {"698": None, "320": None}),  # 320 is 2, and 698 is its complement
+        ("anonymous", {"698": None, "320": None}),  # 320 is 2; 698 hidden to protect it
         ("coord_698", {"698": 9, "320": None}),
-        ("field_320", {"698": 9, "320": 3}),  # exact in 320; 698 alone in its group, 9 >= 5
+        ("field_320", {"698": None, "320": 2}),  # exact in 320 (public phenomena); 698 hidden for everyone outside
         ("admin", {"698": 9, "320": 3}),
     ],
 )
 def test_municipality_stats_by_role(client, layer_scenario, who, expected):
     user = None if who == "anonymous" else layer_scenario["users"][who]
-    features = by_id(geojson(client, "municipality-stats", user))
+    features = by_id(geojson(client, "municipality-stats", user, "?year=2025"))
     assert {code: f["properties"]["count"] for code, f in features.items()} == expected
     for code, value in expected.items():
         props = features[code]["properties"]
         assert props["suppressed"] is (value is None)
-        assert props["count_label"] == ("<5" if value is None else str(value))
+        assert props["count_label"] == (".." if value is None else str(value))
         assert not FORBIDDEN_KEYS & set(props)
 
 
 def test_stats_follow_filters(client, layer_scenario):
     vandalism = layer_scenario["phenomena"]["ilkivalta"].id
-    alfa = by_id(geojson(client, "postcode-area-stats", query=f"?phenomenon={vandalism}"))["99001"]["properties"]
-    assert alfa["count"] is None and alfa["count_label"] == "<5"  # 3 observations
-    assert set(k for k in alfa if k.endswith("_weakens")) == {"ilkivalta_weakens"}
+    alfa = by_id(geojson(client, "postcode-area-stats", query=f"?year=2025&phenomenon={vandalism}"))["99001"]["properties"]
+    assert alfa["count"] is None and alfa["count_label"] == ".."  # its person cell is a hidden 0
+    assert set(k for k in alfa if k in ("ilkivalta", "yksinaisyys")) == {"ilkivalta"}
+    objects = by_id(geojson(client, "postcode-area-stats", query=f"?year=2025&phenomenon={vandalism}&subject=object"))
+    assert objects["99001"]["properties"]["count"] == 3  # object points are public: exact
     alfa = by_id(geojson(client, "postcode-area-stats", layer_scenario["users"]["admin"], f"?phenomenon={vandalism}"))
     assert alfa["99001"]["properties"]["count"] == 3
     march = by_id(geojson(client, "postcode-area-stats", layer_scenario["users"]["admin"], "?datetime=2025-03-01/2025-03-31"))
     assert march["99001"]["properties"]["count"] == 8  # 2 objects + 6 people
-    strengthening = by_id(geojson(client, "municipality-stats", query="?direction=strengthens"))
-    assert {f["properties"]["count"] for f in strengthening.values()} == {0}
+
+
+@pytest.mark.parametrize("query", ["direction=strengthens", "category=1", "age_group=youth", "datetime=2025-03-01/2025-03-31"])
+def test_outsiders_person_filters_beyond_the_tables_are_refused(client, layer_scenario, query):
+    for layer in ("postcode-area-stats", "municipality-stats"):
+        response = client.get(f"/api/layers/{layer}.geojson?{query}")
+        assert response.status_code == 400 and "filters" in response.json()["errors"]
+    assert client.get(f"/api/layers/observations.geojson?{query}").status_code == 200  # object points: public
 
 
 # --- geography layers --------------------------------------------------------------

@@ -8,15 +8,30 @@ Small geography (tests/data/small_areas.geojson), k = 5:
 - 99003 Gamma (Kemijärvi 320): 2 public person observations (yksinaisyys) and
   1 *internal* object observation (nuorten-paihteet), all 2025-03-05.
 
-Hand-computed counts (suppression.suppress_group with k = 5):
+Hand-computed counts for 2025 (geo_indi/publication, k = 5; outsiders ask with year=2025):
 
-anonymous (public only, exact nowhere)
-  postcode areas: Alfa 9 (cells ilkivalta 3 -> "<5", so the lone other cell
-  yksinaisyys 6 is suppressed too; weakens 9 shown), Gamma 2 -> "<5",
-  Beta/Delta/Rusetti 0.
-  municipalities: 698: 9, 320: 2 -> "<5", and 698 suppressed as the complement.
-coordinator of 698 (exact in 698, members see internal phenomena)
-  Alfa exact (3 and 6), Gamma 2 + 1 = 3 -> "<5"; municipality 698: 9, 320: "<5".
+Published person table of the public group (5 phenomena and their total):
+Alfa yksinaisyys 6 (total 6), Gamma yksinaisyys 2 (total 2); 698: 6, 320: 2,
+Lapland 8; every other cell 0. Primary: the four cells of Gamma/320 (2), and
+every 0 is hidden too. Complementary (protection.py, cheapest certificate):
+- 320 total, down for the anonymous viewer: move its 2 to Beta/yksinaisyys,
+  which changes 698's yksinaisyys and total (cost 7 + 7 = 14, less than
+  deleting them, which changes the two Lapland cells, 9 + 9): 698 hidden.
+- 320 total, up: create 2 in Gamma/digitaalisuus (a hidden 0), which changes
+  only the Lapland total (cost 9): Lapland total hidden.
+- 320 total, down for a member of 698 (who knows 698): only deleting is left,
+  which changes Lapland/yksinaisyys: hidden.
+Everything else is then protected at no cost. Shown: Alfa yksinaisyys 6 and
+Alfa total 6, only. Outputs add the objects (public points) to the person
+cells they show: Alfa 6 + 3 = 9.
+
+anonymous: Alfa 9 (yksinaisyys 6, ilkivalta hidden: its person cell is a
+  hidden 0), every other area, both municipalities and Lapland hidden.
+coordinator of 698 (exact in 698; on a page that also shows 320, totals
+  count the public phenomena): Alfa 9 (ilkivalta 3, yksinaisyys 6),
+  698: 9, Gamma and 320 hidden.
+member of 320: 320: 2 (public phenomena; the internal object not in the total),
+  698 hidden.
 administrator: everything exact (Gamma 3, nuorten-paihteet 1; 320: 3).
 """
 import datetime as dt

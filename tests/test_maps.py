@@ -8,6 +8,12 @@ The fixture (tests/data/small_areas.geojson, k = 5):
                     99002 Beeta (pop. 800): 2 person weakens 2026-02-20 (category 2)
     Kemijärvi 320   99003 Gamma (pop. 300): 6 person strengthens 2026-03-01 (no category)
                     99004 Delta, 99005 Rusetti: none
+
+Published for outsiders (geo_indi/publication, year 2026 — this year, the default): person table of the
+public phenomena: Alfa 5, Beeta 2, Gamma 6; 698: 7, 320: 6, Lapland 13 (all loneliness). Primary: Beeta 2
+(and every 0). Its cheapest certificates: move Beeta's 2 to Alfa (changes only Alfa's cells: cost 6 + 6,
+less than anything that touches 698 or Lapland) and back (free once Alfa is hidden). So Alfa and Beeta are
+hidden; 698 = 7 + 2 objects = 9, 320 = 6, Gamma = 6 and Lapland 13 + 2 = 15 are shown.
 """
 import csv
 import datetime as dt
@@ -186,39 +192,38 @@ def test_invalid_filters_get_a_400_page_with_the_message(client, observations):
 
 @pytest.mark.parametrize("user", ["field_320", None])
 def test_outsider_and_anonymous_see_suppressed_areas_everywhere(client, observations, users, user):
-    """Beeta (2) is below k; Alfa (7) is suppressed too, else 9 - 7 would give Beeta away."""
+    """Beeta (2) is below k; Alfa is hidden too, else 9 - 2 objects - Alfa's 5 would give Beeta away."""
     if user:
         client.force_login(users[user])
     page = client.get("/maps/698/")
     table = area_table(page)
-    assert table["99001"][0] == "<5" and table["99002"][0] == "<5"
-    assert "7" not in table["99001"] and "2" not in table["99002"][:3]
+    assert table["99001"][0] == ".." and table["99002"][0] == ".."
+    assert "Observations in the municipality: <strong>9</strong>" in page.content.decode()
     features = map_features(page)
     for code in ("99001", "99002"):
         assert features[code]["style"]["className"] == "area-suppressed"
-        assert features[code]["tooltip"].endswith(": &lt;5")
-        assert "<strong>&lt;5</strong>" in features[code]["popup"]
+        assert features[code]["tooltip"].endswith(": ..")
+        assert "<strong>..</strong>" in features[code]["popup"]
         assert re.search(r"<td>[1-9]\d*</td>", features[code]["popup"]) is None
-    # The trend: weakens 8 and strengthens 1 -> both series hidden, no month number.
-    assert set(trend_table(page).values()) <= {("<5", "<5"), ("<5", "0")}
-    # Categories: 1 -> 5 (shown), 11 -> 2 and 2 -> 2 (hidden, two of them: no subtraction from 9).
-    assert sorted(row[2] for row in tables(page)["categories-table"]) == ["5", "<5", "<5"]
+    # No monthly trend and no categories outside the organisation.
+    assert "trend-table" not in tables(page) and "categories-table" not in tables(page)
 
     rows = {(r["section"], r["code"]): r for r in csv_rows(client.get("/maps/698/aggregates.csv"))}
-    assert rows[("postcode_area", "99001")]["observations"] == "<5"
-    assert rows[("postcode_area", "99002")]["observations"] == "<5"
+    assert rows[("municipality", "698")]["observations"] == "9"
+    assert rows[("postcode_area", "99001")]["observations"] == ".."
+    assert rows[("postcode_area", "99002")]["observations"] == ".."
     assert rows[("postcode_area", "99001")]["per_1000"] == ""
-    assert {rows[("month", m)]["weakens"] for m in ("2026-01", "2026-02")} == {"<5"}
+    assert not [key for key in rows if key[0] in ("month", "category")]
 
     standalone = client.get("/maps/698/map.html")
     assert standalone.status_code == 200
     features = map_features(standalone)
-    assert features["99001"]["tooltip"].endswith(": &lt;5")
-    assert features["99002"]["tooltip"].endswith(": &lt;5")
+    assert features["99001"]["tooltip"].endswith(": ..")
+    assert features["99002"]["tooltip"].endswith(": ..")
 
     report = client.get("/maps/698/report/")
-    assert area_table(report)["99001"][0] == "<5"
-    assert area_table(report)["99002"][0] == "<5"
+    assert area_table(report)["99001"][0] == ".."
+    assert area_table(report)["99002"][0] == ".."
     assert map_features(report)["99001"]["style"]["className"] == "area-suppressed"
 
 
@@ -234,53 +239,44 @@ def test_insider_outputs_are_exact(client, observations, users):
     assert area_table(client.get("/maps/320/"))["99003"][0] == "6"
 
 
-def test_subtraction_from_the_lapland_total_is_prevented(client, observations):
-    """From February on: Rovaniemi 4 (< k), so Kemijärvi (6) is hidden too; 4 + 6 = 10 may be shown."""
-    page = client.get("/maps/?date_from=2026-02-01")
+def test_outsiders_get_calendar_years_and_the_lapland_total(client, observations):
+    page = client.get("/maps/?year=2026")
     table = area_table(page)
-    assert table["698"][0] == "<5" and table["320"][0] == "<5"
-    assert "Total: <strong>10</strong>" in page.content.decode()
+    assert table["698"][:3] == ("9", "..", "..")  # directions are not published outside the organisation
+    assert table["320"][:3] == ("6", "..", "..")
+    assert "Total: <strong>15</strong>" in page.content.decode()
+    assert area_table(client.get("/maps/?year=2025"))["698"][0] == ".."  # a year without observations: hidden 0s
 
 
-def test_lapland_direction_totals_are_withheld_when_one_part_is_hidden(client, observations):
-    """Anonymous overview: Rovaniemi 9 = 8 weakens + 1 strengthens (both hidden), Kemijärvi 6 strengthens.
-    A Lapland weakening series would add up to 8 and give Rovaniemi's hidden 8 away (Kemijärvi shows 0)."""
-    page = client.get("/maps/")
+@pytest.mark.parametrize("query", ["?date_from=2026-02-01", "?direction=strengthens", "?category=1",
+                                   "?age_group=youth", "?date_from=2026-01-01&date_to=2026-06-30"])
+def test_outsiders_filters_beyond_the_published_tables_are_refused(client, observations, users, query):
+    for url in ("/maps/", "/maps/320/", "/maps/320/aggregates.csv", "/maps/698/report/"):
+        response = client.get(url + query)
+        assert response.status_code == 400, url
+        assert "calendar year" in response.content.decode() or "subject=object" in response.content.decode()
+    assert client.get("/maps/?date_from=2026-01-01&date_to=2026-12-31").status_code == 200  # one calendar year
+    assert client.get(f"/maps/698/{query}&subject=object").status_code == 200  # object points are public anyway
+
+
+def test_a_members_own_rows_stay_exact_beside_withheld_ones(client, observations, users):
+    client.force_login(users["field_320"])
+    page = client.get("/maps/?direction=strengthens")
     table = area_table(page)
-    assert table["698"][:3] == ("9", "<5", "<5")
-    assert table["320"][:3] == ("6", "0", "6")
-    trend = trend_table(page)
-    assert set(trend) == {"2026-01", "2026-02", "2026-03"}
-    # Weakens: Jan 4, Feb 4; strengthens: Jan 1, Mar 6 -> every non-zero month hidden.
-    assert trend == {"2026-01": ("<5", "<5"), "2026-02": ("<5", "0"), "2026-03": ("0", "<5")}
-
-
-def test_municipality_suppressed_in_the_overview_hides_its_areas(client, observations):
-    # Strengthening only: Rovaniemi 1, Kemijärvi 6 -> both suppressed, so Gamma (6) is too:
-    # otherwise Gamma's 6 would be Kemijärvi's total and Lapland's total minus it Rovaniemi's 1.
-    assert area_table(client.get("/maps/?direction=strengthens"))["320"][0] == "<5"
-    assert area_table(client.get("/maps/320/?direction=strengthens"))["99003"][0] == "<5"
-    rows = {(r["section"], r["code"]): r for r in csv_rows(client.get("/maps/320/aggregates.csv?direction=strengthens"))}
-    assert rows[("municipality", "320")]["observations"] == "<5"
-    assert rows[("postcode_area", "99003")]["observations"] == "<5"
+    assert table["320"][0] == "6" and table["698"][0] == ".."
+    assert "Total: <strong>" not in page.content.decode()
 
 
 def test_shown_numbers_never_reveal_a_suppressed_one(client, observations, users):
     """In every view an outsider gets, a group with a shown total never has exactly one hidden part
-    (total minus the shown parts would give it away)."""
+    (a necessary condition; tests/test_disclosure_audit.py checks the sufficient one by LP)."""
     client.force_login(users["field_320"])
-    for query in ("", "?direction=weakens", "?date_from=2026-02-01", "?subject=person", "?direction=strengthens"):
+    for query in ("", "?subject=person", "?year=2026", "?subject=object"):
         rows = csv_rows(client.get(f"/maps/698/aggregates.csv{query}"))
         [municipality] = [r for r in rows if r["section"] == "municipality"]
-        groups = [
-            (municipality["observations"], [r["observations"] for r in rows if r["section"] == "postcode_area"]),
-            (municipality["weakens"], [r["weakens"] for r in rows if r["section"] == "month"]),
-            (municipality["strengthens"], [r["strengthens"] for r in rows if r["section"] == "month"]),
-            (municipality["observations"], [municipality["weakens"], municipality["strengthens"]]),
-        ]
-        for total, parts in groups:
-            if total != "<5":
-                assert parts.count("<5") != 1, (query, total, parts)
+        parts = [r["observations"] for r in rows if r["section"] == "postcode_area"]
+        if municipality["observations"] != "..":
+            assert parts.count("..") != 1, (query, parts)
 
 
 # --- heatmap --------------------------------------------------------------------
@@ -327,10 +323,10 @@ def test_user_text_is_escaped(client, record, phenomena, users):
 
 
 def test_municipality_page_links_indicators_and_downloads(client, observations):
-    html = client.get("/maps/698/?direction=weakens").content.decode()
+    html = client.get("/maps/698/?year=2026").content.decode()
     assert 'href="/indicators/698/"' in html
-    assert 'href="/maps/698/report/?direction=weakens"' in html
-    assert 'href="/maps/698/aggregates.csv?direction=weakens"' in html
+    assert 'href="/maps/698/report/?year=2026"' in html
+    assert 'href="/maps/698/aggregates.csv?year=2026"' in html
 
 
 def _urls(text):

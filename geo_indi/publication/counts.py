@@ -22,7 +22,7 @@ from geo_indi.observations.filters import filter_q
 from geo_indi.observations.querysets import sees_internal_phenomena
 from geo_indi.observations.models import Direction, Observation, Phenomenon, Subject
 
-from .tables import year_tables
+from .tables import public_phenomena, structure, year_tables
 
 # Filters that only inside the organisation may use with person observations.
 INTERNAL_FILTERS = ("category", "direction", "age_group")
@@ -170,8 +170,7 @@ def _exact_rows(queryset, level, total_over=None):
 
 
 def public_phenomenon_ids():
-    """The phenomena every total outside a viewer's own municipalities counts (the public group)."""
-    return set(Phenomenon.objects.filter(visibility=Phenomenon.Visibility.PUBLIC, is_active=True).values_list("id", flat=True))
+    return set(public_phenomena().values_list("id", flat=True))
 
 
 def exact_filters(filters, fully_exact):
@@ -276,9 +275,11 @@ def yearly_counts(user, municipality, years):
             raw[row["phenomenon_id"]][row["year"]] = row["n"]
         return dict(raw)
     result = defaultdict(dict)
+    struct = structure()
     for year in years:
         _count, by_phenomenon = published_cell(
-            viewer, TableRequest(year, None, None), _node_getter("municipality", municipality.id))
+            viewer, TableRequest(year, None, None), _node_getter("municipality", municipality.id),
+            year_tables(year, struct=struct))
         for pid, n in by_phenomenon.items():
             result[pid][year] = n
     return dict(result)

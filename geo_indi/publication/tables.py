@@ -9,16 +9,19 @@ organisation. Groups and years share no published sum, so each is suppressed
 on its own. Object observations are published exactly (the object-points
 layer), so their counts in the same cells are published as they are.
 
+The pattern is cached (Django's cache) under a key made of the table's content,
+so a change of data or geography simply gives a new key.
+
 The suppression pattern is the same for every viewer outside a municipality:
 it protects each small cell against the anonymous viewer and against the
 members of every organisation, who know their own municipalities exactly.
 """
 import hashlib
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count
 
 from geo_indi.accounts.models import Organisation
@@ -29,8 +32,7 @@ from .protection import AreaTree, full_table, protect
 
 # Switch for the audit's own test: with it off only primary suppression runs (never in production).
 COMPLEMENTARY = True
-_CACHE_SIZE = 64
-_cache = OrderedDict()
+CACHE_SECONDS = 7 * 24 * 3600  # the key is the table's content, so an entry is never stale
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,11 @@ class Structure:
                      self.groups, sorted(sorted(s) for s in self.scopes)))
 
 
+def public_phenomena():
+    """The public group: public, active phenomena (what anonymous viewers may see, and every total counts)."""
+    return Phenomenon.objects.filter(visibility=Phenomenon.Visibility.PUBLIC, is_active=True)
+
+
 def structure():
     municipality_ids = list(Municipality.objects.order_by("code").values_list("id", flat=True))
     areas = list(PostcodeArea.objects.order_by("postcode").values_list("id", "municipality_id"))
@@ -98,9 +105,10 @@ def structure():
                               + [1 + muni_index[m] for _a, m in areas], dtype=np.int64),
         n_municipalities=len(municipality_ids),
     )
+    public_ids = set(public_phenomena().values_list("id", flat=True))
     public, others = [], []
-    for pid, visibility, active in Phenomenon.objects.order_by("id").values_list("id", "visibility", "is_active"):
-        (public if visibility == Phenomenon.Visibility.PUBLIC and active else others).append(pid)
+    for pid in Phenomenon.objects.order_by("id").values_list("id", flat=True):
+        (public if pid in public_ids else others).append(pid)
     groups = ([Group(tuple(public), True)] if public else []) + [Group((pid,), False) for pid in others]
     scopes = {}
     for org_id, muni_id in Organisation.municipalities.through.objects.values_list("organisation_id", "municipality_id"):
@@ -144,26 +152,22 @@ def _leaf_counts(struct, year):
     return leaf
 
 
-def year_tables(year, k=None):
-    """The published tables of a calendar year (cached by their content)."""
+def year_tables(year, k=None, struct=None):
+    """The published tables of a calendar year (cached by their content); `struct` saves reading it again."""
     k = settings.SUPPRESSION_K if k is None else k
-    struct = structure()
+    struct = struct or structure()
     leaf = _leaf_counts(struct, year)
     persons, objects = leaf["person"], leaf["object"]
     digest = hashlib.sha256(struct.signature().encode())
     for group in struct.groups:
         digest.update(persons[group].tobytes())
-    key = (year, k, COMPLEMENTARY, digest.hexdigest())
-    hidden = _cache.get(key)
+    key = f"publication:{year}:{k}:{int(COMPLEMENTARY)}:{digest.hexdigest()}"
+    hidden = cache.get(key)
     if hidden is None:
         masks = struct.known_masks()
-        hidden = {g: protect(full_table(struct.tree, persons[g]), struct.tree, k, masks, COMPLEMENTARY)
+        hidden = {g.phenomenon_ids: protect(full_table(struct.tree, persons[g]), struct.tree, k, masks, COMPLEMENTARY)
                   for g in struct.groups}
-        _cache[key] = hidden
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    else:
-        _cache.move_to_end(key)
-    tables = {g: GroupTable(g, full_table(struct.tree, persons[g]), full_table(struct.tree, objects[g]), hidden[g])
-              for g in struct.groups}
+        cache.set(key, hidden, CACHE_SECONDS)
+    tables = {g: GroupTable(g, full_table(struct.tree, persons[g]), full_table(struct.tree, objects[g]),
+                            hidden[g.phenomenon_ids]) for g in struct.groups}
     return YearTables(year, k, struct, tables)
