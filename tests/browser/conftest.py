@@ -4,6 +4,7 @@ Outside requests (anything not to the live server) are blocked, so the pages
 must work with every script, style and icon served by the app itself.
 Pages run under the app's Content-Security-Policy (no 'unsafe-eval'): give
 page.wait_for_function an arrow function ("() => ..."), not a bare expression.
+Shared gestures and axe-core (injected from node_modules/, never served) are in helpers.py.
 """
 import os
 import shutil
@@ -73,3 +74,9 @@ def login(live_server):
         page.wait_for_load_state("networkidle")
 
     return do
+
+
+@pytest.fixture
+def walker(organisations, make_member, phenomena):
+    """A field worker of Rovaniemi's organisation (municipality 698: postcode areas 99001 and 99002)."""
+    return make_member("walker", organisations["698"])

@@ -5,6 +5,8 @@ import pytest
 
 from tests.conftest import INSIDE_ALFA
 
+from .helpers import SERIOUS, WCAG_AA, run_axe
+
 pytestmark = pytest.mark.browser
 
 # Collects what the browser blocks, before any script of the page runs.
@@ -34,11 +36,6 @@ SIGNED_IN_PAGES = {
     "root": [("/admin/", "#content"), ("/admin/audit/auditevent/", "#changelist"),
              ("/admin/accounts/organisation/add/", "#organisation_form")],
 }
-
-
-@pytest.fixture
-def walker(organisations, make_member, phenomena):
-    return make_member("walker", organisations["698"])
 
 
 @pytest.fixture
@@ -101,8 +98,5 @@ def test_profile_page_makes_a_token_and_has_no_serious_accessibility_violations(
     page.click("main button[type=submit]")
     key = page.input_value("#new-token")
     assert len(key) == 40
-    page.add_script_tag(url=f"{live_server.url}/static/vendor/axe-core/axe.min.js")
-    result = page.evaluate("() => axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] })")
-    serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert run_axe(page, WCAG_AA, impacts=SERIOUS) == []
     assert page.evaluate("() => window.__cspViolations") == []

@@ -8,52 +8,12 @@ import pytest
 from geo_indi.observations.models import Observation
 
 from ..conftest import INSIDE_ALFA, ON_ALFA_BETA_BORDER
+from .helpers import PHONE, SERIOUS, choose, fill_person_observation, open_app, run_axe, tap_map_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "field-recording-390x844.png"
-PHONE = {"width": 390, "height": 844}
 INSIDE_BETA = (66.05, 25.3)  # 99002
-
-
-@pytest.fixture
-def walker(organisations, make_member, phenomena):
-    """A field worker of Rovaniemi's organisation (municipality 698: postcode areas 99001 and 99002)."""
-    return make_member("walker", organisations["698"])
-
-
-def open_app(page, live_server, login, username="walker"):
-    login(page, username)
-    page.goto(f"{live_server.url}/field/")
-    page.wait_for_selector("#phenomenon-choices input[name=phenomenon]", state="attached")
-    return page
-
-
-def tap_map_at(page, lat, lon):
-    """Tap the map where (lat, lon) is, as a finger would."""
-    x, y = page.evaluate(
-        "([lat, lon]) => { const m = document.getElementById('field-app').leafletMap;"
-        " const p = m.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
-        [lat, lon],
-    )
-    box = page.locator("#field-map").bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
-
-
-def choose(page, input_id):
-    page.click(f"label[for='{input_id}']")
-
-
-def fill_person_observation(page, phenomenon, category=None, count=1, age_group="older", description=""):
-    choose(page, f"phenomenon-{phenomenon.pk}")
-    if category is not None:
-        choose(page, f"category-{category.pk}")
-    choose(page, "subject-person")
-    choose(page, "direction-weakens")
-    for _ in range(count - 1):
-        page.click("#occurrences-up")
-    page.select_option("#age-group", age_group)
-    page.fill("#description", description)
 
 
 def waiting(page):
@@ -208,19 +168,6 @@ def test_keyboard_only_recording_in_swedish(page_factory, live_server, login, wa
     assert observation.location is None
 
 
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def run_axe(page, live_server):
-    # A test tool: injected from node_modules, never served by the app.
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("() => axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })")
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-        for v in result["violations"] if v["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.mark.parametrize("size", [PHONE, {"width": 1280, "height": 800}])
 def test_no_serious_accessibility_violations(page_factory, live_server, login, walker, phenomena, record, size):
     record(*ON_ALFA_BETA_BORDER, user="field_698")
@@ -231,7 +178,7 @@ def test_no_serious_accessibility_violations(page_factory, live_server, login, w
     page.wait_for_selector("#recent-list li")
     choose(page, f"phenomenon-{phenomena['ilkivalta'].pk}")  # categories shown
     page.click("#submit-observation")  # leaves visible field errors on the page
-    problems = run_axe(page, live_server)
+    problems = run_axe(page, impacts=SERIOUS)
     assert problems == []
 
 

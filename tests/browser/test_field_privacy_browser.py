@@ -9,7 +9,7 @@ import pytest
 
 from geo_indi.observations.models import Observation
 
-from .test_field_browser import PHONE, fill_person_observation, open_app
+from .helpers import PHONE, fill_person_observation, open_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,11 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PERSON_POINT = (66.043217, 25.118943)
 NEAR_M = 1000
 NUMBER_RE = re.compile(r"-?\d+\.\d+")
-
-
-@pytest.fixture
-def walker(organisations, make_member, phenomena):
-    return make_member("walker", organisations["698"])
 
 
 def _distance_m(lat1, lon1, lat2, lon2):
@@ -58,11 +53,11 @@ def test_no_request_but_the_observation_post_carries_the_point(page_factory, liv
     page.on("request", lambda request: requests.append(request))
     open_app(page, live_server, login)
     page.click("#locate-me")
-    page.wait_for_function("document.getElementById('pin-status').textContent.includes('66.04')")
+    page.wait_for_function("() => document.getElementById('pin-status').textContent.includes('66.04')")
     page.wait_for_load_state("networkidle")
     fill_person_observation(page, phenomena["yksinaisyys"], description="Yksinäinen mies kaipaa seuraa.")
     page.click("#submit-observation")
-    page.wait_for_function("document.getElementById('result').textContent.includes('99001')")
+    page.wait_for_function("() => document.getElementById('result').textContent.includes('99001')")
     page.wait_for_load_state("networkidle")
 
     observation_posts = [r for r in requests if r.method == "POST" and r.url == f"{live_server.url}/api/observations/"]
@@ -88,17 +83,17 @@ def test_description_warning_before_saving_then_edit_or_save_anyway(page_factory
                         permissions=["geolocation"])
     open_app(page, live_server, login)
     page.click("#locate-me")
-    page.wait_for_function("document.getElementById('pin-status').textContent.includes('66.04')")
+    page.wait_for_function("() => document.getElementById('pin-status').textContent.includes('66.04')")
     fill_person_observation(page, phenomena["yksinaisyys"], description="Näin Mattia Rovaniemellä yksin.")
     page.click("#submit-observation")
     warning = page.locator("#description-warning")
     warning.wait_for(state="visible")
     assert "Mattia" in warning.inner_text() and "Rovaniemellä" in warning.inner_text()
-    assert page.evaluate("document.activeElement.id") == "description-edit"
+    assert page.evaluate("() => document.activeElement.id") == "description-edit"
     assert not Observation.objects.exists()
 
     page.click("#description-edit")
-    assert warning.is_hidden() and page.evaluate("document.activeElement.id") == "description"
+    assert warning.is_hidden() and page.evaluate("() => document.activeElement.id") == "description"
     page.fill("#description", "Näin Mattia yksin.")
     page.click("#submit-observation")
     warning.wait_for(state="visible")
@@ -106,6 +101,6 @@ def test_description_warning_before_saving_then_edit_or_save_anyway(page_factory
     assert not Observation.objects.exists()
 
     page.click("#description-save-anyway")
-    page.wait_for_function("document.getElementById('result').textContent.includes('99001')")
+    page.wait_for_function("() => document.getElementById('result').textContent.includes('99001')")
     assert Observation.objects.get(reporter=walker).description == "Näin Mattia yksin."
     assert warning.is_hidden()

@@ -8,12 +8,9 @@ from geo_indi.indicators.demo import load_demo_indicators
 from geo_indi.indicators.models import AlertRule, FiredAlert
 
 from ..conftest import INSIDE_ALFA
-from .test_field_browser import PHONE, fill_person_observation, open_app
-from .test_ux_field import run_axe, tap_map_at
+from .helpers import LAPTOP, PHONE, fill_person_observation, open_app, run_axe, tap_map_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-LAPTOP = {"width": 1366, "height": 768}
 
 
 @pytest.fixture
@@ -30,7 +27,7 @@ def test_coordinator_rule_fires_on_a_field_record_and_the_recipient_sees_badge_a
     login(office, "koordinaattori")
     assert office.url == f"{live_server.url}/maps/698/"  # a coordinator lands on their municipality's map
     office.goto(f"{live_server.url}/indicators/alerts/rules/new/")
-    assert run_axe(office, live_server) == []
+    assert run_axe(office) == []
     office.fill("#id_name", "Yksinäisyys kasvaa")
     office.select_option("#id_phenomenon", str(phenomena["yksinaisyys"].pk))
     office.select_option("#id_municipality", str(small_geography["698"].pk))
@@ -45,7 +42,7 @@ def test_coordinator_rule_fires_on_a_field_record_and_the_recipient_sees_badge_a
     office.wait_for_selector("#recipients")
     assert "koordinaattori@example.fi" in office.inner_text("#recipients")
     assert "koordinaattori" in office.inner_text("#limit-set-by")
-    assert run_axe(office, live_server) == []
+    assert run_axe(office) == []
     assert office.locator(".nav-badge").count() == 0
 
     phone = open_app(page_factory(**PHONE), live_server, login, username="walker")
@@ -63,7 +60,7 @@ def test_coordinator_rule_fires_on_a_field_record_and_the_recipient_sees_badge_a
     assert office.inner_text(".site-header .nav-badge").startswith("1")
     office.click(".site-header nav a[href='/indicators/alerts/']")
     assert "Yksinäisyys kasvaa" in office.inner_text("main table")
-    assert run_axe(office, live_server) == []
+    assert run_axe(office) == []
     office.click("main table button[type=submit]")  # acknowledge
     office.wait_for_selector(".messages")
     assert office.locator(".nav-badge").count() == 0
@@ -91,7 +88,7 @@ def test_demo_municipality_page_draws_an_indicator_chart(page_factory, live_serv
     datasets = page.evaluate("() => Chart.getChart(document.getElementById('chart-0')).data.datasets.length")
     assert datasets >= 2  # observations beside at least one indicator
     assert page.is_visible(".sample-note")
-    assert run_axe(page, live_server) == []
+    assert run_axe(page) == []
     assert page.outside_requests == []
 
 
@@ -109,4 +106,4 @@ def test_rule_list_and_import_pages_pass_axe(page_factory, live_server, login, u
     login(page, "root")
     for path in ("/indicators/alerts/rules/", "/indicators/import/", "/indicators/alerts/?show=all"):
         page.goto(f"{live_server.url}{path}")
-        assert run_axe(page, live_server) == [], path
+        assert run_axe(page) == [], path

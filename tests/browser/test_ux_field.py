@@ -4,25 +4,11 @@ import pytest
 from geo_indi.observations.models import Observation
 
 from ..conftest import INSIDE_ALFA
-from .test_field_browser import PHONE, choose, fill_person_observation, open_app
-from .test_field_browser import tap_map_at as tap_visible_map_at
+from .helpers import LAPTOP, PHONE, choose, fill_person_observation, inject_axe, open_app, run_axe, tap_map_at
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HEADER_MAX_PX = 100
-
-
-def run_axe(page, live_server):
-    """Every axe-core violation, whatever its impact, on the pages this work touches."""
-    if not page.evaluate("() => !!window.axe"):
-        page.add_script_tag(url=f"{live_server.url}/static/vendor/axe-core/axe.min.js")
-    result = page.evaluate("() => axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })")
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]
-
-
-def tap_map_at(page, lat, lon):
-    page.locator("#field-map").scroll_into_view_if_needed()
-    tap_visible_map_at(page, lat, lon)
 
 
 @pytest.fixture
@@ -52,7 +38,7 @@ def test_field_worker_logs_in_on_a_phone_with_a_capitalised_username_and_lands_o
 def test_login_page_has_no_accessibility_violations(page_factory, live_server):
     page = page_factory(**PHONE)
     page.goto(f"{live_server.url}/accounts/login/")
-    assert run_axe(page, live_server) == []
+    assert run_axe(page) == []
 
 
 def test_phenomenon_card_tells_what_it_means_in_readable_text(page_factory, live_server, login, walker, phenomena):
@@ -73,11 +59,6 @@ def test_phenomenon_meaning_follows_the_language(page_factory, live_server, logi
     page = open_app(page_factory(**PHONE, locale="sv-SE"), live_server, login)
     vandalism = phenomena["ilkivalta"]
     assert vandalism.examples_sv in page.inner_text(f"#phenomenon-{vandalism.pk}-meaning")
-
-
-@pytest.fixture
-def walker(organisations, make_member, phenomena):
-    return make_member("walker", organisations["698"])
 
 
 def test_consent_and_follow_up_note_follow_the_api_rule(page_factory, live_server, login, walker, phenomena):
@@ -104,7 +85,7 @@ def test_consent_and_follow_up_note_follow_the_api_rule(page_factory, live_serve
     page.uncheck("#consent-recorded")
     assert page.is_hidden("#follow-up-step")
     page.click("#submit-observation")
-    page.wait_for_function("document.querySelectorAll('#recent-list li').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#recent-list li').length === 2")
     second = Observation.objects.filter(reporter=walker).latest("id")
     assert second.consent_recorded is False and second.follow_up_note == ""
 
@@ -126,7 +107,7 @@ def test_offline_reload_shows_saved_and_waiting_records_apart(page_factory, live
     page.click("#submit-observation")
     page.wait_for_selector("#recent-list li")
     page.reload()  # so the service worker controls the page
-    page.wait_for_function("!!navigator.serviceWorker.controller")
+    page.wait_for_function("() => !!navigator.serviceWorker.controller")
     page.wait_for_selector("#recent-list li")
 
     page.context.set_offline(True)
@@ -157,7 +138,7 @@ def test_zoom_buttons_are_touch_sized(page_factory, live_server, login, walker):
         assert box["width"] >= 44 and box["height"] >= 44
 
 
-@pytest.mark.parametrize("size", [PHONE, {"width": 1366, "height": 768}])
+@pytest.mark.parametrize("size", [PHONE, LAPTOP])
 def test_field_page_with_cards_consent_and_offline_states_has_no_axe_violations(page_factory, live_server, login, walker, phenomena, size):
     page = open_app(page_factory(**size), live_server, login)
     tap_map_at(page, *INSIDE_ALFA)
@@ -165,18 +146,18 @@ def test_field_page_with_cards_consent_and_offline_states_has_no_axe_violations(
     page.check("#consent-recorded")
     page.click("#submit-observation")
     page.wait_for_selector("#recent-list li")
-    page.add_script_tag(url=f"{live_server.url}/static/vendor/axe-core/axe.min.js")  # before the network goes
+    inject_axe(page)  # before going offline, as a tester would
     page.context.set_offline(True)
     tap_map_at(page, *INSIDE_ALFA)
     fill_person_observation(page, phenomena["ilkivalta"])
     page.check("#consent-recorded")
     page.click("#submit-observation")
     page.wait_for_selector("#queued-list li")
-    assert run_axe(page, live_server) == []
+    assert run_axe(page) == []
 
 
 def test_logging_out_forgets_the_saved_list_kept_for_offline_use(page_factory, live_server, login, walker, phenomena):
-    page = open_app(page_factory(width=1366, height=768), live_server, login)
+    page = open_app(page_factory(**LAPTOP), live_server, login)
     tap_map_at(page, *INSIDE_ALFA)
     fill_person_observation(page, phenomena["yksinaisyys"])
     page.click("#submit-observation")
