@@ -266,3 +266,23 @@ def test_unhandled_error_is_500_json_and_logged_once_in_one_line(field_client, m
     assert len(errors) == 1
     line = TextFormatter().format(errors[0])
     assert "ZeroDivisionError" in line and "secret detail" not in line and "66.05" not in line and "\n" not in line
+
+
+@pytest.mark.parametrize("query", ["phenomenom=1", "sortby=id", "filter=x", "limit=2&crs=EPSG:3067"])
+def test_unknown_query_parameter_on_the_list_is_a_400_naming_it(field_client, query):
+    response = field_client.get(f"{URL}?{query}")
+    assert_api_error(response, 400)
+    unknown = query.split("&")[-1].split("=")[0]
+    assert list(response.json()["errors"]) == [unknown]
+
+
+def test_every_documented_list_parameter_is_still_accepted(field_client, phenomena):
+    query = "phenomenon=1&subject=person&bbox=24,65,27,67&limit=5&offset=0&year=2026&format=json"
+    assert field_client.get(f"{URL}?{query}").status_code == 200
+
+
+def test_unknown_query_parameter_on_one_record_or_the_phenomena_is_a_400(field_client, record):
+    observation = record(*INSIDE_ALFA)
+    assert_api_error(field_client.get(f"{URL}{observation.pk}/?verbose=1"), 400)
+    assert_api_error(field_client.get("/api/phenomena/?lang=sv"), 400)
+    assert field_client.get("/api/phenomena/").status_code == 200

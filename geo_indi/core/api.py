@@ -119,3 +119,26 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
                 {self.offset_query_param: [_("Give a whole number from 0 to %(max)s.") % {"max": MAX_OFFSET}]}
             )
         return super().get_offset(request)
+
+
+# DRF's ?format= override is accepted everywhere.
+ALWAYS_ALLOWED_QUERY_PARAMS = frozenset({"format"})
+
+
+class KnownQueryParamsMixin:
+    """A view that answers 400 to a query parameter it does not take, instead of ignoring it
+    (a misspelt filter would otherwise return unfiltered data). `allowed_query_params(action)`
+    names what each action takes."""
+
+    def allowed_query_params(self, action):
+        return frozenset()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        allowed = ALWAYS_ALLOWED_QUERY_PARAMS | self.allowed_query_params(self.action)
+        unknown = sorted(set(request.query_params) - allowed)
+        if unknown:
+            raise exceptions.ValidationError({
+                name: [_("Unknown query parameter. This endpoint takes: %(names)s.") % {"names": ", ".join(sorted(allowed))}]
+                for name in unknown
+            })

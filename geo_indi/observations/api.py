@@ -7,12 +7,12 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from geo_indi.core.api import LimitOffsetPagination, error_body
+from geo_indi.core.api import KnownQueryParamsMixin, LimitOffsetPagination, error_body
 from geo_indi.core.schema import ErrorSerializer, ValidationErrorSerializer
 from geo_indi.audit.services import audit_records_read
 
 from . import services
-from .filters import ObservationBBoxFilter, filter_openapi_parameters, parse_filters
+from .filters import ObservationBBoxFilter, ObservationFilterForm, filter_openapi_parameters, parse_filters
 from .models import Category, Observation, Phenomenon
 from .serializers import ObservationReadSerializer, ObservationWriteSerializer, PhenomenonSerializer
 
@@ -92,11 +92,17 @@ WRITE_BODY_DESCRIPTION = (
     ),
     destroy=extend_schema(responses={204: None, **ERRORS, **NOT_FOUND}),
 )
-class ObservationViewSet(viewsets.ModelViewSet):
+class ObservationViewSet(KnownQueryParamsMixin, viewsets.ModelViewSet):
     """Observations the caller may see, as GeoJSON Features; writes go through services.record_observation."""
 
     pagination_class = GeoJSONLimitOffsetPagination
     filter_backends = [ObservationBBoxFilter]
+
+    def allowed_query_params(self, action):
+        if action == "list":
+            paging = {self.paginator.limit_query_param, self.paginator.offset_query_param}
+            return frozenset(ObservationFilterForm.base_fields) | {ObservationBBoxFilter.bbox_param} | paging
+        return frozenset()
 
     def get_queryset(self):
         qs = Observation.objects.visible_to(self.request.user).select_related(
@@ -172,7 +178,7 @@ class ObservationViewSet(viewsets.ModelViewSet):
     list=extend_schema(responses={200: PhenomenonSerializer(many=True)}),
     retrieve=extend_schema(responses={200: PhenomenonSerializer, 404: ErrorSerializer}),
 )
-class PhenomenonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PhenomenonViewSet(KnownQueryParamsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Active phenomena and their categories, names in the request's language."""
 
     serializer_class = PhenomenonSerializer
