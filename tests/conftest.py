@@ -1,4 +1,5 @@
 """Shared fixtures. Every test talks to a real PostGIS (pytest-django's test database)."""
+import gc
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,32 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), connection.cursor() as cur:
         cur.execute(f"ALTER DATABASE {connection.ops.quote_name(connection.settings_dict['NAME'])} SET synchronous_commit = off")
         cur.execute("SET synchronous_commit = off")
+
+
+# --- Streamed responses a test did not read ----------------------------------------------
+# A streamed download runs its query before the response starts, inside a transaction held by
+# the stream (geo_indi.layers.streaming). A server closes the response and with it the stream;
+# Django's test client closes a streamed response only once its content has been read, so a
+# test that looks at the status alone leaves the stream, and its savepoint, open. The garbage
+# collector would end it later, on whatever transaction the connection is in then: another
+# test's, whose data it rolls back or leaves behind. End such streams while the test's own
+# transaction is still the one around them.
+
+
+def _transaction_state():
+    from django.db import connections
+
+    return {c.alias: (c.in_atomic_block, len(c.savepoint_ids)) for c in connections.all(initialized_only=True)}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    item._transaction_state = _transaction_state()
+    yield
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item):
+    before = getattr(item, "_transaction_state", None)
+    if before is not None and _transaction_state() != before:
+        gc.collect()
