@@ -229,6 +229,9 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "geo_indi API",
     "DESCRIPTION": "Observations, layers and indicators of geo_indi.",
     "VERSION": "0.1.0",
+    # Operation ids and tags from the path after /api/ (observations_create, tag "observations"),
+    # whatever other DRF views (the OGC API's ReDoc page) the URLconf has.
+    "SCHEMA_PATH_PREFIX": "/api/",
     "SERVE_INCLUDE_SCHEMA": False,
     # ReDoc from the drf-spectacular-sidecar package under /static/: no CDN.
     "REDOC_DIST": "SIDECAR",

@@ -2,7 +2,10 @@
 from pathlib import Path
 
 import pytest
+import django.test.client as django_test_client
 from django.core.management import call_command
+from django.core.signals import request_finished
+from django.db import close_old_connections
 
 from geo_indi.accounts.models import Membership, Organisation
 from geo_indi.areas.importer import import_postcode_areas
@@ -113,3 +116,43 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), connection.cursor() as cur:
         cur.execute(f"ALTER DATABASE {connection.ops.quote_name(connection.settings_dict['NAME'])} SET synchronous_commit = off")
         cur.execute("SET synchronous_commit = off")
+
+
+# --- Streamed responses a test did not read ----------------------------------------------
+# A streamed download runs its query before the response starts, inside a transaction held by
+# the stream (geo_indi.layers.streaming) until the response is closed. A server closes every
+# response; Django's test client closes a streamed one only once its content has been read. A
+# test that looks at the status alone left the stream to the garbage collector, which ended it
+# at any later moment: inside another test's transaction (rolling back its fixtures, or leaving
+# rows behind for the tests after it), or in the middle of a query on the same connection
+# (a deadlock on psycopg's connection lock). So every streamed response the test client hands
+# out is kept, and closed when the test ends, newest first, before its transaction is undone.
+
+_unclosed_streams = []
+
+
+def _closing_iterator_wrapper(iterable, close):
+    closed = []
+
+    def close_once():
+        if not closed:
+            closed.append(True)
+            close()
+
+    _unclosed_streams.append(close_once)
+    return _django_closing_iterator_wrapper(iterable, close_once)
+
+
+_django_closing_iterator_wrapper = django_test_client.closing_iterator_wrapper
+django_test_client.closing_iterator_wrapper = _closing_iterator_wrapper
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item):
+    while _unclosed_streams:
+        close = _unclosed_streams.pop()
+        request_finished.disconnect(close_old_connections)  # as the test client does around close()
+        try:
+            close()
+        finally:
+            request_finished.connect(close_old_connections)

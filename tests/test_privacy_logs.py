@@ -89,7 +89,9 @@ def test_concurrent_retries_create_one_record_without_a_database_error(small_geo
     assert (stored.description, stored.follow_up_note, stored.age_group, stored.postcode_area.postcode) == (
         DESCRIPTION, FOLLOW_UP_NOTE, AGE_GROUP, POSTCODE)
     for _code, body in answers:
-        assert body["location"] is None
+        # A GeoJSON Feature: a person observation's point is neither the geometry nor a property.
+        assert body["type"] == "Feature" and body["geometry"] is None
+        assert not {"location", "lat", "lon"} & set(body["properties"])
 
 
 def _backend_waiting_on_a_lock(pid):

@@ -83,12 +83,37 @@ def count(lsql: LayerSQL):
         return cur.fetchone()[0]
 
 
+class Started:
+    """A stream whose first chunks are produced already, with the transaction of its cursor open.
+
+    It has close(): StreamingHttpResponse calls it when the response is closed (the WSGI server
+    does so after the last byte, or when the client goes away), which ends the stream's
+    transaction and server-side cursor then, not whenever the garbage collector gets to an
+    abandoned generator (its `atomic` would exit on whatever transaction the connection is in
+    by that time, even another request's)."""
+
+    def __init__(self, chunks, items):
+        self._chunks = iter(chunks)
+        self._first = list(itertools.islice(self._chunks, items))
+        self._rest = itertools.chain(self._first, self._chunks)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._rest)
+
+    def close(self):
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
+
+
 def started(chunks, items=1):
     """Produce the first `items` chunks of a stream now, while an exception can still become an
-    error response; the returned iterator yields them and then the rest."""
-    chunks = iter(chunks)
-    first = list(itertools.islice(chunks, items))
-    return itertools.chain(first, chunks)
+    error response; the returned iterator yields them and then the rest, and closes the stream
+    when it is closed."""
+    return Started(chunks, items)
 
 
 def iter_rows(sql, params, chunk_rows=CHUNK_ROWS):

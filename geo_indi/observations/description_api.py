@@ -4,6 +4,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from .api import ERRORS, WRITE_ERRORS
 from .description_check import check_description
 from .models import DESCRIPTION_MAX_LENGTH
 
@@ -18,11 +19,15 @@ class DescriptionCheckView(APIView):
 
     @extend_schema(
         request=DescriptionCheckInput,
-        responses=inline_serializer("DescriptionCheck", {
-            "flagged": serializers.ListField(child=serializers.DictField()),
-            "warning": serializers.CharField(allow_null=True),
-            "analyser": serializers.ChoiceField(choices=["voikko", "fallback"]),
-        }),
+        responses={
+            200: inline_serializer("DescriptionCheck", {
+                "flagged": serializers.ListField(child=serializers.DictField()),
+                "warning": serializers.CharField(allow_null=True),
+                "analyser": serializers.ChoiceField(choices=["voikko", "fallback"]),
+            }),
+            **ERRORS,  # signed-in callers only, like every observation operation
+            415: WRITE_ERRORS[415],
+        },
     )
     def post(self, request):
         data = DescriptionCheckInput(data=request.data)
