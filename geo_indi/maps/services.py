@@ -13,6 +13,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from geo_indi.areas.models import Municipality
 from geo_indi.observations import suppression
 from geo_indi.observations.filters import parse_filters
 from geo_indi.observations.models import AgeGroup, Category, Direction, Observation, Phenomenon, Subject
@@ -293,3 +294,20 @@ def filters_in_words(form):
     elif not active.get("year"):
         words.append((_("Year"), str(published.period_of(active) or "–")))
     return words
+
+
+@dataclass
+class OverviewRow:
+    code: str
+    name: str
+    count: int | None  # None: not shown
+
+
+def municipality_overview(user, year):
+    """(rows by municipality, Lapland total) of one calendar year as published for this viewer (the home page)."""
+    municipalities = list(Municipality.objects.order_by("name_fi").values_list("id", "code", "name_fi"))
+    filters = {"year": year}
+    counts = published.area_counts(user, "municipality", [(m_id, m_id) for m_id, _c, _n in municipalities], filters)
+    rows = [OverviewRow(code, name, counts.rows[m_id].count) for m_id, code, name in municipalities]
+    total, _weakens, _strengthens = published.lapland_total(user, filters)
+    return rows, total

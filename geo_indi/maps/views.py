@@ -67,6 +67,15 @@ def _context(request, form, options, data, **extra):
     }
 
 
+def home(request):
+    """The public front page: this year's published counts by municipality, and where to go next."""
+    year = timezone.localdate().year
+    rows, total = services.municipality_overview(request.user, year)
+    return render(request, "home.html", {
+        "rows": rows, "total": total, "year": year, "hidden": suppression.label(None), "k": suppression.threshold(),
+    })
+
+
 def overview(request):
     parsed, error = _parse(request)
     if error:
