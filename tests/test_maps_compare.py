@@ -108,6 +108,13 @@ def test_a_change_involving_a_hidden_count_is_hidden(client, winters):
     assert rows["99002"][2] == ".."
 
 
+def test_the_comparison_appears_when_periods_are_chosen(client, winters, users):
+    client.force_login(users["coord_698"])
+    html = client.get("/maps/698/").content.decode()
+    assert 'id="f-period_1"' in html and 'value="winter-2024" selected' in html and 'value="winter-2025" selected' in html
+    assert "change-table" not in html
+
+
 def test_outsiders_cannot_compare_other_periods(client, winters, users):
     assert client.get("/maps/698/?period_1=winter-2024&period_2=winter-2025").status_code == 400
     client.force_login(users["field_320"])
@@ -117,7 +124,7 @@ def test_outsiders_cannot_compare_other_periods(client, winters, users):
 
 def test_every_table_of_the_municipality_page_is_sortable(client, winters, users):
     client.force_login(users["coord_698"])
-    html = client.get("/maps/698/?year=2026").content.decode()
+    html = client.get("/maps/698/?year=2026&period_1=winter-2024&period_2=winter-2025").content.decode()
     for name in ("areas-table", "change-table", "trend-table", "categories-table", "latest-table"):
         assert f'class="{name}" data-sortable' in html
     assert "maps/sortable.js" in html

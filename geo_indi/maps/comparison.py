@@ -241,14 +241,16 @@ class ComparisonRequest:
     second: Period
     choices: list  # period_choices()
     exact: bool
+    requested: bool  # False: the defaults, for the form only
 
 
 def comparison_request(user, municipality, params, today):
     """The two periods asked for (period_1, period_2; default: last winter and this one, or years outside)."""
     exact = published.Viewer(user).exact(municipality.id)
     first, second = default_periods(exact, today)
-    if params.get("period_1") or params.get("period_2"):
+    requested = bool(params.get("period_1") or params.get("period_2"))
+    if requested:
         first, second = parse_period(params.get("period_1")), parse_period(params.get("period_2"))
     if not exact and (first.kind != "year" or second.kind != "year"):
         raise PeriodError(_("Outside your organisation's municipalities, periods are calendar years."))
-    return ComparisonRequest(first, second, period_choices(exact, today), exact)
+    return ComparisonRequest(first, second, period_choices(exact, today), exact, requested)

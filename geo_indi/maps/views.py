@@ -109,9 +109,11 @@ def _municipality_map(municipality, data, options):
 
 
 def _comparison(request, municipality, form):
-    """(ComparisonRequest, Comparison, embedded change map) or an error response."""
+    """(ComparisonRequest, Comparison, embedded change map) or an error response; the comparison only when asked."""
     try:
         asked = comparison.comparison_request(request.user, municipality, request.GET, timezone.localdate())
+        if not asked.requested:
+            return (asked, None, None), None
         result = comparison.compare(request.user, municipality, form.active(), asked.first, asked.second,
                                     timezone.localdate())
     except (comparison.PeriodError, NotPublished) as exc:

@@ -115,3 +115,18 @@ def test_anonymous_home_page_has_the_public_overview(page_factory, live_server, 
     assert page.locator("table.home-table tbody tr").count() == 2
     assert page.locator("a[href='/maps/698/']").count() == 1
     assert run_axe(page, live_server) == []
+
+
+def test_heatmap_starts_off_and_brings_its_own_legend(page_factory, live_server, login, users, winters):
+    page = page_factory(1366, 768)
+    login(page, "coord698")
+    page.goto(f"{live_server.url}/maps/698/?year=2026")
+    page.wait_for_selector("path.leaflet-interactive")
+    control = page.locator(".leaflet-control-layers")
+    assert "leaflet-control-layers-expanded" not in (control.get_attribute("class") or "")  # collapsed
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 0
+    control.hover()
+    page.locator(".leaflet-control-layers-overlays label", has_text="Heat").first.click()
+    page.wait_for_selector("canvas.leaflet-heatmap-layer")
+    assert page.locator(".heat-legend").is_visible()
+    assert run_axe(page, live_server) == []
