@@ -305,20 +305,23 @@ def standalone_map(m, with_heat, title, nonce):
     )
 
 
+def _signed(n):
+    return f"{n:+d}" if n else "0"
+
+
 def change_label(row):
-    if row.suppressed:
-        return suppression.HIDDEN
-    return f"{row.change:+d}" if row.change else "0"
+    return suppression.HIDDEN if row.suppressed else _signed(row.change)
 
 
 def change_legend_html(comparison):
     rows = format_html_join(
         "", '<li><span class="swatch" style="background:{}"></span>{}</li>',
-        ((colour, f"{low:+d}" if low == high else f"{low:+d} … {high:+d}") for low, high, colour in comparison.breaks),
+        ((colour, _signed(low) if low == high else f"{_signed(low)} … {_signed(high)}")
+         for low, high, colour in comparison.breaks),
     )
     return format_html(
         '<p class="legend-title">{}: {} → {}</p><ul>{}<li><span class="swatch swatch-suppressed"></span>{}</li></ul>',
-        _("Change"), comparison.first.label, comparison.second.label, rows,
+        _("Difference"), comparison.first.label, comparison.second.label, rows,
         _("%(hidden)s: not shown (a count of either period is hidden)") % {"hidden": suppression.HIDDEN},
     )
 
