@@ -227,12 +227,10 @@ def map_html(request, code):
 
 
 def aggregates_csv(request, code):
-    built, error = _municipality(request, code)
+    built, error = _export(request, code, "csv")
     if error:
         return error
     municipality, form, _options, data = built
-    audit_record(Action.MAP_EXPORT, obj=municipality, request=request,
-                 detail={"format": "csv", "params": without_coordinates(request.GET)})
     k = data.k
     label = lambda v: suppression.label(v, k)  # noqa: E731
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -4,7 +4,7 @@
   function key(cell) {
     var raw = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent.trim();
     var number = raw === "" ? NaN : Number(raw.replace(/\s/g, "").replace(",", ".").replace("−", "-"));
-    return {empty: raw === "" || raw === "..", number: number, text: raw};
+    return {empty: raw === "" || raw === ".." || raw === "–", number: number, text: raw};
   }
 
   function compare(a, b, numeric) {
