@@ -33,6 +33,14 @@ def test_csv_has_a_bom_semicolons_and_headers_in_the_page_language(client, obser
     assert by_code["698"][4:7] == ["9", "8", "1"]
     assert by_code["99001"][4:8] == ["7", "6", "1", "5.83"]
     assert by_code["99002"][4:8] == ["2", "2", "0", "2.50"]
+    assert by_code["99001"][3] == "1200"
+
+
+def test_an_unknown_population_is_empty_not_hidden(client, observations, users):  # noqa: F811
+    client.force_login(users["admin"])
+    rows = csv_table(client.get("/maps/320/report.csv?year=2026", HTTP_ACCEPT_LANGUAGE="en"))
+    delta = {row[1]: row for row in rows[1:]}["99004"]  # Delta: no population in the file, no observations
+    assert delta[3] == "" and delta[4] == "0" and delta[7] == ""
 
     finnish = csv_table(client.get("/maps/698/report.csv?year=2026", HTTP_ACCEPT_LANGUAGE="fi"))
     assert finnish[0] != EN_HEADERS and len(finnish[0]) == len(EN_HEADERS)

@@ -26,13 +26,18 @@ def area_headers():
 
 
 def area_rows(municipality, data):
-    """Rows of numbers (None: hidden, "" : not applicable), the municipality first."""
-    rows = [[_("Municipality"), municipality.code, municipality.name_fi, municipality.population,
+    """Rows of numbers (None: hidden, "": not known or not applicable), the municipality first."""
+    rows = [[_("Municipality"), municipality.code, municipality.name_fi, _known(municipality.population),
              data.total, data.weakens, data.strengthens, ""]]
     for row in data.areas:
-        rows.append([_("Postcode area"), row.code, row.name, row.population, row.count, row.weakens, row.strengthens,
-                     "" if row.rate is None else row.rate])
+        rows.append([_("Postcode area"), row.code, row.name, _known(row.population), row.count, row.weakens,
+                     row.strengthens, _known(row.rate)])
     return rows
+
+
+def _known(value):
+    """A value that is unknown (not hidden) is an empty cell; None in a row means hidden."""
+    return "" if value is None else value
 
 
 def trend_headers():

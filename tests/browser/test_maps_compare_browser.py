@@ -94,7 +94,8 @@ def test_report_prints_on_a4_with_the_chart_inside_the_page(page_factory, live_s
     assert errors == []
 
 
-@pytest.mark.parametrize("path", ["/", "/maps/", "/maps/698/", "/maps/698/report/"])
+@pytest.mark.parametrize("path", ["/", "/maps/", "/maps/698/", "/maps/698/?period_1=winter-2024&period_2=winter-2025",
+                                  "/maps/698/report/"])
 def test_officials_pages_do_not_scroll_sideways_at_360_px(page_factory, live_server, login, users, winters, path):
     page = page_factory(360, 740)
     login(page, "coord698")
