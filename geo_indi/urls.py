@@ -5,9 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from geo_indi.accounts.login_views import RoleAwareLoginView
 from geo_indi.core import views as core_views
+from geo_indi.maps import views as maps_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", maps_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("areas/municipalities.geojson", core_views.municipalities_geojson, name="municipalities-geojson"),
     path("accounts/login/", RoleAwareLoginView.as_view(), name="login"),

@@ -22,6 +22,9 @@ python3 -c "import ensurepip, venv" 2>/dev/null || need_apt+=(python3-venv)
 # Voikko: the Finnish analysis of the description check (names, places, streets)
 ldconfig -p | grep -q libvoikko.so.1 || need_apt+=(libvoikko1)
 ls /usr/lib/voikko/*/mor-standard >/dev/null 2>&1 || need_apt+=(voikko-fi)
+# Pango: WeasyPrint's text layout (the maps' PDF report)
+ldconfig -p | grep -q libpango-1.0.so.0 || need_apt+=(libpango-1.0-0)
+ldconfig -p | grep -q libpangoft2-1.0.so.0 || need_apt+=(libpangoft2-1.0-0)
 if [ "$WITH_BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing system packages: ${need_apt[*]}"

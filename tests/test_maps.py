@@ -393,3 +393,26 @@ def test_heat_points_are_aggregated_per_100_m_cell(client, record, users, monkey
     client.force_login(users["admin"])
     [layer] = heat_data(client.get("/maps/698/"))
     assert sorted(n for _lat, _lon, n in layer) == [1, 2]
+
+
+# --- the public home page ----------------------------------------------------------
+
+def test_home_shows_the_published_counts_by_municipality(client, observations):
+    """Anonymous, this year (2026 in the fixture is this year): 698 = 9, 320 = 6, Lapland 15 (see the module docstring)."""
+    response = client.get("/")
+    assert response.status_code == 200
+    rows = {row[0]: row[1] for row in tables(response)["home-table"]}
+    assert rows == {"Kemijärvi": "6", "Rovaniemi": "9"}
+    html = response.content.decode()
+    assert "<strong>15</strong>" in html
+    assert 'href="/maps/698/"' in html and 'href="/maps/"' in html
+
+
+def test_integer_class_breaks_for_counts():
+    from geo_indi.maps.services import classify
+
+    classification = classify([0, 1, 1, 2, 27, 30, 5, 8], "quantiles", "count")
+    assert all(isinstance(b, int) for b in classification.bins)
+    legend = classification.legend()
+    for previous, current in zip(legend, legend[1:]):
+        assert current["low"] == previous["high"] + 1  # no "0–1, 1–2"

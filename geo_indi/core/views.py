@@ -3,16 +3,11 @@ import sys
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 
 from .database import check_database, is_unavailable, retry_after_seconds, unavailable_response
 from .middleware import client_shape, shaped_error
-
-
-def home(request):
-    return render(request, "core/home.html")
 
 
 def municipalities_geojson(request):

@@ -29,6 +29,8 @@ MAP_JS = [("leaflet", "vendor/leaflet/leaflet.js")]
 MAP_CSS = [("leaflet_css", "vendor/leaflet/leaflet.css"), ("maps_css", "maps/maps.css")]
 HEAT_JS = [("leaflet-heat.js", "vendor/leaflet.heat/leaflet-heat.js")]
 
+SUPPRESSED_FILL = "#f2f2f2"
+
 HATCH_DEFS = """<svg class="map-defs" width="0" height="0" aria-hidden="true" focusable="false" style="position:absolute">
 <defs><pattern id="suppressed-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
 <rect width="8" height="8" fill="#f2f2f2"/><line x1="0" y1="0" x2="0" y2="8" stroke="#6b6b6b" stroke-width="3"/>
@@ -62,6 +64,43 @@ class Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.html = str(html)
+
+
+class HeatLegend(MacroElement):
+    """The heatmap's own legend: shown while a heatmap layer is on."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "bottomleft"});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "map-legend heat-legend");
+            div.innerHTML = {{ this.html|tojson }};
+            return div;
+        };
+        (function (map, legend) {
+            var shown = 0;
+            map.on("overlayadd", function (e) {
+                if (e.layer instanceof L.HeatLayer && shown++ === 0) legend.addTo(map);
+            });
+            map.on("overlayremove", function (e) {
+                if (e.layer instanceof L.HeatLayer && --shown === 0) legend.remove();
+            });
+        })({{ this._parent.get_name() }}, {{ this.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, html):
+        super().__init__()
+        self._name = "HeatLegend"
+        self.html = str(html)
+
+
+def heat_legend_html():
+    return format_html(
+        '<p class="legend-title">{}</p><div class="heat-ramp" aria-hidden="true"></div>'
+        '<p class="heat-ends"><span>{}</span><span>{}</span></p>',
+        _("Heatmap: density of observations"), _("few"), _("many"),
+    )
 
 
 class FitBounds(MacroElement):
@@ -113,7 +152,7 @@ def _range_label(row, measure):
             return "0"
         return f"{v:.2f}" if measure == "rate" and not float(v).is_integer() else f"{v:g}"
 
-    if row["low"] == row["high"]:
+    if row["low"] is not None and row["low"] >= row["high"]:
         return fmt(row["high"])
     return f"{fmt(row['low'])}–{fmt(row['high'])}"
 
@@ -181,16 +220,21 @@ def build_map(data, options, *, level_name, bounds=None, center=(67.0, 25.5), zo
         highlight_function=lambda feature: {"weight": 3, "color": "#000"},
         on_each_feature=_ON_EACH_FEATURE,
     ).add_to(m)
+    # Heatmaps start hidden: drawn over the choropleth their colours would mix with the classes.
     if data.heat_points:
-        heat = HeatMap(data.heat_points, name=_("Heatmap: places and things (exact points)"), radius=18, blur=14, min_opacity=0.4)
+        heat = HeatMap(data.heat_points, name=_("Heatmap: places and things (exact points)"), radius=18, blur=14,
+                       min_opacity=0.4, show=False)
         heat.default_js = []
         heat.add_to(m)
     if data.person_heat_points:
-        heat = HeatMap(data.person_heat_points, name=_("Heatmap: about people (at their postcode area)"), radius=30, blur=20, min_opacity=0.3)
+        heat = HeatMap(data.person_heat_points, name=_("Heatmap: about people (at their postcode area)"), radius=30,
+                       blur=20, min_opacity=0.3, show=False)
         heat.default_js = []
         heat.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
     m.add_child(Legend(legend_html(data, options.measure, level_name)))
+    if data.has_heat:
+        m.add_child(HeatLegend(heat_legend_html()))
     if bounds:
         m.add_child(FitBounds(bounds))
     return m
@@ -258,4 +302,140 @@ def standalone_map(m, with_heat, title, nonce):
         f"<title>{escape(title)}</title>{styles}{scripts}"
         "<style>html,body{height:100%;margin:0}.folium-map{position:absolute;inset:0}</style>"
         f"</head><body>{HATCH_DEFS}{figure.html.render()}{script_tag}{figure.script.render()}</script></body></html>"
+    )
+
+
+def _signed(n):
+    return f"{n:+d}" if n else "0"
+
+
+def change_label(row):
+    return suppression.HIDDEN if row.suppressed else _signed(row.change)
+
+
+def change_legend_html(comparison):
+    rows = format_html_join(
+        "", '<li><span class="swatch" style="background:{}"></span>{}</li>',
+        ((colour, _signed(low) if low == high else f"{_signed(low)} … {_signed(high)}")
+         for low, high, colour in comparison.breaks),
+    )
+    return format_html(
+        '<p class="legend-title">{}: {} → {}</p><ul>{}<li><span class="swatch swatch-suppressed"></span>{}</li></ul>',
+        _("Difference"), comparison.first.label, comparison.second.label, rows,
+        _("%(hidden)s: not shown (a count of either period is hidden)") % {"hidden": suppression.HIDDEN},
+    )
+
+
+def _change_features(comparison):
+    features = []
+    for row in comparison.rows:
+        if row.class_index is None:
+            style = {"fillColor": "#f2f2f2", "color": "#444", "weight": 1, "fillOpacity": 0.85, "className": "area-suppressed"}
+        else:
+            style = {"fillColor": comparison.breaks[row.class_index][2], "color": "#444", "weight": 1,
+                     "fillOpacity": 0.8, "className": f"change-class-{row.class_index}"}
+        text = (f"{row.code} {row.name}: {suppression.label(row.first)} → {suppression.label(row.second)} "
+                f"({change_label(row)})")
+        features.append({
+            "type": "Feature", "geometry": row.geometry,
+            "properties": {"code": row.code, "tooltip": str(escape(text)),
+                           "popup": str(format_html("<p>{}</p>", text)), "style": style},
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+def build_change_map(comparison, *, bounds=None):
+    """A choropleth of the change between two periods (diverging classes around 0)."""
+    m = folium.Map(location=[67.0, 25.5], zoom_start=5, tiles=None, control_scale=True)
+    m.default_js = []
+    m.default_css = []
+    folium.TileLayer(settings.MAP_TILE_URL, attr=settings.MAP_TILE_ATTRIBUTION, name=_("Background map")).add_to(m)
+    folium.GeoJson(
+        _change_features(comparison), name=_("Change by postcode area"),
+        style_function=lambda feature: feature["properties"]["style"],
+        highlight_function=lambda feature: {"weight": 3, "color": "#000"},
+        on_each_feature=_ON_EACH_FEATURE,
+    ).add_to(m)
+    m.add_child(Legend(change_legend_html(comparison)))
+    if bounds:
+        m.add_child(FitBounds(bounds))
+    return m
+
+
+def _svg_rings(geometry):
+    if geometry["type"] == "Polygon":
+        return geometry["coordinates"]
+    if geometry["type"] == "MultiPolygon":
+        return [ring for polygon in geometry["coordinates"] for ring in polygon]
+    return []
+
+
+def svg_choropleth(features, *, width=600, height=420, label=""):
+    """An SVG map (no scripts, no tiles) of [(geometry, fill colour, title)] for print and PDF.
+
+    Longitude is scaled by cos(mean latitude), which keeps a municipality's shape at this scale."""
+    import math
+
+    rings = [(ring, fill, title) for geometry, fill, title in features for ring in _svg_rings(geometry)]
+    points = [pt for ring, _f, _t in rings for pt in ring]
+    if not points:
+        return ""
+    lats = [p[1] for p in points]
+    scale_x = math.cos(math.radians(sum(lats) / len(lats)))
+    xs = [p[0] * scale_x for p in points]
+    min_x, max_x, min_y, max_y = min(xs), max(xs), min(lats), max(lats)
+    span = max(max_x - min_x, (max_y - min_y) * width / height) or 1
+    factor = width / span
+
+    def path(ring):
+        return "M" + "L".join(f"{(x * scale_x - min_x) * factor:.1f},{(max_y - y) * factor:.1f}" for x, y, *_z in ring) + "Z"
+
+    shapes = format_html_join(
+        "", '<path d="{}" fill="{}" stroke="#444" stroke-width="0.8" fill-rule="evenodd"><title>{}</title></path>',
+        ((path(ring), fill, title) for ring, fill, title in rings),
+    )
+    drawn_height = (max_y - min_y) * factor
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="svg-map" viewBox="0 0 {} {}" role="img" aria-label="{}">{}</svg>',
+        width, f"{drawn_height:.0f}", label, shapes,
+    )
+
+
+def area_fill(row, data):
+    if row.suppressed:
+        return SUPPRESSED_FILL
+    if row.class_index is None:
+        return NO_DATA_COLOUR
+    return data.classification.colours[row.class_index]
+
+
+def svg_trend(trend, *, width=600, height=220):
+    """Bars per month (weakens, strengthens) as SVG for the PDF; hidden months draw no bar."""
+    if not trend:
+        return ""
+    top = max([v for row in trend for v in (row["weakens"], row["strengthens"]) if v is not None] or [1]) or 1
+    left, bottom, slot = 40, height - 30, (width - 50) / len(trend)
+    bars = []
+    for i, row in enumerate(trend):
+        x = left + i * slot
+        for j, (key, colour) in enumerate((("weakens", "#b2182b"), ("strengthens", "#2166ac"))):
+            value = row[key]
+            if value is None:
+                continue
+            h = (bottom - 10) * value / top
+            bars.append((f"{x + 2 + j * slot / 2.4:.1f}", f"{bottom - h:.1f}", f"{slot / 2.6:.1f}", f"{h:.1f}", colour,
+                         f"{row['month']:%Y-%m}: {value}"))
+        bars_label = (f"{x + slot / 2:.1f}", f"{bottom + 16}", f"{row['month']:%m/%y}")
+        bars.append(bars_label)
+    body = format_html_join("", "{}", (
+        (format_html('<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>', *b)
+         if len(b) == 6 else format_html('<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text>', *b),)
+        for b in bars
+    ))
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="svg-trend" viewBox="0 0 {} {}" role="img" aria-label="{}">'
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#444"/>'
+        '<text x="0" y="14" font-size="11">{}</text>{}</svg>',
+        width, height, _("Observations per month, weakening (red) and strengthening (blue) wellbeing"),
+        left, bottom, width, bottom, top, body,
     )

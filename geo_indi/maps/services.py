@@ -4,16 +4,19 @@ Every count comes from geo_indi.publication.counts: exact inside the viewer's
 own municipalities, the published tables elsewhere. The monthly trend and the
 top categories are shown only where every number of the page is exact.
 """
+import math
 from dataclasses import dataclass, field
 
 import mapclassify
 import numpy as np
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from geo_indi.areas.models import Municipality
 from geo_indi.observations import suppression
 from geo_indi.observations.filters import parse_filters
-from geo_indi.observations.models import Category, Direction, Observation, Phenomenon, Subject
+from geo_indi.observations.models import AgeGroup, Category, Direction, Observation, Phenomenon, Subject
 from geo_indi.publication import counts as published
 
 from . import queries
@@ -88,10 +91,11 @@ class Classification:
     colours: list
 
     def legend(self):
+        """Classes as (low, high, colour); counts are whole numbers, so a count class starts after the last one ends."""
         rows, low = [], self.lower
         for upper, colour in zip(self.bins, self.colours):
             rows.append({"low": low, "high": upper, "colour": colour})
-            low = upper
+            low = upper + 1 if self.measure == "count" else upper
         return rows
 
 
@@ -138,7 +142,7 @@ def classify(values, scheme, measure):
         classifier = mapclassify.Quantiles(array, k=k) if scheme == "quantiles" else mapclassify.NaturalBreaks(array, k=k)
         bins = sorted(set(float(b) for b in classifier.bins))
     if measure == "count":
-        bins = [int(round(b)) if float(b).is_integer() else b for b in bins]
+        bins = sorted({math.ceil(b) for b in bins})
     colours = _colours(len(bins))
     return Classification(scheme, measure, bins, distinct[0], colours)
 
@@ -262,3 +266,48 @@ def municipality_view(user, municipality, form, options):
         heat_points=heat_points, person_heat_points=person_heat_points, phenomena=_phenomenon_names(rows),
         withheld=counts.withheld,
     )
+
+
+def filters_in_words(form):
+    """[(label, value)] of the filters in use, in the page language: names, never ids or codes."""
+    active = form.active()
+    words = []
+    if active.get("phenomenon"):
+        phenomenon = Phenomenon.objects.filter(id=active["phenomenon"]).first()
+        words.append((_("Phenomenon"), phenomenon.name if phenomenon else "–"))
+    else:
+        words.append((_("Phenomenon"), _("All phenomena")))
+    if active.get("category"):
+        category = Category.objects.filter(id=active["category"]).select_related("phenomenon").first()
+        words.append((_("Category"), f"{category.phenomenon.name} / {category.name}" if category else "–"))
+    choices = (("subject", _("About"), Subject), ("direction", _("Direction"), Direction),
+               ("age_group", _("Age group"), AgeGroup))
+    for name, label, enum in choices:
+        if active.get(name):
+            words.append((label, str(enum(active[name]).label)))
+    if active.get("year"):
+        words.append((_("Year"), str(active["year"])))
+    if active.get("date_from") or active.get("date_to"):
+        start = formats.date_format(active["date_from"], "SHORT_DATE_FORMAT") if active.get("date_from") else "…"
+        end = formats.date_format(active["date_to"], "SHORT_DATE_FORMAT") if active.get("date_to") else "…"
+        words.append((_("Dates"), f"{start}–{end}"))
+    elif not active.get("year"):
+        words.append((_("Year"), str(published.period_of(active) or "–")))
+    return words
+
+
+@dataclass
+class OverviewRow:
+    code: str
+    name: str
+    count: int | None  # None: not shown
+
+
+def municipality_overview(user, year):
+    """(rows by municipality, Lapland total) of one calendar year as published for this viewer (the home page)."""
+    municipalities = list(Municipality.objects.order_by("name_fi").values_list("id", "code", "name_fi"))
+    filters = {"year": year}
+    counts = published.area_counts(user, "municipality", [(m_id, m_id) for m_id, _c, _n in municipalities], filters)
+    rows = [OverviewRow(code, name, counts.rows[m_id].count) for m_id, code, name in municipalities]
+    total, _weakens, _strengthens = published.lapland_total(user, filters)
+    return rows, total

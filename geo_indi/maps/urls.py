@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("<str:code>/", views.municipality, name="municipality"),
     path("<str:code>/report/", views.report, name="report"),
+    path("<str:code>/report.csv", views.report_csv, name="report-csv"),
+    path("<str:code>/report.xlsx", views.report_xlsx, name="report-xlsx"),
+    path("<str:code>/report.pdf", views.report_pdf, name="report-pdf"),
     path("<str:code>/aggregates.csv", views.aggregates_csv, name="aggregates-csv"),
     path("<str:code>/map.html", views.map_html, name="map-html"),
 ]

@@ -4,6 +4,7 @@ import json
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geo_indi.areas.models import Municipality
@@ -14,7 +15,7 @@ from geo_indi.observations.models import AgeGroup, Direction, Observation, Pheno
 
 from geo_indi.publication.counts import NotPublished
 
-from . import queries, rendering, services
+from . import comparison, exports, queries, rendering, services
 
 LATEST = 10
 
@@ -66,6 +67,15 @@ def _context(request, form, options, data, **extra):
     }
 
 
+def home(request):
+    """The public front page: this year's published counts by municipality, and where to go next."""
+    year = timezone.localdate().year
+    rows, total = services.municipality_overview(request.user, year)
+    return render(request, "home.html", {
+        "rows": rows, "total": total, "year": year, "hidden": suppression.label(None), "k": suppression.threshold(),
+    })
+
+
 def overview(request):
     parsed, error = _parse(request)
     if error:
@@ -98,11 +108,29 @@ def _municipality_map(municipality, data, options):
     return rendering.build_map(data, options, level_name=_("postcode areas"), bounds=queries.bounds(municipality))
 
 
+def _comparison(request, municipality, form):
+    """(ComparisonRequest, Comparison, embedded change map) or an error response; the comparison only when asked."""
+    try:
+        asked = comparison.comparison_request(request.user, municipality, request.GET, timezone.localdate())
+        if not asked.requested:
+            return (asked, None, None), None
+        result = comparison.compare(request.user, municipality, form.active(), asked.first, asked.second,
+                                    timezone.localdate())
+    except (comparison.PeriodError, NotPublished) as exc:
+        return None, _bad_request(request, str(exc))
+    change_map = rendering.build_change_map(result, bounds=queries.bounds(municipality))
+    return (asked, result, rendering.embedded_map(change_map, with_heat=False)), None
+
+
 def municipality(request, code):
     built, error = _municipality(request, code)
     if error:
         return error
     municipality, form, options, data = built
+    compared, error = _comparison(request, municipality, form)
+    if error:
+        return error
+    asked, result, change_map = compared
     latest = (
         Observation.objects.visible_to(request.user).filter(form.q(), municipality=municipality)
         .select_related("phenomenon", "postcode_area")[:LATEST]
@@ -111,6 +139,9 @@ def municipality(request, code):
     return render(request, "maps/municipality.html", _context(
         request, form, options, data, municipality=municipality,
         map=rendering.embedded_map(m, with_heat=data.has_heat), latest=latest,
+        compare=asked, comparison=result, change_map=change_map,
+        compare_fields=[("period_1", asked.first, _("Earlier period")), ("period_2", asked.second, _("Later period"))],
+        significance_percent=round(comparison.SIGNIFICANCE * 100),
     ))
 
 
@@ -123,7 +154,63 @@ def report(request, code):
     return render(request, "maps/report.html", _context(
         request, form, options, data, municipality=municipality,
         map=rendering.embedded_map(m, with_heat=data.has_heat),
+        filters_in_words=services.filters_in_words(form),
+        legend=rendering.legend_html(data, options.measure, _("postcode areas")),
     ))
+
+
+def _export(request, code, file_format):
+    built, error = _municipality(request, code)
+    if error:
+        return None, error
+    municipality = built[0]
+    audit_record(Action.MAP_EXPORT, obj=municipality, request=request,
+                 detail={"format": file_format, "params": without_coordinates(request.GET)})
+    return built, None
+
+
+def _attachment(body, content_type, filename):
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def report_csv(request, code):
+    built, error = _export(request, code, "report-csv")
+    if error:
+        return error
+    municipality, _form, _options, data = built
+    return _attachment(exports.report_csv(municipality, data), "text/csv; charset=utf-8",
+                       f"geo-indi-{municipality.code}.csv")
+
+
+def report_xlsx(request, code):
+    built, error = _export(request, code, "xlsx")
+    if error:
+        return error
+    municipality, form, _options, data = built
+    return _attachment(exports.report_xlsx(municipality, data, services.filters_in_words(form)),
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       f"geo-indi-{municipality.code}.xlsx")
+
+
+def report_pdf(request, code):
+    built, error = _export(request, code, "pdf")
+    if error:
+        return error
+    municipality, form, options, data = built
+    features = [(row.geometry, rendering.area_fill(row, data), f"{row.code} {row.name}: "
+                 f"{rendering.measure_label(row, options.measure, data.k)}") for row in data.areas]
+    context = _context(
+        request, form, options, data, municipality=municipality,
+        filters_in_words=services.filters_in_words(form),
+        legend=rendering.legend_html(data, options.measure, _("postcode areas")),
+        svg_map=rendering.svg_choropleth(features, label=_("Map of the postcode areas")),
+        svg_trend=rendering.svg_trend(data.trend),
+        suppressed_fill=rendering.SUPPRESSED_FILL,
+        report_css=exports.print_css(),
+    )
+    return _attachment(exports.report_pdf(request, context), "application/pdf", f"geo-indi-{municipality.code}.pdf")
 
 
 def map_html(request, code):
@@ -140,12 +227,10 @@ def map_html(request, code):
 
 
 def aggregates_csv(request, code):
-    built, error = _municipality(request, code)
+    built, error = _export(request, code, "csv")
     if error:
         return error
     municipality, form, _options, data = built
-    audit_record(Action.MAP_EXPORT, obj=municipality, request=request,
-                 detail={"format": "csv", "params": without_coordinates(request.GET)})
     k = data.k
     label = lambda v: suppression.label(v, k)  # noqa: E731
     response = HttpResponse(content_type="text/csv; charset=utf-8")

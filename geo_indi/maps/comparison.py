@@ -1,0 +1,256 @@
+"""Comparison of two periods on a municipality page: counts, change and whether the change is more than chance.
+
+Both counts come from geo_indi.publication.counts (exact inside the viewer's
+own municipalities, the published calendar-year tables elsewhere); a change
+involving a hidden count is hidden. The test: if the rate did not change, the
+first period's share of the n1 + n2 observations is binomial with p equal to
+its share of the time, t1 / (t1 + t2) (the conditional test of two Poisson
+counts); two-sided, "more than chance" below SIGNIFICANCE.
+"""
+import calendar
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from scipy.stats import binomtest
+
+from geo_indi.publication import counts as published
+
+from . import queries
+
+SIGNIFICANCE = 0.05
+# Meteorological winter: December to February, named by the year of its December.
+WINTER_FIRST_MONTH = 12
+# How far back the period choices reach.
+RECENT_WINTERS, RECENT_YEARS, RECENT_QUARTERS, RECENT_MONTHS = 3, 5, 8, 12
+# Diverging ColorBrewer RdBu (5 classes), blue = fewer, red = more.
+CHANGE_PALETTE = ["#0571b0", "#92c5de", "#f7f7f7", "#f4a582", "#ca0020"]
+
+PERIOD_KINDS = {
+    "year": gettext_lazy("Calendar year"),
+    "winter": gettext_lazy("Winter (December–February)"),
+    "quarter": gettext_lazy("Quarter"),
+    "month": gettext_lazy("Month"),
+}
+_PATTERNS = [
+    ("winter", re.compile(r"^winter-(\d{4})$")),
+    ("quarter", re.compile(r"^(\d{4})-Q([1-4])$")),
+    ("month", re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")),
+    ("year", re.compile(r"^(\d{4})$")),
+]
+
+
+class PeriodError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    token: str  # as in the query string: 2025, 2025-Q4, 2025-11, winter-2025
+    kind: str
+    start: dt.date
+    end: dt.date
+
+    @property
+    def label(self):
+        if self.kind == "year":
+            return str(self.start.year)
+        if self.kind == "winter":
+            return _("winter %(first)s–%(second)s") % {"first": self.start.year, "second": self.end.year}
+        if self.kind == "quarter":
+            return _("Q%(quarter)s/%(year)s") % {"quarter": (self.start.month - 1) // 3 + 1, "year": self.start.year}
+        return formats.date_format(self.start, "YEAR_MONTH_FORMAT")
+
+    def days(self, today):
+        """Days of the period up to today (a running period counts only its days so far); at least 1."""
+        end = min(self.end, today)
+        return max(1, (end - self.start).days + 1)
+
+    def filters(self):
+        """The period as observation filters: a calendar year as `year` (a published table), else dates."""
+        if self.kind == "year":
+            return {"year": self.start.year}
+        return {"date_from": self.start, "date_to": self.end}
+
+
+def _month_end(year, month):
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def parse_period(token):
+    token = (token or "").strip()
+    for kind, pattern in _PATTERNS:
+        match = pattern.match(token)
+        if not match:
+            continue
+        year = int(match.group(1))
+        if not 1900 <= year <= 2998:
+            break
+        if kind == "year":
+            return Period(token, kind, dt.date(year, 1, 1), dt.date(year, 12, 31))
+        if kind == "winter":
+            return Period(token, kind, dt.date(year, WINTER_FIRST_MONTH, 1), _month_end(year + 1, 2))
+        if kind == "quarter":
+            first = 3 * (int(match.group(2)) - 1) + 1
+            return Period(token, kind, dt.date(year, first, 1), _month_end(year, first + 2))
+        month = int(match.group(2))
+        return Period(token, kind, dt.date(year, month, 1), _month_end(year, month))
+    raise PeriodError(_("A period is a year (2025), a quarter (2025-Q4), a month (2025-11) or a winter (winter-2025)."))
+
+
+def current_winter_year(today):
+    """The year of the December that starts the winter running now, or the last one that ended."""
+    return today.year if today.month >= WINTER_FIRST_MONTH else today.year - 1
+
+
+def period_choices(exact, today):
+    """[(kind label, [Period, ...])] the viewer may compare: outsiders calendar years only (the published tables)."""
+    years = [parse_period(str(today.year - i)) for i in range(RECENT_YEARS)]
+    if not exact:
+        return [(PERIOD_KINDS["year"], years)]
+    winter = current_winter_year(today)
+    winters = [parse_period(f"winter-{winter - i}") for i in range(RECENT_WINTERS)]
+    quarters, months = [], []
+    y, q = today.year, (today.month - 1) // 3 + 1
+    for _i in range(RECENT_QUARTERS):
+        quarters.append(parse_period(f"{y}-Q{q}"))
+        y, q = (y, q - 1) if q > 1 else (y - 1, 4)
+    y, m = today.year, today.month
+    for _i in range(RECENT_MONTHS):
+        months.append(parse_period(f"{y}-{m:02d}"))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    return [(PERIOD_KINDS["winter"], winters), (PERIOD_KINDS["year"], years),
+            (PERIOD_KINDS["quarter"], quarters), (PERIOD_KINDS["month"], months)]
+
+
+def default_periods(exact, today):
+    """(earlier, later): last winter and this one inside; last year and this one outside."""
+    if exact:
+        winter = current_winter_year(today)
+        return parse_period(f"winter-{winter - 1}"), parse_period(f"winter-{winter}")
+    return parse_period(str(today.year - 1)), parse_period(str(today.year))
+
+
+def change_test(n1, n2, t1, t2):
+    """Two-sided p-value that counts n1 in time t1 and n2 in time t2 come from one Poisson rate; None without data."""
+    total = n1 + n2
+    if total == 0:
+        return None
+    return binomtest(n1, total, t1 / (t1 + t2)).pvalue
+
+
+@dataclass
+class ChangeRow:
+    id: int
+    code: str
+    name: str
+    geometry: dict
+    first: int | None  # None: hidden
+    second: int | None
+    p_value: float | None = None
+    class_index: int | None = None
+
+    @property
+    def change(self):
+        if self.first is None or self.second is None:
+            return None
+        return self.second - self.first
+
+    @property
+    def suppressed(self):
+        return self.change is None
+
+    @property
+    def significant(self):
+        return self.p_value is not None and self.p_value < SIGNIFICANCE
+
+
+@dataclass
+class Comparison:
+    first: Period
+    second: Period
+    rows: list
+    breaks: list  # [(low, high, colour)] of the change classes
+    total_first: int | None
+    total_second: int | None
+    exact: bool
+    withheld: str = ""
+
+
+def change_breaks(changes):
+    """Five integer classes symmetric around 0: large fall, fall, no change, rise, large rise."""
+    largest = max((abs(c) for c in changes if c is not None), default=0)
+    if largest == 0:
+        return [(0, 0, CHANGE_PALETTE[2])]
+    half = max(1, math.ceil(largest / 2))
+    classes = [(-largest, -half - 1), (-half, -1), (0, 0), (1, half), (half + 1, largest)]
+    return [(low, high, colour) for (low, high), colour in zip(classes, CHANGE_PALETTE) if low <= high]
+
+
+def _class_of(change, breaks):
+    if change is None:
+        return None
+    for index, (low, high, _colour) in enumerate(breaks):
+        if low <= change <= high:
+            return index
+    return None
+
+
+def _period_filters(filters, period):
+    rest = {k: v for k, v in filters.items() if k not in ("date_from", "date_to", "year")}
+    return {**rest, **period.filters()}
+
+
+def compare(user, municipality, filters, first, second, today):
+    """Comparison of two periods for the postcode areas of a municipality (filters: the page's other filters).
+
+    Raises NotPublished when a period is not published for this viewer."""
+    shapes = queries.postcode_area_shapes(municipality)
+    areas = [(s["id"], municipality.id) for s in shapes]
+    filters = {**filters, "municipality": municipality.code}
+    by_period, totals, withheld, exact = [], [], "", True
+    for period in (first, second):
+        period_filters = _period_filters(filters, period)
+        counts = published.area_counts(user, "postcode_area", areas, period_filters)
+        own = published.area_counts(user, "municipality", [(municipality.id, municipality.id)], period_filters)
+        by_period.append(counts.rows)
+        totals.append(own.rows[municipality.id].count)
+        withheld = withheld or counts.withheld
+        exact = exact and counts.fully_exact
+    t1, t2 = first.days(today), second.days(today)
+    rows = []
+    for shape in shapes:
+        row = ChangeRow(shape["id"], shape["code"], shape["name"], shape["geometry"],
+                        by_period[0][shape["id"]].count, by_period[1][shape["id"]].count)
+        if not row.suppressed:
+            row.p_value = change_test(row.first, row.second, t1, t2)
+        rows.append(row)
+    breaks = change_breaks([r.change for r in rows])
+    for row in rows:
+        row.class_index = _class_of(row.change, breaks)
+    return Comparison(first, second, rows, breaks, totals[0], totals[1], exact, withheld)
+
+
+@dataclass
+class ComparisonRequest:
+    first: Period
+    second: Period
+    choices: list  # period_choices()
+    exact: bool
+    requested: bool  # False: the defaults, for the form only
+
+
+def comparison_request(user, municipality, params, today):
+    """The two periods asked for (period_1, period_2; default: last winter and this one, or years outside)."""
+    exact = published.Viewer(user).exact(municipality.id)
+    first, second = default_periods(exact, today)
+    requested = bool(params.get("period_1") or params.get("period_2"))
+    if requested:
+        first, second = parse_period(params.get("period_1")), parse_period(params.get("period_2"))
+    if not exact and (first.kind != "year" or second.kind != "year"):
+        raise PeriodError(_("Outside your organisation's municipalities, periods are calendar years."))
+    return ComparisonRequest(first, second, period_choices(exact, today), exact, requested)
