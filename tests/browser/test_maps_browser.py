@@ -54,7 +54,7 @@ def test_municipality_page_has_areas_heatmap_popups_for_an_insider(page_factory,
     # Alfa (7 observations) and Beeta (1): the insider sees both numbers.
     assert page.locator("path.leaflet-interactive").count() == 2
     assert page.locator(".map-legend").is_visible()
-    assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 0  # heatmap off until chosen
     labels = page.locator(".leaflet-control-layers label").all_inner_texts()
     assert len(labels) == 3  # background, areas, heatmap of object points (people only on request)
     page.locator("path.leaflet-interactive").first.click(force=True)

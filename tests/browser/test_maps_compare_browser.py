@@ -4,28 +4,16 @@ Data (k = 5), loneliness about people in Rovaniemi 698: Alfa 2 in winter 2024–
 2025–26 (+10; 2 of 14 where 7 are expected: p = 0.013, more than chance); Beeta 3 and 4 (+1, p = 1).
 """
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
+from tests.browser.helpers import run_axe
 from tests.conftest import INSIDE_ALFA
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 IN_BETA = (66.07, 25.33)
 A4_PRINTABLE_PX = round((210 - 2 * 15) / 25.4 * 96)  # A4 width less the report's 15 mm margins, at 96 px/inch
-
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def run_axe(page, live_server):
-    """Every axe-core violation (any impact). axe is a test tool the app does not serve: evaluated through
-    the DevTools protocol, which the page's Content-Security-Policy does not govern."""
-    if not page.evaluate("() => !!window.axe"):
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("() => axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] })")
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]
 
 
 @pytest.fixture
@@ -68,7 +56,7 @@ def test_where_loneliness_grows_this_winter_compared_with_last_on_one_page(page_
     assert page.locator(".map-frame:not(.map-frame-change) canvas.leaflet-heatmap-layer").count() == 0
     assert page.locator(".heat-legend").count() == 0
     assert errors == []
-    assert run_axe(page, live_server) == []
+    assert run_axe(page) == []
 
 
 def test_report_prints_on_a4_with_the_chart_inside_the_page(page_factory, live_server, login, users, winters):
@@ -79,7 +67,7 @@ def test_report_prints_on_a4_with_the_chart_inside_the_page(page_factory, live_s
     page.wait_for_selector("#trend-chart")
     filters = page.locator(".report-filters").inner_text()
     assert "phenomenon" not in filters and "subject" not in filters
-    assert run_axe(page, live_server) == []
+    assert run_axe(page) == []
     page.emulate_media(media="print")
     page.wait_for_timeout(300)  # Chart.js redraws on the resize the print media causes
     box = page.locator("#trend-chart").bounding_box()
@@ -106,7 +94,7 @@ def test_officials_pages_do_not_scroll_sideways_at_360_px(page_factory, live_ser
         .filter(e => e.getBoundingClientRect().right > 361 && !e.closest('.table-scroll, .leaflet-pane'))
         .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
     assert width <= 360, (path, width, wide)
-    assert run_axe(page, live_server) == [], path
+    assert run_axe(page) == [], path
 
 
 def test_anonymous_home_page_has_the_public_overview(page_factory, live_server, winters):
@@ -115,7 +103,7 @@ def test_anonymous_home_page_has_the_public_overview(page_factory, live_server, 
     page.wait_for_selector("table.home-table tbody tr")
     assert page.locator("table.home-table tbody tr").count() == 2
     assert page.locator("a[href='/maps/698/']").count() == 1
-    assert run_axe(page, live_server) == []
+    assert run_axe(page) == []
 
 
 def test_heatmap_starts_off_and_brings_its_own_legend(page_factory, live_server, login, users, winters):
@@ -130,4 +118,4 @@ def test_heatmap_starts_off_and_brings_its_own_legend(page_factory, live_server,
     page.locator(".leaflet-control-layers-overlays label", has_text="Heat").first.click()
     page.wait_for_selector("canvas.leaflet-heatmap-layer")
     assert page.locator(".heat-legend").is_visible()
-    assert run_axe(page, live_server) == []
+    assert run_axe(page) == []
