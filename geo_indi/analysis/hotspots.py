@@ -72,8 +72,8 @@ def _weights(areas):
     frame = gpd.GeoDataFrame({"id": [a[0] for a in areas]},
                              geometry=[shapely.from_wkb(bytes(a[3])) for a in areas])
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # islands (areas without neighbours) are reported as a warning
-        w = Queen.from_dataframe(frame, use_index=False)
+        warnings.simplefilter("ignore")  # islands (areas without neighbours) keep only themselves in Gi*
+        w = Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
     w.transform = "r"
     return w
 

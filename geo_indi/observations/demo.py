@@ -131,6 +131,10 @@ def load_demo_observations(count=3000, seed=2024, today=None):
     hot_count = int(count * HOT_SPOT["share"]) if count >= HOT_SPOT["min_count"] else 0
     hot = hot_spot_points(hot_count, seed) if hot_count else []
     points = random_points(count - len(hot), seed)
+    for attempt in range(1, 5):  # ST_GeneratePoints may return a point fewer than asked in a thin area
+        if len(points) >= count - len(hot):
+            break
+        points += random_points(count - len(hot) - len(points), seed + attempt)
     rng.shuffle(points)
     text_rng = random.Random(seed + 15)
     created = 0
