@@ -3,9 +3,9 @@
 Per phenomenon and municipality, each postcode area's value is its excess over
 its own history: the count of the last RECENT_DAYS minus what the year before
 the window gave for a window of that length (never below 0). Gi* (PySAL
-`esda.G_Local`, star=True: the area counts in its own neighbourhood) is
+`esda.G_Local`; the area counts in its own neighbourhood: self-weight 1) is
 computed on the Queen contiguity graph of the municipality's postcode areas
-(`libpysal.weights.Queen` over their PostGIS geometries, row-standardised),
+(`libpysal.weights.Queen` over their PostGIS geometries, then row-standardised),
 with a conditional permutation test (PERMUTATIONS, fixed seed). The one-sided
 pseudo p-values of all areas and phenomena of the municipality are corrected
 together by Benjamini–Hochberg (false discovery rate ALPHA); an area is a hot
@@ -68,14 +68,14 @@ def _weights(areas):
     import geopandas as gpd
     import shapely
     from libpysal.weights import Queen
+    from libpysal.weights.util import fill_diagonal
 
     frame = gpd.GeoDataFrame({"id": [a[0] for a in areas]},
                              geometry=[shapely.from_wkb(bytes(a[3])) for a in areas])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # islands (areas without neighbours) keep only themselves in Gi*
         w = Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
-    w.transform = "r"
-    return w
+        return fill_diagonal(w, 1)  # Gi*: each area is in its own neighbourhood (an island only in its own)
 
 
 def _counts(municipality, today):
@@ -112,7 +112,7 @@ def compute_hot_spots(municipality, today=None):
             continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            gi = G_Local(excess, w, star=True, permutations=PERMUTATIONS, seed=SEED)
+            gi = G_Local(excess, w, transform="R", star=None, permutations=PERMUTATIONS, seed=SEED)
         for i, area in enumerate(areas):
             candidates.append((phenomenon_id, i, area, recent[i], expected[i], float(gi.Zs[i]), float(gi.p_sim[i])))
     if not candidates:
