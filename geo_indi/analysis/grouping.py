@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .text import lemmas, plain_tokens
+from geo_indi.core.lemmas import lemmas, plain_tokens
 
 DISTANCE_THRESHOLD = 0.93
 MIN_GROUP_SIZE = 3

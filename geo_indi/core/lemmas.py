@@ -1,4 +1,4 @@
-"""Words of a description as lemmas: the terms that grouping and indicator suggestions weigh.
+"""Words of a text as lemmas: the terms that grouping (analysis) and indicator suggestions (indicators) weigh.
 
 Finnish (a text where most words are known to Voikko) is analysed with Voikko:
 every word becomes its base form plus the base forms of its compound parts and
@@ -76,7 +76,7 @@ def _word_bases(analysis):
 def finnish_lemmas(word):
     """Lemmas of one lower-cased Finnish word; () for a function word; None when Voikko does not know it.
 
-    A participle counts as its verb ("revitty" -> repiä). A compound adds its head, the last part
+    A participle adds its verb ("revitty" -> revitty, repiä). A compound adds its head, the last part
     ("bussipysäkki" -> pysäkki), not its modifiers, which would link unrelated texts ("koulu" in
     "koulumatka", "koulutie"). A derived word adds its root ("yksinäisyys" -> yksinäinen).
     """
@@ -84,14 +84,15 @@ def finnish_lemmas(word):
     analyses = voikko.analyze(word)
     if not analyses:
         return None
-    first = next((a for a in analyses if a.get("CLASS") == "teonsana"), analyses[0])
+    first = analyses[0]
     if first.get("CLASS") in DROPPED_CLASSES:
         return ()
     base = first.get("BASEFORM", word).lower().replace("=", "")
     if base in FINNISH_STOP_LEMMAS:
         return ()
-    parts = [part.lower() for part in _word_bases(first)]
-    extra = parts[-1] if parts else base
+    heads = {(_word_bases(a) or [base])[-1].lower() for a in analyses if a.get("BASEFORM", "").lower() == base}
+    heads.add((_word_bases(first) or [base])[-1].lower())
+    extra = heads.pop() if len(heads) == 1 else base  # analyses that disagree on the root add none
     return (base,) if extra == base or len(extra) <= MIN_LEMMA else (base, extra)
 
 
