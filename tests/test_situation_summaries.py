@@ -83,7 +83,7 @@ def test_drafted_edited_approved_shown_and_exported(client, two_years, users):
     client.logout()
     page = client.get(f"/analysis/summaries/{summary.pk}/").content.decode()
     assert "Koordinaattorin huomio" in page and "coord698" in page
-    assert "approved by coord698" in client.get("/analysis/municipalities/698/summaries/").content.decode()
+    assert "approved by coord698" in client.get("/analysis/municipalities/698/summaries/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     export = client.get(f"/analysis/summaries/{summary.pk}/export.docx")
     assert export.status_code == 200
     paragraphs = [p.text for p in docx.Document(io.BytesIO(export.content)).paragraphs]
