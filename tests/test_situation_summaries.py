@@ -100,3 +100,12 @@ def test_bad_draft_requests_are_client_errors(client, two_years, users):
     assert client.post("/analysis/municipalities/698/summaries/draft/",
                        {"year": "2024", "language": "fi"}).status_code == 403
     assert client.get("/analysis/municipalities/999/summaries/").status_code == 404
+
+
+def test_admin_lists_versions_read_only(client, two_years, users):
+    version = summaries.summary_draft(user=users["coord_698"], municipality=two_years, year=2024, language="en")
+    summaries.summary_approve(version, user=users["coord_698"])
+    client.force_login(users["admin"])
+    page = client.get("/admin/analysis/summaryversion/")
+    assert page.status_code == 200 and "coord698" in page.content.decode()
+    assert client.get("/admin/analysis/summaryversion/add/").status_code == 403
