@@ -102,6 +102,9 @@ def test_confirming_a_group_makes_a_phenomenon_and_moves_its_members(described, 
     assert group.decided_at is not None
     with pytest.raises(ValidationError):
         services.group_dismiss(group, user=users["coord_698"])
+    again = grouping_runs.grouping_start(user=users["coord_698"], in_thread=False)
+    again.refresh_from_db()
+    assert again.observation_count == 3  # the confirmed members are not suggested again
 
 
 def test_merge_and_dismiss_and_who_may_decide(described, users, phenomena):

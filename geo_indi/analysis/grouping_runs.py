@@ -25,8 +25,11 @@ def may_group(user):
 
 
 def scope_of(user):
-    """Observations with a description that this coordinator (or administrator) groups: what they may read."""
-    return Observation.objects.visible_to(user).exclude(description="")
+    """Observations with a description that this coordinator (or administrator) groups: what they may read,
+    less those a person has already placed by confirming or merging a group."""
+    placed = SuggestedGroup.objects.filter(
+        status__in=[SuggestedGroup.Status.CONFIRMED, SuggestedGroup.Status.MERGED]).values("observations")
+    return Observation.objects.visible_to(user).exclude(description="").exclude(pk__in=placed)
 
 
 def runs_of(user):
