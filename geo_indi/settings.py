@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "geo_indi.maps",
     "geo_indi.layers",
     "geo_indi.indicators",
+    "geo_indi.analysis",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ urlpatterns = [
     path("field/", include("geo_indi.field.urls")),
     path("maps/", include("geo_indi.maps.urls")),
     path("indicators/", include("geo_indi.indicators.urls")),
+    path("analysis/", include("geo_indi.analysis.urls")),
 ]
 
 handler400 = "geo_indi.core.views.bad_request"

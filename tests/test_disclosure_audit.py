@@ -8,7 +8,7 @@ their own municipality exactly) — through the services the views call:
 the stats layers (GeoJSON as streamed) for every subject and phenomenon,
 the object-points layer, the overview and municipality map data (incl. the
 Lapland total, popups' per-phenomenon counts and person heat points) and the
-indicator page's yearly counts. One scenario also goes through HTTP (CSV
+indicator page's yearly counts, and the figures of a situation summary (both years). One scenario also goes through HTTP (CSV
 export, OGC items and single items, GeoJSON layers, the map pages). Every
 published number becomes an equation (tests/disclosure.py); the audit fails
 if any hidden cell with 1..k-1 people is pinned or bounded tighter than 0..k-1.
@@ -25,6 +25,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 
 from geo_indi.areas.models import Municipality, PostcodeArea
+from geo_indi.analysis.summaries import summary_figures
 from geo_indi.indicators import services as indicator_services
 from geo_indi.indicators.models import Indicator, IndicatorValue, PhenomenonIndicatorLink
 from geo_indi.layers import streaming
@@ -204,6 +205,18 @@ class Reader:
                 self.publish(self.areas_of.get(municipality.id, set()), {row.phenomenon.id}, ALL, n,
                              f"indicators {municipality.code} {row.phenomenon.slug}", year=year)
 
+    def summaries(self, municipality):
+        """An approved situation summary (shown to everyone): its totals and per-phenomenon counts, both years."""
+        figures = summary_figures(municipality, YEAR)
+        areas = self.areas_of.get(municipality.id, set())
+        self.publish(areas, self.public, ALL, figures["total"], f"summary total {municipality.code}")
+        self.publish(areas, self.public, ALL, figures["previous_total"], f"summary total {municipality.code}",
+                     year=YEAR - 1)
+        for row in figures["phenomena"]:
+            self.publish(areas, {row["id"]}, ALL, row["n"], f"summary {municipality.code} {row['slug']}")
+            self.publish(areas, {row["id"]}, ALL, row["previous"], f"summary {municipality.code} {row['slug']}",
+                         year=YEAR - 1)
+
     def refused(self, params):
         """A person request outsiders may not make is refused (or, beside a member's own rows, left empty)."""
         form, errors = parse_filters(params)
@@ -238,6 +251,7 @@ class Reader:
             if maps:
                 self.municipality(municipality, year)
             self.indicators(municipality)
+            self.summaries(municipality)
         if all_filters:
             for postcode in self.world["postcodes"]:
                 self.layer("municipality-stats", {**year, "postcode": postcode})

@@ -16,6 +16,7 @@ from geo_indi.observations.models import AgeGroup, Direction, Observation, Pheno
 from geo_indi.publication.counts import NotPublished
 
 from . import comparison, exports, queries, rendering, services
+from .signals import municipality_map_built
 
 LATEST = 10
 
@@ -136,6 +137,7 @@ def municipality(request, code):
         .select_related("phenomenon", "postcode_area")[:LATEST]
     )
     m = _municipality_map(municipality, data, options)
+    municipality_map_built.send(sender=Municipality, folium_map=m, municipality=municipality, user=request.user)
     return render(request, "maps/municipality.html", _context(
         request, form, options, data, municipality=municipality,
         map=rendering.embedded_map(m, with_heat=data.has_heat), latest=latest,

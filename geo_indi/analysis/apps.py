@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class AnalysisConfig(AppConfig):
+    name = "geo_indi.analysis"
+    label = "analysis"
+    verbose_name = "Phenomena analysis"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from geo_indi.maps.signals import municipality_map_built
+
+        from .hotspots import add_hot_spot_layer
+
+        def add_layer(sender, folium_map, municipality, user, **kwargs):
+            add_hot_spot_layer(folium_map, municipality, user)
+
+        municipality_map_built.connect(add_layer, dispatch_uid="analysis-hot-spots", weak=False)

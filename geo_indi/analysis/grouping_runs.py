@@ -1,0 +1,89 @@
+"""Grouping runs: started from the page, run in a background thread, progress kept on the GroupingRun."""
+import datetime as dt
+import logging
+import threading
+
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from geo_indi.accounts import roles
+from geo_indi.observations.models import Observation
+
+from .grouping import group_texts
+from .models import GroupingRun, SuggestedGroup
+
+logger = logging.getLogger(__name__)
+
+STALE_AFTER = dt.timedelta(hours=1)
+# The most recent descriptions grouped in one run (average linkage needs n² memory).
+MAX_TEXTS = 3000
+
+
+def may_group(user):
+    return roles.is_administrator(user) or roles.is_coordinator(user)
+
+
+def scope_of(user):
+    """Observations with a description that this coordinator (or administrator) groups: what they may read,
+    less those a person has already placed by confirming or merging a group."""
+    placed = SuggestedGroup.objects.filter(
+        status__in=[SuggestedGroup.Status.CONFIRMED, SuggestedGroup.Status.MERGED]).values("observations")
+    return Observation.objects.visible_to(user).exclude(description="").exclude(pk__in=placed)
+
+
+def runs_of(user):
+    """Runs whose groups this user may decide: their organisation's (administrators: all)."""
+    if roles.is_administrator(user):
+        return GroupingRun.objects.all()
+    org = roles.organisation_of(user)
+    return GroupingRun.objects.filter(organisation=org) if org and roles.is_coordinator(user) else GroupingRun.objects.none()
+
+
+def running_grouping(user):
+    return runs_of(user).filter(status=GroupingRun.Status.RUNNING,
+                                started_at__gte=timezone.now() - STALE_AFTER).first()
+
+
+def grouping_start(*, user, in_thread=True):
+    """Record a run for the user's scope and start it. Returns the run."""
+    run = GroupingRun.objects.create(started_by=user, organisation=roles.organisation_of(user))
+    if in_thread:
+        transaction.on_commit(lambda: threading.Thread(
+            target=_run_in_thread, args=(run.pk, translation.get_language()), daemon=True,
+            name=f"grouping-{run.pk}").start())
+    else:
+        grouping_run(run.pk)
+    return run
+
+
+def _run_in_thread(run_pk, language):
+    close_old_connections()
+    try:
+        with translation.override(language):
+            grouping_run(run_pk)
+    finally:
+        connection.close()
+
+
+def grouping_run(run_pk):
+    """Group the run's scope to its end; every outcome is written on the run, none is raised."""
+    run = GroupingRun.objects.select_related("started_by").get(pk=run_pk)
+    runs = GroupingRun.objects.filter(pk=run_pk)
+    try:
+        rows = list(scope_of(run.started_by).order_by("-observed_on", "-id").values_list("id", "description")[:MAX_TEXTS])
+        runs.update(step=1, observation_count=len(rows))
+        groups = group_texts([text for _id, text in rows])
+        runs.update(step=2)
+        with transaction.atomic():
+            for group in groups:
+                suggested = SuggestedGroup.objects.create(run=run, shared_words=group.shared_words)
+                suggested.observations.set([rows[i][0] for i in group.members])
+    except Exception:
+        logger.exception("Grouping run %s failed", run_pk)
+        runs.update(status=GroupingRun.Status.FAILED, finished_at=timezone.now(),
+                    message=_("The grouping stopped on an unexpected error; the server log has the details."))
+        return
+    runs.update(status=GroupingRun.Status.DONE, finished_at=timezone.now(), step=run.total_steps,
+                message=_("%(groups)d group(s) suggested from %(texts)d description(s).") % {
+                    "groups": len(groups), "texts": len(rows)})

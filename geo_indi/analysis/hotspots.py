@@ -1,0 +1,175 @@
+"""Hot spots: postcode areas whose recent counts of a phenomenon are unusually high, by Getis–Ord Gi*.
+
+Per phenomenon and municipality, each postcode area's value is its excess over
+its own history: the count of the last RECENT_DAYS minus what the year before
+the window gave for a window of that length (never below 0). Gi* (PySAL
+`esda.G_Local`; the area counts in its own neighbourhood: self-weight 1) is
+computed on the Queen contiguity graph of the municipality's postcode areas
+(`libpysal.weights.Queen` over their PostGIS geometries, then row-standardised),
+with a conditional permutation test (PERMUTATIONS, fixed seed). The one-sided
+pseudo p-values of all areas and phenomena of the municipality are corrected
+together by Benjamini–Hochberg (false discovery rate ALPHA); an area is a hot
+spot when its corrected p is at most ALPHA, its z is positive and it has
+observations in the window.
+
+Exact counts are used, so hot spots are shown only to viewers who see the
+municipality's counts exactly (its organisations' members and administrators).
+"""
+import datetime as dt
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Count, Q
+from django.utils import timezone
+from scipy.stats import false_discovery_control
+
+from geo_indi.observations import suppression
+from geo_indi.observations.models import Observation, Phenomenon
+
+RECENT_DAYS = 90
+HISTORY_DAYS = 365
+ALPHA = 0.05
+PERMUTATIONS = 999
+SEED = 15
+MIN_AREAS = 4
+CACHE_SECONDS = 300
+
+
+@dataclass
+class HotSpot:
+    phenomenon_id: int
+    phenomenon: str
+    postcode_area_id: int
+    postcode: str
+    name: str
+    recent: int
+    expected: float
+    z: float
+    p_value: float
+    p_adjusted: float
+
+
+def shown_to(user, municipality):
+    return suppression.sees_exact(suppression.exact_municipalities(user), municipality.pk)
+
+
+def _areas(municipality):
+    """[(id, postcode, name, WKB)] of the municipality's postcode areas, ordered by postcode."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, postcode, name_fi, ST_AsBinary(geom) FROM areas_postcodearea "
+                    "WHERE municipality_id = %s ORDER BY postcode", [municipality.pk])
+        return cur.fetchall()
+
+
+def _weights(areas):
+    import geopandas as gpd
+    import shapely
+    from libpysal.weights import Queen
+    from libpysal.weights.util import fill_diagonal
+
+    frame = gpd.GeoDataFrame({"id": [a[0] for a in areas]},
+                             geometry=[shapely.from_wkb(bytes(a[3])) for a in areas])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # islands (areas without neighbours) keep only themselves in Gi*
+        w = Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
+        return fill_diagonal(w, 1)  # Gi*: each area is in its own neighbourhood (an island only in its own)
+
+
+def _counts(municipality, today):
+    """{phenomenon id: {area id: (recent, history)}} by one grouped query."""
+    start = today - dt.timedelta(days=RECENT_DAYS)
+    history_start = start - dt.timedelta(days=HISTORY_DAYS)
+    rows = (Observation.objects.filter(municipality=municipality, observed_on__gt=history_start,
+                                       observed_on__lte=today).order_by()
+            .values("phenomenon_id", "postcode_area_id")
+            .annotate(recent=Count("id", filter=Q(observed_on__gt=start)),
+                      history=Count("id", filter=Q(observed_on__lte=start))))
+    counts = {}
+    for row in rows:
+        counts.setdefault(row["phenomenon_id"], {})[row["postcode_area_id"]] = (row["recent"], row["history"])
+    return counts
+
+
+def compute_hot_spots(municipality, today=None):
+    """Hot spots of every phenomenon in a municipality, strongest first."""
+    from esda.getisord import G_Local
+
+    today = today or timezone.localdate()
+    areas = _areas(municipality)
+    if len(areas) < MIN_AREAS:
+        return []
+    w = _weights(areas)
+    scale = RECENT_DAYS / HISTORY_DAYS
+    candidates = []
+    for phenomenon_id, by_area in sorted(_counts(municipality, today).items()):
+        recent = np.array([by_area.get(a[0], (0, 0))[0] for a in areas], dtype=float)
+        expected = np.array([by_area.get(a[0], (0, 0))[1] * scale for a in areas])
+        excess = np.clip(recent - expected, 0, None)
+        if excess.sum() == 0:
+            continue
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gi = G_Local(excess, w, transform="R", star=None, permutations=PERMUTATIONS, seed=SEED)
+        for i, area in enumerate(areas):
+            candidates.append((phenomenon_id, i, area, recent[i], expected[i], float(gi.Zs[i]), float(gi.p_sim[i])))
+    if not candidates:
+        return []
+    adjusted = false_discovery_control([c[6] for c in candidates], method="bh")
+    names = {p.pk: p.name for p in Phenomenon.objects.filter(pk__in={c[0] for c in candidates})}
+    spots = [
+        HotSpot(pid, names.get(pid, ""), area[0], area[1], area[2], int(n), round(float(exp), 2), round(z, 2),
+                p, round(float(q), 4))
+        for (pid, _i, area, n, exp, z, p), q in zip(candidates, adjusted)
+        if q <= ALPHA and z > 0 and n > 0
+    ]
+    spots.sort(key=lambda s: (s.p_adjusted, -s.z, s.postcode))
+    return spots
+
+
+def hot_spots(municipality, today=None):
+    """compute_hot_spots, kept for a few minutes (the map page and its table ask for the same)."""
+    today = today or timezone.localdate()
+    key = f"analysis:hotspots:{municipality.pk}:{today.isoformat()}:{Observation.objects.filter(municipality=municipality).count()}"
+    found = cache.get(key)
+    if found is None:
+        found = compute_hot_spots(municipality, today)
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def hot_spot_outlines(municipality, spots):
+    """GeoJSON FeatureCollection (WGS 84) of the hot spot areas, one feature per area, phenomena listed."""
+    import json
+
+    by_area = {}
+    for spot in spots:
+        by_area.setdefault(spot.postcode_area_id, []).append(spot)
+    if not by_area:
+        return {"type": "FeatureCollection", "features": []}
+    with connection.cursor() as cur:
+        cur.execute("SELECT id, postcode, ST_AsGeoJSON(ST_Transform(geom, 4326), 6) FROM areas_postcodearea "
+                    "WHERE id = ANY(%s) ORDER BY postcode", [list(by_area)])
+        features = [{"type": "Feature", "geometry": json.loads(geometry), "properties": {
+            "postcode": postcode,
+            "phenomena": ", ".join(f"{s.phenomenon} (Gi* z = {s.z}, q = {s.p_adjusted})" for s in by_area[area_id])}}
+            for area_id, postcode, geometry in cur.fetchall()]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def add_hot_spot_layer(folium_map, municipality, user):
+    """Outline the hot spots on a municipality's folium map, for viewers who see its counts exactly."""
+    import folium
+
+    if not shown_to(user, municipality):
+        return []
+    spots = hot_spots(municipality)
+    if spots:
+        folium.GeoJson(
+            hot_spot_outlines(municipality, spots), name="hot-spots",
+            style_function=lambda _f: {"color": "#b00020", "weight": 4, "dashArray": "6 4", "fill": False},
+            tooltip=folium.GeoJsonTooltip(fields=["postcode", "phenomena"]),
+        ).add_to(folium_map)
+    return spots

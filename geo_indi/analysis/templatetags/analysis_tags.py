@@ -1,0 +1,15 @@
+from django import template
+
+from geo_indi.analysis import grouping_runs, hotspots
+
+register = template.Library()
+
+
+@register.inclusion_tag("analysis/_hot_spots.html", takes_context=True)
+def hot_spot_section(context, municipality):
+    """Links to the situation summaries (and the groups, for coordinators); the hot spots as a table for viewers
+    who see the municipality's counts exactly, nothing of them for others."""
+    user = context["request"].user
+    shown = hotspots.shown_to(user, municipality)
+    return {"shown": shown, "municipality": municipality, "may_group": grouping_runs.may_group(user), "spots": hotspots.hot_spots(municipality) if shown else [],
+            "alpha": hotspots.ALPHA, "days": hotspots.RECENT_DAYS, "permutations": hotspots.PERMUTATIONS}

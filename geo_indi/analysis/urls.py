@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "analysis"
+
+urlpatterns = [
+    path("groups/", views.groups, name="groups"),
+    path("groups/start/", views.grouping_start, name="grouping-start"),
+    path("groups/runs/<int:pk>/", views.grouping_run, name="grouping-run"),
+    path("groups/<int:pk>/decide/", views.group_decide, name="group-decide"),
+    path("summaries/<int:pk>/", views.summary_detail, name="summary"),
+    path("summaries/<int:pk>/edit/", views.summary_edit, name="summary-edit"),
+    path("summaries/<int:pk>/approve/", views.summary_approve, name="summary-approve"),
+    path("summaries/<int:pk>/export.docx", views.summary_export, name="summary-export"),
+    path("municipalities/<str:code>/summaries/", views.summary_list, name="summaries"),
+    path("municipalities/<str:code>/summaries/draft/", views.summary_draft, name="summary-draft"),
+]

@@ -1,0 +1,175 @@
+"""Pages for coordinators: suggested groups and situation summaries. Rules live in the services."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from geo_indi.areas.models import Municipality
+from geo_indi.observations.models import Phenomenon
+
+from . import grouping_runs, services, summaries
+from .models import GroupingRun, SituationSummary, SuggestedGroup, SummaryVersion
+
+
+def _require_grouper(user):
+    if not grouping_runs.may_group(user):
+        raise PermissionDenied
+
+
+def _error_text(exc):
+    return " ".join(str(m) for m in (exc.messages if hasattr(exc, "messages") else [exc]))
+
+
+@login_required
+def groups(request):
+    _require_grouper(request.user)
+    runs = grouping_runs.runs_of(request.user)
+    latest = runs.filter(status=GroupingRun.Status.DONE).first()
+    open_groups = (services.groups_open_to(request.user).filter(run=latest)
+                   .prefetch_related("observations__phenomenon", "observations__municipality",
+                                     "observations__postcode_area") if latest else [])
+    return render(request, "analysis/groups.html", {
+        "latest": latest, "running": grouping_runs.running_grouping(request.user), "groups": open_groups,
+        "phenomena": Phenomenon.objects.filter(is_active=True),
+        "decided": (SuggestedGroup.objects.filter(run__in=runs).exclude(status=SuggestedGroup.Status.OPEN)
+                    .select_related("decided_by", "phenomenon").order_by("-decided_at")[:20]),
+    })
+
+
+@login_required
+@require_POST
+def grouping_start(request):
+    _require_grouper(request.user)
+    run = grouping_runs.running_grouping(request.user) or grouping_runs.grouping_start(user=request.user)
+    return redirect("analysis:grouping-run", pk=run.pk)
+
+
+@login_required
+def grouping_run(request, pk):
+    _require_grouper(request.user)
+    run = get_object_or_404(grouping_runs.runs_of(request.user), pk=pk)
+    if request.GET.get("format") == "json":
+        return JsonResponse({"status": run.status, "status_display": run.get_status_display(), "step": run.step,
+                             "total_steps": run.total_steps, "percent": run.percent, "message": run.message})
+    return render(request, "analysis/grouping_run.html", {"run": run})
+
+
+def _group(request, pk):
+    _require_grouper(request.user)
+    return get_object_or_404(SuggestedGroup.objects.filter(run__in=grouping_runs.runs_of(request.user)), pk=pk)
+
+
+@login_required
+@require_POST
+def group_decide(request, pk):
+    group = _group(request, pk)
+    action = request.POST.get("action")
+    try:
+        if action == "confirm":
+            group = services.group_confirm_new(group, user=request.user, name_fi=request.POST.get("name_fi", ""),
+                                               name_sv=request.POST.get("name_sv", ""),
+                                               name_en=request.POST.get("name_en", ""))
+            messages.success(request, _("New phenomenon %(name)s: %(n)d observation(s) moved to it.") % {
+                "name": group.phenomenon.name, "n": len(group.moved)})
+        elif action == "merge":
+            phenomenon = Phenomenon.objects.filter(pk=request.POST.get("phenomenon") or 0, is_active=True).first()
+            if phenomenon is None:
+                raise ValidationError(_("Choose a phenomenon."))
+            group = services.group_merge(group, user=request.user, phenomenon=phenomenon)
+            messages.success(request, _("Merged into %(name)s: %(n)d observation(s) moved.") % {
+                "name": phenomenon.name, "n": len(group.moved)})
+        elif action == "dismiss":
+            services.group_dismiss(group, user=request.user)
+            messages.info(request, _("Group dismissed."))
+        else:
+            raise ValidationError(_("Unknown action."))
+    except (ValidationError, ValueError) as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("analysis:groups")
+    return redirect("analysis:groups")
+
+
+def _municipality(code):
+    return get_object_or_404(Municipality, code=code)
+
+
+def summary_list(request, code):
+    municipality = _municipality(code)
+    editor = summaries.may_edit(request.user, municipality)
+    this_year = timezone.localdate().year
+    return render(request, "analysis/summaries.html", {
+        "municipality": municipality, "shown": summaries.summaries_shown_to(request.user, municipality),
+        "editor": editor, "years": list(range(this_year, this_year - 6, -1)), "default_year": this_year - 1,
+        "languages": summaries.LANGUAGES,
+    })
+
+
+@login_required
+@require_POST
+def summary_draft(request, code):
+    municipality = _municipality(code)
+    try:
+        version = summaries.summary_draft(user=request.user, municipality=municipality,
+                                          year=int(request.POST.get("year", "")),
+                                          language=request.POST.get("language", ""))
+    except (ValidationError, ValueError) as exc:
+        messages.error(request, _error_text(exc) if isinstance(exc, ValidationError) else _("Give a year."))
+        return redirect("analysis:summaries", code=code)
+    return redirect("analysis:summary", pk=version.summary_id)
+
+
+def _summary(request, pk):
+    summary = get_object_or_404(SituationSummary.objects.select_related("municipality"), pk=pk)
+    editor = summaries.may_edit(request.user, summary.municipality)
+    if not editor and summary.approved_version is None:
+        raise Http404(_("No approved summary."))
+    return summary, editor
+
+
+def summary_detail(request, pk):
+    summary, editor = _summary(request, pk)
+    versions = list(summary.versions.select_related("created_by", "approved_by")) if editor else []
+    return render(request, "analysis/summary.html", {
+        "summary": summary, "editor": editor, "versions": versions,
+        "latest": summary.latest_version if editor else None, "approved": summary.approved_version,
+    })
+
+
+@login_required
+@require_POST
+def summary_edit(request, pk):
+    summary, _editor = _summary(request, pk)
+    try:
+        summaries.summary_edit(summary, user=request.user, text=request.POST.get("text", ""))
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, _("Saved as a new version."))
+    return redirect("analysis:summary", pk=summary.pk)
+
+
+@login_required
+@require_POST
+def summary_approve(request, pk):
+    summary, _editor = _summary(request, pk)
+    version = get_object_or_404(SummaryVersion, summary=summary, pk=request.POST.get("version") or 0)
+    summaries.summary_approve(version, user=request.user)
+    messages.success(request, _("Version %(n)d approved; others see it now.") % {"n": version.number})
+    return redirect("analysis:summary", pk=summary.pk)
+
+
+def summary_export(request, pk):
+    summary, _editor = _summary(request, pk)
+    version = summary.approved_version
+    if version is None:
+        raise Http404(_("No approved summary."))
+    response = HttpResponse(
+        summaries.summary_docx(version),
+        content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    response["Content-Disposition"] = (
+        f'attachment; filename="tilannekuva-{summary.municipality.code}-{summary.year}-{summary.language}.docx"')
+    return response
