@@ -58,6 +58,6 @@ def test_load_demo_on_the_synthetic_lapland_records_every_observation(db):
     assert Observation.objects.filter(postcode_area__in=northernmost).exists()
 
 
-def test_every_page_credits_the_postcode_areas(client):
+def test_every_page_credits_the_postcode_areas(client, db):
     response = client.get("/", HTTP_ACCEPT_LANGUAGE="fi")
     assert ATTRIBUTION_FI in response.content.decode()
