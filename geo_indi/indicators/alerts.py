@@ -9,6 +9,10 @@ A rule fires once per window: while its last alert is open (not cleared), a
 re-evaluation that still meets the condition does nothing. When the
 condition no longer holds, the open alert is cleared; if it recurs, the rule
 fires again.
+
+A condition about events (a new hot spot, registered in conditions.py) fires
+each time something new happens, even while its last alert is open; that alert
+is then cleared.
 """
 import datetime as dt
 import logging
