@@ -191,7 +191,7 @@ def _send(alert):
 
 
 def rules_touching(observations):
-    """Active count rules whose phenomenon and place (municipality or postcode area) match any of the observations."""
+    """Active observation rules (all but indicator thresholds) whose phenomenon and place (municipality or postcode area) match any of the observations."""
     places = {(o.phenomenon_id, o.municipality_id, o.postcode_area_id) for o in observations}
     by_municipality = {(phenomenon, municipality) for phenomenon, municipality, _area in places}
     by_area = {(phenomenon, area) for phenomenon, _municipality, area in places}
