@@ -8,11 +8,14 @@ class AnalysisConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from geo_indi.indicators.conditions import register
+        from geo_indi.indicators.models import AlertRule
         from geo_indi.maps.signals import municipality_map_built
 
-        from .hotspots import add_hot_spot_layer
+        from .hotspots import add_hot_spot_layer, new_hot_spot_outcome
 
         def add_layer(sender, folium_map, municipality, user, **kwargs):
             add_hot_spot_layer(folium_map, municipality, user)
 
         municipality_map_built.connect(add_layer, dispatch_uid="analysis-hot-spots", weak=False)
+        register(AlertRule.Condition.NEW_HOT_SPOT, new_hot_spot_outcome)

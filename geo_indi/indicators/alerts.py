@@ -9,6 +9,10 @@ A rule fires once per window: while its last alert is open (not cleared), a
 re-evaluation that still meets the condition does nothing. When the
 condition no longer holds, the open alert is cleared; if it recurs, the rule
 fires again.
+
+A condition about events (a new hot spot, registered in conditions.py) fires
+each time something new happens, even while its last alert is open; that alert
+is then cleared.
 """
 import datetime as dt
 import logging
@@ -25,18 +29,10 @@ from django.utils.translation import gettext as _
 from geo_indi.areas.models import Municipality
 from geo_indi.observations.models import Observation
 
+from .conditions import Outcome, evaluator_for
 from .models import AlertRule, FiredAlert, IndicatorValue
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Outcome:
-    met: bool
-    observed_value: float | None
-    window_start: dt.date
-    window_end: dt.date
-    summary: str  # areas and counts only
 
 
 @dataclass
@@ -76,6 +72,11 @@ def _what(rule):
 
 def measure(rule, today):
     """Compute the rule's condition for the day `today` (counts in SQL)."""
+    registered = evaluator_for(rule.condition)
+    if registered is not None:
+        return registered(rule, today)
+    if rule.condition == AlertRule.Condition.NEW_HOT_SPOT:  # its app is not installed: nothing to evaluate
+        return Outcome(False, None, today, today, "")
     if rule.condition == AlertRule.Condition.COUNT_AT_LEAST:
         start, end = current_window(rule, today)
         n = _observations(rule, start, end).count()
@@ -159,7 +160,15 @@ def evaluate_rule(rule, now=None):
         outcome = measure(rule, today)
         open_alert = rule.fired_alerts.filter(cleared_at__isnull=True).first()
         evaluation = Evaluation(rule, outcome)
-        if outcome.met and open_alert is None and rule.is_active:
+        if outcome.state is not None and outcome.state != rule.condition_state:
+            rule.condition_state = outcome.state
+            rule.save(update_fields=["condition_state"])
+        fires = open_alert is None if outcome.renewed is None else outcome.renewed
+        if outcome.met and rule.is_active and fires:
+            if open_alert is not None:
+                open_alert.cleared_at = now
+                open_alert.save(update_fields=["cleared_at"])
+                evaluation.cleared = open_alert
             alert = FiredAlert.objects.create(
                 rule=rule, fired_at=now, window_start=outcome.window_start, window_end=outcome.window_end,
                 observed_value=outcome.observed_value, message=outcome.summary)
@@ -182,7 +191,7 @@ def _send(alert):
 
 
 def rules_touching(observations):
-    """Active count rules whose phenomenon and place (municipality or postcode area) match any of the observations."""
+    """Active observation rules (all but indicator thresholds) whose phenomenon and place (municipality or postcode area) match any of the observations."""
     places = {(o.phenomenon_id, o.municipality_id, o.postcode_area_id) for o in observations}
     by_municipality = {(phenomenon, municipality) for phenomenon, municipality, _area in places}
     by_area = {(phenomenon, area) for phenomenon, _municipality, area in places}
@@ -274,6 +283,8 @@ def rule_save(*, form, user):
     """Save a rule from its form and evaluate it at once, so a limit already met fires now."""
     rule = form.save(commit=False)
     note_limit_setter(rule, form.changed_data, user)
+    if set(form.changed_data) & {"condition", "phenomenon", "municipality", "postcode_area"}:
+        rule.condition_state = {}  # what the old condition saw says nothing about the new one
     rule.save()
     form.save_m2m()
     evaluate_rule(rule)

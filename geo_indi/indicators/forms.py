@@ -35,6 +35,8 @@ RULE_LABELS = {
 RULE_HELP = {
     "municipality": _("Choose a municipality or a postcode area, not both."),
     "postcode_area": "",
+    "condition": _("“New hot spot” fires when a postcode area becomes a significant hot spot of the phenomenon "
+                   "(outlined on the municipality map); hot spots rest on exact counts and only your organisation sees them."),
     "min_count": _("For “at least N observations in the last D days”."),
     "window_days": _("The last D days, today included."),
     "increase_percent": _("For “increase of at least P %”: the last D days compared with the D days before."),
@@ -56,6 +58,7 @@ CONDITION_FIELDS = {
     AlertRule.Condition.COUNT_AT_LEAST: ["min_count", "window_days"],
     AlertRule.Condition.INCREASE_PERCENT: ["increase_percent", "window_days"],
     AlertRule.Condition.INDICATOR_THRESHOLD: ["indicator", "comparison", "threshold"],
+    AlertRule.Condition.NEW_HOT_SPOT: [],
 }
 
 

@@ -82,6 +82,7 @@ class AlertRule(models.Model):
         # xgettext:no-python-format
         INCREASE_PERCENT = "increase_percent", _("Increase of at least P % over the previous period")
         INDICATOR_THRESHOLD = "indicator_threshold", _("Linked indicator crosses a threshold")
+        NEW_HOT_SPOT = "new_hot_spot", _("A postcode area becomes a new hot spot")
 
     class Comparison(models.TextChoices):
         ABOVE = "above", _("above")
@@ -104,6 +105,8 @@ class AlertRule(models.Model):
     recipient_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     recipient_emails = models.TextField(blank=True, help_text="Extra e-mail addresses of the organisation, one per line")
     is_active = models.BooleanField(default=True)
+    condition_state = models.JSONField(default=dict, blank=True, editable=False,
+                                       help_text="What the condition saw at the previous evaluation (new hot spot: the hot spot areas)")
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     limit_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -142,6 +145,10 @@ class AlertRule(models.Model):
             percent = f"{self.increase_percent:g}" if self.increase_percent is not None else "?"
             return _("an increase of at least %(percent)s %% over the previous %(days)s days") % {
                 "percent": percent, "days": self.window_days}
+        if self.condition == self.Condition.NEW_HOT_SPOT:
+            return _("a postcode area becomes a significant hot spot of the phenomenon that was not one at the "
+                     "previous evaluation (Getis–Ord Gi*, recent counts against their own history and their "
+                     "neighbours, false discovery rate controlled by Benjamini–Hochberg)")
         threshold = f"{self.threshold:g}" if self.threshold is not None else "?"
         return _("%(indicator)s %(comparison)s %(threshold)s") % {
             "indicator": self.indicator.title if self.indicator_id else "?",
@@ -165,6 +172,11 @@ class AlertRule(models.Model):
             errors["min_count"] = _("Give N, at least 1.")
         if self.condition == self.Condition.INCREASE_PERCENT and (self.increase_percent is None or self.increase_percent <= 0):
             errors["increase_percent"] = _("Give a percentage above 0.")
+        if self.condition == self.Condition.NEW_HOT_SPOT:
+            if self.category_id:
+                errors["category"] = _("Hot spots are found for the whole phenomenon: leave the category empty.")
+            if self.direction:
+                errors["direction"] = _("Hot spots are found for the whole phenomenon: leave the direction empty.")
         if self.condition == self.Condition.INDICATOR_THRESHOLD:
             if not self.indicator_id:
                 errors["indicator"] = _("Choose an indicator.")
