@@ -139,7 +139,7 @@ def test_review_date_asks_responsible_organisations_for_feedback_and_timeline_sh
         people, phenomena, organisations, parish):
     today = timezone.localdate()
     rovaniemi = organisations["698"].municipalities.get()
-    initiative = initiative_create(
+    initiative_create(
         created_by=people["coord_698"], title="Village coffee", goal="Fewer lonely older people",
         phenomena=[phenomena["yksinaisyys"]], municipalities=[rovaniemi], responsible_organisations=[parish],
         measures=["Weekly coffee", "Visits"], starts_on=today - dt.timedelta(days=30),
