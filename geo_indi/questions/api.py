@@ -3,12 +3,13 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from geo_indi.accounts import roles
+from geo_indi.core.schema import ErrorSerializer, ValidationErrorSerializer
 
 from . import services
 from .models import Answer, Question
@@ -24,11 +25,22 @@ def _call(service, **kwargs):
         raise exceptions.ValidationError(exc.message_dict) from None
 
 
+READ_ERRORS = {
+    400: OpenApiResponse(ValidationErrorSerializer, description="Invalid parameters; messages per field in `errors`."),
+    401: OpenApiResponse(ErrorSerializer, description="Not signed in (Token or session)."),
+    403: OpenApiResponse(ErrorSerializer, description="Signed in but not allowed."),
+}
+NOT_FOUND = {404: OpenApiResponse(ErrorSerializer, description="No such question visible to the caller.")}
+WRITE_ERRORS = {**READ_ERRORS, **NOT_FOUND,
+                415: OpenApiResponse(ErrorSerializer, description="The body is not JSON.")}
 ASKED_TO_ME = OpenApiParameter(
     "asked_to_me", OpenApiTypes.BOOL, description="Only the open questions asked of the caller (the field app)")
 
 
-@extend_schema_view(list=extend_schema(parameters=[ASKED_TO_ME]))
+@extend_schema_view(
+    list=extend_schema(parameters=[ASKED_TO_ME], responses={200: QuestionSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: QuestionSerializer, **READ_ERRORS, **NOT_FOUND}),
+)
 class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Questions asked of the caller (open ones) and those the caller's organisation asked."""
 
@@ -48,7 +60,7 @@ class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 .select_related("phenomenon", "municipality", "organisation")
                 .prefetch_related("postcode_areas", Prefetch("answers", Answer.objects.select_related("organisation"))))
 
-    @extend_schema(request=QuestionAskSerializer, responses={201: QuestionSerializer})
+    @extend_schema(request=QuestionAskSerializer, responses={201: QuestionSerializer, **WRITE_ERRORS})
     def create(self, request):
         data = QuestionAskSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -56,7 +68,8 @@ class QuestionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(QuestionSerializer(question, context={"request": request}).data,
                         status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=AnswerInSerializer, responses={200: AnswerSerializer, 201: AnswerSerializer})
+    @extend_schema(request=AnswerInSerializer,
+                   responses={200: AnswerSerializer, 201: AnswerSerializer, **WRITE_ERRORS})
     @action(detail=True, methods=["post"])
     def answers(self, request, pk=None):
         """Answer a question asked of you; sending again (same client_uuid) replaces the answer."""

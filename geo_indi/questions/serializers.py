@@ -1,4 +1,5 @@
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from geo_indi.accounts.models import Membership, Organisation
@@ -6,6 +7,19 @@ from geo_indi.areas.models import Municipality, PostcodeArea
 from geo_indi.observations.models import Phenomenon
 
 from .models import ANSWER_MAX_LENGTH, QUESTION_MAX_LENGTH, Answer, Kind, Progress, Question, Trend
+
+
+class FlatListField(serializers.ListField):
+    """A list whose item errors are plain messages ("3: ..."), as the API error shape has them."""
+
+    def run_child_validation(self, data):
+        try:
+            return super().run_child_validation(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            raise serializers.ValidationError(
+                [f"{index}: {message}" for index, messages in exc.detail.items() for message in messages]) from None
 
 
 class AnswerSerializer(serializers.ModelSerializer):
@@ -34,12 +48,14 @@ class QuestionSerializer(serializers.ModelSerializer):
     def get_postcodes(self, obj) -> list[str]:
         return [a.postcode for a in obj.postcode_areas.all()]
 
-    def get_my_answer(self, obj) -> AnswerSerializer | None:
+    @extend_schema_field(AnswerSerializer(allow_null=True))
+    def get_my_answer(self, obj):
         user = self.context["request"].user
         answer = next((a for a in obj.answers.all() if a.respondent_id == user.pk), None)
         return AnswerSerializer(answer).data if answer else None
 
-    def get_answers(self, obj) -> list[AnswerSerializer] | None:
+    @extend_schema_field(AnswerSerializer(many=True, allow_null=True))
+    def get_answers(self, obj):
         from .access import sees_answers
 
         if not sees_answers(self.context["request"].user, obj):
@@ -54,10 +70,10 @@ class QuestionAskSerializer(serializers.Serializer):
                                                   many=True, required=False, default=list)
     text = serializers.CharField(max_length=QUESTION_MAX_LENGTH)
     kind = serializers.ChoiceField(choices=[k for k in Kind.choices if k[0] != Kind.REVIEW])
-    options = serializers.ListField(child=serializers.CharField(max_length=200), required=False, default=list)
+    options = FlatListField(child=serializers.CharField(max_length=200), required=False, default=list)
     target_organisations = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), many=True,
                                                               required=False, default=list)
-    target_roles = serializers.ListField(child=serializers.ChoiceField(choices=Membership.Role.choices),
+    target_roles = FlatListField(child=serializers.ChoiceField(choices=Membership.Role.choices),
                                          required=False, default=list)
     closes_on = serializers.DateField(default=lambda: timezone.localdate() + timezone.timedelta(days=14))
 
@@ -67,5 +83,5 @@ class AnswerInSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=ANSWER_MAX_LENGTH, required=False, allow_blank=True, default="")
     choice = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     trend = serializers.ChoiceField(choices=Trend.choices, required=False, allow_blank=True, default="")
-    progress = serializers.ListField(child=serializers.ChoiceField(choices=Progress.choices), required=False,
+    progress = FlatListField(child=serializers.ChoiceField(choices=Progress.choices), required=False,
                                      default=list)
