@@ -19,10 +19,9 @@ class ResearchExtractAdmin(admin.ModelAdmin):
 class ReviewedDescriptionAdmin(admin.ModelAdmin):
     list_display = ["observation", "reviewed_by", "reviewed_at"]
     raw_id_fields = ["observation"]
-    readonly_fields = ["reviewed_by", "reviewed_at"]
+    readonly_fields = ["checked_text", "reviewed_by", "reviewed_at"]
 
     def save_model(self, request, obj, form, change):
         obj.reviewed_by = request.user
-        if not obj.checked_text:
-            obj.checked_text = obj.observation.description
+        obj.checked_text = obj.observation.description
         super().save_model(request, obj, form, change)
