@@ -1,5 +1,6 @@
 """Questions to local actors and initiative reviews in a real Chromium; answers on a phone, once offline."""
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +14,17 @@ from geo_indi.questions.models import Answer, Question
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def serious_axe_violations(page, selector):
+    """axe-core (WCAG 2.1 A/AA) on one part of the page: ids of serious and critical violations.
+    Evaluated through the DevTools protocol, which the page's CSP does not govern."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    return page.evaluate(
+        "(sel) => axe.run(document.querySelector(sel), {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
+        ".then((r) => r.violations.filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => v.id))",
+        selector)
 
 
 @pytest.fixture
@@ -35,6 +47,7 @@ def answer_on_phone_once_offline(page, live_server, login, question, fill):
     login(page, "parishworker")
     page.goto(f"{live_server.url}/field/")
     page.wait_for_selector(f"#field-question-{question.pk} form")
+    assert serious_axe_violations(page, "#field-questions") == []
     page.context.set_offline(True)
     fill(page, f"answer-form-{question.pk}")
     page.click(f"#answer-form-{question.pk} button[type=submit]")
@@ -76,6 +89,7 @@ def test_coordinator_asks_another_organisation_answers_offline_on_a_phone_and_co
     card = desk.locator(f"#question-{question.pk}")
     assert "Three new visitors at the parish café" in card.inner_text()
     assert "Rovaniemi parish" in card.inner_text()
+    assert serious_axe_violations(desk, "#main") == []
 
 
 def test_initiative_review_asks_for_feedback_and_the_answer_appears_on_the_trend_timeline(
@@ -114,3 +128,5 @@ def test_initiative_review_asks_for_feedback_and_the_answer_appears_on_the_trend
         "() => Chart.getChart(document.querySelector(\"section[aria-labelledby='ph-%d'] canvas\"))"
         ".data.datasets.map((d) => d.label)" % loneliness.pk)
     assert any("Village coffee" in label for label in labels)
+    assert serious_axe_violations(desk, "#initiatives-title") == [] and serious_axe_violations(
+        desk, f"#initiative-{initiative.pk}") == []
