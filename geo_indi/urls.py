@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("geo_indi.observations.urls")),
     path("api/", include("geo_indi.questions.urls")),
+    path("api/", include("geo_indi.initiatives.urls")),
     path("api/layers/", include("geo_indi.layers.urls")),
     path("ogcapi/", include("geo_indi.layers.ogc_urls")),
     path("field/", include("geo_indi.field.urls")),

@@ -245,3 +245,26 @@ def test_only_administrators_make_extracts(extract_data, people, tmp_path):
         extract_make(made_by=people["coord_698"], year_from=2026, year_to=2026, purpose="p", recipient="r",
                      directory=tmp_path)
     assert not AuditEvent.objects.filter(action=AUDIT_ACTION).exists()
+
+
+def test_coordinator_creates_an_initiative_through_the_api_and_others_are_refused(
+        people, phenomena, organisations, parish, client):
+    today = timezone.localdate()
+    body = {"title": "Village coffee", "goal": "Fewer lonely older people", "phenomena": ["yksinaisyys"],
+            "municipalities": ["698"], "responsible_organisations": [parish.pk], "measures": ["Weekly coffee"],
+            "starts_on": today.isoformat(), "review_dates": [(today + dt.timedelta(days=90)).isoformat()]}
+    client.force_login(people["field_698"])
+    assert client.post("/api/initiatives/", body, content_type="application/json").status_code == 403
+    client.force_login(people["coord_698"])
+    bad = client.post("/api/initiatives/", {**body, "review_dates": [today.isoformat()],
+                                            "responsible_organisations": [organisations["320"].pk]},
+                      content_type="application/json")
+    assert bad.status_code == 400
+    assert {"review_dates", "responsible_organisations"} <= set(bad.json()["errors"])
+    created = client.post("/api/initiatives/", body, content_type="application/json")
+    assert created.status_code == 201
+    assert created.json()["review_dates"] == [(today + dt.timedelta(days=90)).isoformat()]
+    client.force_login(people["parish_worker"])
+    assert [i["title"] for i in client.get("/api/initiatives/").json()["results"]] == ["Village coffee"]
+    client.force_login(people["field_320"])
+    assert client.get("/api/initiatives/").json()["results"] == []

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +31,12 @@ def initiative_create(*, created_by, title, goal, phenomena, municipalities, res
     measures = [m.strip() for m in measures if m.strip()]
     if not measures:
         errors["measures"] = [_("Give at least one measure.")]
+    municipality_ids = {m.pk for m in municipalities}
+    idle = [o.name for o in responsible_organisations
+            if not o.municipalities.filter(pk__in=municipality_ids).exists()]
+    if municipalities and idle:
+        errors["responsible_organisations"] = [
+            _("These organisations do not work in the municipalities: %(names)s") % {"names": ", ".join(idle)}]
     if any(d <= starts_on for d in review_dates):
         errors["review_dates"] = [_("Review dates come after the start.")]
     if errors:
@@ -94,6 +101,18 @@ class TimelineEntry:
     phenomenon_ids: list
     events: list
     sees_feedback: bool
+
+
+def initiatives_visible_to(user):
+    """Administrators: all; others: the initiatives in the municipalities their organisation works in, and their own."""
+    if roles.is_administrator(user):
+        return Initiative.objects.all()
+    org = roles.organisation_of(user)
+    if org is None:
+        return Initiative.objects.none()
+    return Initiative.objects.filter(
+        Q(municipalities__in=org.municipalities.all()) | Q(organisation=org) | Q(responsible_organisations=org)
+    ).distinct()
 
 
 def sees_feedback(user, initiative):
