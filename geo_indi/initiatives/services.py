@@ -1,4 +1,5 @@
 """initiative_create, reviews_request_due (daily), and the timeline a municipality page shows."""
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -67,7 +68,7 @@ def _request_feedback(review, today):
             review.questions.add(question_ask(
                 asked_by=initiative.created_by, phenomenon=phenomenon, municipality=municipality, text=text,
                 kind=Kind.REVIEW, options=measures, postcode_areas=areas, target_organisations=responsible,
-                closes_on=today + timezone.timedelta(days=settings.INITIATIVE_REVIEW_ANSWER_DAYS),
+                closes_on=today + dt.timedelta(days=settings.INITIATIVE_REVIEW_ANSWER_DAYS),
                 check_permission=False))
 
 

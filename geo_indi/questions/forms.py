@@ -1,12 +1,11 @@
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from geo_indi.accounts.models import Membership, Organisation
 from geo_indi.areas.models import Municipality, PostcodeArea
 from geo_indi.observations.models import Phenomenon
 
-from .models import QUESTION_MAX_LENGTH, Kind
+from .models import QUESTION_MAX_LENGTH, Kind, default_closing_date
 
 
 class AskForm(forms.Form):
@@ -29,7 +28,7 @@ class AskForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["closes_on"].initial = timezone.localdate() + timezone.timedelta(days=14)
+        self.fields["closes_on"].initial = default_closing_date()
 
     def service_arguments(self):
         data = dict(self.cleaned_data)

@@ -1,4 +1,5 @@
 """Questions a coordinator asks local actors about a phenomenon in an area, and their answers."""
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -12,6 +13,11 @@ from geo_indi.accounts.models import Membership
 QUESTION_MAX_LENGTH = 500
 ANSWER_MAX_LENGTH = 2000
 CHOICES_MAX = 10
+OPEN_DAYS_DEFAULT = 14
+
+
+def default_closing_date():
+    return timezone.localdate() + dt.timedelta(days=OPEN_DAYS_DEFAULT)
 
 
 class Kind(models.TextChoices):

@@ -1,4 +1,3 @@
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -6,7 +5,8 @@ from geo_indi.accounts.models import Membership, Organisation
 from geo_indi.areas.models import Municipality, PostcodeArea
 from geo_indi.observations.models import Phenomenon
 
-from .models import ANSWER_MAX_LENGTH, QUESTION_MAX_LENGTH, Answer, Kind, Progress, Question, Trend
+from .models import (ANSWER_MAX_LENGTH, QUESTION_MAX_LENGTH, Answer, Kind, Progress, Question, Trend,
+                     default_closing_date)
 
 
 class FlatListField(serializers.ListField):
@@ -75,7 +75,7 @@ class QuestionAskSerializer(serializers.Serializer):
                                                               required=False, default=list)
     target_roles = FlatListField(child=serializers.ChoiceField(choices=Membership.Role.choices),
                                          required=False, default=list)
-    closes_on = serializers.DateField(default=lambda: timezone.localdate() + timezone.timedelta(days=14))
+    closes_on = serializers.DateField(default=default_closing_date)
 
 
 class AnswerInSerializer(serializers.Serializer):

@@ -1,4 +1,6 @@
 """The write paths of questions and answers: question_ask, answer_record, questions_remind."""
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mass_mail
@@ -102,7 +104,7 @@ def questions_remind(*, today=None, days_before=None):
     Each question is reminded once a day at most. Returns the number of emails sent."""
     today = today or timezone.localdate()
     days_before = settings.QUESTION_REMINDER_DAYS if days_before is None else days_before
-    due = Question.objects.open(today).filter(closes_on__lte=today + timezone.timedelta(days=days_before)).exclude(
+    due = Question.objects.open(today).filter(closes_on__lte=today + dt.timedelta(days=days_before)).exclude(
         reminded_on=today)
     messages = []
     link = settings.SITE_URL.rstrip("/") + reverse("field:index")
