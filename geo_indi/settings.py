@@ -117,6 +117,9 @@ INSTALLED_APPS = [
     "geo_indi.layers",
     "geo_indi.indicators",
     "geo_indi.analysis",
+    "geo_indi.questions",
+    "geo_indi.initiatives",
+    "geo_indi.research",
 ]
 
 MIDDLEWARE = [
@@ -256,6 +259,16 @@ COVERAGE_PLAUSIBLE_EXTENT = tuple(
 GEOGRAPHY_MAX_AREA_CHANGE = float(os.environ.get("GEOGRAPHY_MAX_AREA_CHANGE", "0.5"))
 # Areas with 1..k-1 observations are shown as "<k" outside the owning organisations.
 SUPPRESSION_K = env_int("SUPPRESSION_K", 5)
+# Questions to local actors: remind those who have not answered this many days before the closing date.
+QUESTION_REMINDER_DAYS = env_int("QUESTION_REMINDER_DAYS", 3)
+# Initiatives: the responsible organisations have this many days to answer a review's feedback request.
+INITIATIVE_REVIEW_ANSWER_DAYS = env_int("INITIATIVE_REVIEW_ANSWER_DAYS", 14)
+# Research extracts (research/services.py): where they are written, and their licence (a Data Package licence).
+RESEARCH_EXTRACT_DIR = Path(os.environ.get("RESEARCH_EXTRACT_DIR", BASE_DIR / "var" / "research"))
+RESEARCH_EXTRACT_LICENCE = {
+    "name": "other-closed",
+    "title": "Research use only, under a data-sharing agreement with the data controller; no re-identification",
+}
 # How long a reporter may still edit or delete their own observation.
 OBSERVATION_EDIT_WINDOW_HOURS = env_int("OBSERVATION_EDIT_WINDOW_HOURS", 72)
 # Background tiles; outlines from our own data keep the map usable without them.

@@ -20,12 +20,15 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("geo_indi.observations.urls")),
+    path("api/", include("geo_indi.questions.urls")),
+    path("api/", include("geo_indi.initiatives.urls")),
     path("api/layers/", include("geo_indi.layers.urls")),
     path("ogcapi/", include("geo_indi.layers.ogc_urls")),
     path("field/", include("geo_indi.field.urls")),
     path("maps/", include("geo_indi.maps.urls")),
     path("indicators/", include("geo_indi.indicators.urls")),
     path("analysis/", include("geo_indi.analysis.urls")),
+    path("questions/", include("geo_indi.questions.page_urls")),
 ]
 
 handler400 = "geo_indi.core.views.bad_request"

@@ -39,6 +39,7 @@ def shell_urls():
         static("css/site.css"),
         static("field/field.css"),
         static("field/field.js"),
+        static("questions/field-questions.js"),
         reverse("municipalities-geojson"),
         reverse("field:postcode-outlines"),
         *[static(f"field/icons/{name}") for name in ICONS],

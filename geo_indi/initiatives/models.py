@@ -1,0 +1,56 @@
+"""An initiative (*aloite*): a cross-sector plan on phenomena in areas, with measures and review dates."""
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+TITLE_MAX_LENGTH = 200
+MEASURE_MAX_LENGTH = 300
+
+
+class Initiative(models.Model):
+    title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
+    goal = models.TextField(_("goal"))
+    phenomena = models.ManyToManyField("observations.Phenomenon", related_name="initiatives")
+    municipalities = models.ManyToManyField("areas.Municipality", related_name="initiatives")
+    postcode_areas = models.ManyToManyField("areas.PostcodeArea", blank=True, related_name="initiatives")
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
+                                     related_name="initiatives_created")
+    responsible_organisations = models.ManyToManyField("accounts.Organisation", related_name="initiatives")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="initiatives_created")
+    starts_on = models.DateField(_("starts on"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Measure(models.Model):
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="measures")
+    text = models.CharField(_("measure"), max_length=MEASURE_MAX_LENGTH)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["initiative", "position", "id"]
+
+    def __str__(self):
+        return self.text
+
+
+class Review(models.Model):
+    """A review date; when it comes, the responsible organisations are asked for feedback (`questions`)."""
+
+    initiative = models.ForeignKey(Initiative, on_delete=models.CASCADE, related_name="reviews")
+    review_on = models.DateField(_("review on"))
+    questions = models.ManyToManyField("questions.Question", blank=True, related_name="initiative_reviews")
+    requested_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["initiative", "review_on"]
+        constraints = [models.UniqueConstraint(fields=["initiative", "review_on"], name="one_review_per_date")]
+
+    def __str__(self):
+        return f"{self.initiative} · {self.review_on}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QuestionsConfig(AppConfig):
+    name = "geo_indi.questions"
+    verbose_name = "Questions to local actors"

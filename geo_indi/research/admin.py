@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from .models import ResearchExtract, ReviewedDescription
+
+
+@admin.register(ResearchExtract)
+class ResearchExtractAdmin(admin.ModelAdmin):
+    list_display = ["made_at", "made_by_username", "year_from", "year_to", "recipient"]
+    readonly_fields = [f.name for f in ResearchExtract._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReviewedDescription)
+class ReviewedDescriptionAdmin(admin.ModelAdmin):
+    list_display = ["observation", "reviewed_by", "reviewed_at"]
+    raw_id_fields = ["observation"]
+    readonly_fields = ["checked_text", "reviewed_by", "reviewed_at"]
+
+    def save_model(self, request, obj, form, change):
+        obj.reviewed_by = request.user
+        obj.checked_text = obj.observation.description
+        super().save_model(request, obj, form, change)
