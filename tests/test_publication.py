@@ -148,3 +148,23 @@ def test_real_lapland_tables_pass_the_lp_check(lapland_geography, phenomena):
                 continue
             low, high = lp_bounds(tree, leaf, hidden, known, (g, f))
             assert low < 1e-6 and high >= K - 1 - 1e-6, (g, f, X[g, f], low, high)
+
+
+def test_small_municipality_phenomenon_cells_leave_the_municipality_totals_shown():
+    """Shaped like the demo: five municipalities of 6..20 postcode areas holding 0..8 people each, two common
+    and three rare phenomena, so many municipality x phenomenon cells are 1..4 while the municipality totals
+    are 19..98. The 2x2 (hypercube) moves protect the small cells without the municipality totals or the
+    Lapland total (before them every municipality total was hidden); the LP check holds for every small cell."""
+    rng = np.random.default_rng(4)
+    tree = tree_of([6, 8, 10, 12, 20])
+    leaf = np.array([rng.multinomial(rng.integers(2, 9) if tree.municipality[node] == 5 else rng.integers(0, 6),
+                                     [0.4, 0.35, 0.02, 0.2, 0.03]) for node in tree.leaves])
+    X = full_table(tree, leaf)
+    small_municipality_cells = ((X[1:6, 1:] > 0) & (X[1:6, 1:] < K)).sum()
+    assert small_municipality_cells >= 5 and X[1:6, 0].min() >= 19
+    anonymous = np.zeros(tree.size, bool)
+    hidden = protect(X, tree, K, [anonymous])
+    assert not hidden[:6, 0].any()
+    for g, f in np.argwhere((X > 0) & (X < K)):
+        low, high = lp_bounds(tree, leaf, hidden, anonymous, (g, f))
+        assert low < 1e-6 and high >= K - 1 - 1e-6, (g, f, X[g, f], low, high)

@@ -18,13 +18,25 @@ observations, so that non-negativity holds by construction:
 - down: move c's x observations to one other (area, phenomenon) leaf outside c,
   or delete them;
 - up: add k-1-x observations to a leaf inside c, moved from a leaf in the same
-  area or of the same phenomenon that has that many, or created.
+  area or of the same phenomenon that has that many, from several leaves of
+  the same municipality (a postcode-area cell), or created;
+- 2x2, both ways (the hypercube move of GHMITER in tau-ARGUS), for a cell
+  (area a, phenomenon f) with a a municipality or a postcode area and f a
+  phenomenon leaf: move observations between f and another phenomenon f2
+  inside c's municipality (down: within c's own leaves; up: into c), and as
+  many the other way in leaves b outside c, all in one municipality: c's
+  own, or a sibling whose (municipality, f) and (municipality, f2) cells
+  change opposite to those of c's municipality. No municipality total,
+  phenomenon total of Lapland or Lapland total changes.
 
 Either is a table that differs from the true one only in the cells whose sums
-change. If all of them are hidden, the published numbers are the same for both
-tables. The cheapest certificate (cost: 1 + value for each cell that would
-have to be hidden newly, nothing for already hidden ones) is taken and its
-cells hidden; in spirit this is the hypercube method (GHMITER in tau-ARGUS).
+change, and every observation moved comes from a leaf that holds it, so it is
+non-negative. If all changed cells are hidden, the published numbers are the
+same for both tables. The cheapest certificate of all kinds (cost: 1 + value
+for each cell that would have to be hidden newly, nothing for already hidden
+ones, BIG for a cell the viewer knows) is taken and its cells hidden. Where
+several leaves give observations they are picked greedily, cheapest per
+observation first: that may hide more than needed, never too little.
 
 A viewer who sees some municipalities exactly (their organisation's) knows
 those cells, so each primary cell gets certificates for each such scope too,
@@ -125,8 +137,139 @@ def _ancestor_cost(c, cost, rows, cols, geo_levels, phen_levels):
     return total
 
 
+def _cover(w, v, groups, need, n_groups):
+    """Greedy cover: in each group, candidates by cost per observation until their capacities v reach need.
+
+    w, v, groups: 1-d arrays over candidates (v > 0). Returns (cost per group, BIG where the group holds
+    too little; observations taken from each candidate)."""
+    order = np.lexsort((w / v, groups))
+    ws, vs, gs = w[order], v[order], groups[order]
+    csum = np.cumsum(vs)
+    start = np.searchsorted(gs, gs)
+    before = csum - vs - (csum[start] - vs[start])  # observations of the group taken before this one
+    take = np.clip(need - before, 0, vs)
+    cost = np.bincount(gs, weights=np.where(take > 0, ws, 0.0), minlength=n_groups)
+    got = np.bincount(gs, weights=take, minlength=n_groups)
+    taken = np.zeros(len(order), dtype=v.dtype)
+    taken[order] = take
+    return np.where(got >= need, cost, BIG), taken
+
+
+def _hypercube(c, cost, amount, up):
+    """Cheapest 2x2 move that puts c at 0 (down) or adds amount to it (up), or None.
+
+    Down: c's observations move to phenomenon f2 in their own leaves, and as many move back from f2 to
+    c's phenomenon f in leaves b outside c. Up: amount moves from f2 to f (from leaves a inside c's
+    municipality into c), and back from f to f2 in leaves b outside c. All b lie in one municipality:
+    c's own, or another, whose (municipality, f) and (municipality, f2) cells change as much as those of
+    c's municipality in the other direction. No municipality total, group total or Lapland cell changes.
+    Each observation moved is taken from a leaf cell that holds it (greedily, cheapest per observation
+    first), so the table stays non-negative. The cost returned is that of the cells that change."""
+    if c.F == 1 or c.f == 0 or c.u == 0:
+        return None
+    muni_cell = c.tree.level(c.u) == 1
+    munis = c.tree.municipality[c.leaves]
+    m = c.u if muni_cell else int(c.tree.municipality[c.u])
+    rows = np.flatnonzero(~c.under_u)
+    if not len(rows):
+        return None
+    P, M = len(c.pl), c.tree.n_municipalities
+    fj = int(np.flatnonzero(c.pl == c.f)[0])
+    cols = np.arange(P)
+    if up:
+        # a gives f2 observations: to its own f inside a municipality cell, to c's f for a postcode-area cell
+        a_rows = np.flatnonzero(munis == m)
+        a_nodes = c.leaves[a_rows]
+        if muni_cell:
+            w = cost[a_nodes, c.f][:, None] + cost[a_nodes][:, c.pl]
+            own = 0.0
+        else:
+            w = cost[a_nodes][:, c.pl] + np.where(a_nodes != c.u, cost[a_nodes, 0], 0.0)[:, None]
+            own = cost[c.u, c.f] + cost[c.u, 0]
+        ok = (c.leaf_X[a_rows] > 0) & (cols != fj)[None, :]
+        ai, aj = np.nonzero(ok)
+        a_cost, a_take = _cover(w[ai, aj], c.leaf_X[a_rows][ai, aj], aj, amount, P)
+        own = own + a_cost
+    else:
+        src = np.flatnonzero(c.under_u & (c.leaf_X[:, fj] > 0))  # the leaves that hold c's observations
+        s_nodes = c.leaves[src]
+        own = cost[s_nodes, c.f].sum() + cost[s_nodes][:, c.pl].sum(axis=0)
+    # b: grouped by (municipality, f2)
+    b_nodes = c.leaves[rows]
+    w = cost[b_nodes, c.f][:, None] + cost[b_nodes][:, c.pl]
+    v = np.repeat(c.leaf_X[rows, fj][:, None], P, axis=1) if up else c.leaf_X[rows]
+    ok = (v > 0) & (cols != fj)[None, :]
+    bi, bj = np.nonzero(ok)
+    groups = (munis[rows][bi] - 1) * P + bj
+    other, other_take = _cover(w[bi, bj], v[bi, bj], groups, amount, M * P)
+    m_nodes = np.arange(1, 1 + M)
+    crossing = cost[m_nodes, c.f][:, None] + cost[m_nodes][:, c.pl] + cost[m, c.f] + cost[m, c.pl][None, :]
+    other = other.reshape(M, P) + np.where((m_nodes != m)[:, None], crossing, 0.0)
+    total = own[None, :] + other
+    total[:, fj] = BIG
+    g, j = np.unravel_index(np.argmin(total), total.shape)
+    if total[g, j] >= BIG / 2:
+        return None
+    put = np.zeros_like(c.leaf_X)
+    mine = groups == g * P + j
+    b_take = np.zeros(len(rows), dtype=c.leaf_X.dtype)
+    np.add.at(b_take, bi[mine], other_take[mine].astype(c.leaf_X.dtype))
+    sign = 1 if up else -1  # up: f -> f2 in b; down: f2 -> f in b
+    put[rows, fj] -= sign * b_take
+    put[rows, j] += sign * b_take
+    if up:
+        a_taken = np.zeros(len(a_rows), dtype=c.leaf_X.dtype)
+        mine = aj == j
+        np.add.at(a_taken, ai[mine], a_take[mine].astype(c.leaf_X.dtype))
+        put[a_rows, j] -= a_taken
+        if muni_cell:
+            put[a_rows, fj] += a_taken
+        else:
+            put[np.flatnonzero(c.under_u)[0], fj] += amount
+    else:
+        put[src, j] += c.leaf_X[src, fj]
+        put[src, fj] -= c.leaf_X[src, fj]
+    changed = aggregate(c.tree, put, c.F) != 0
+    return float(cost[changed].sum()), changed
+
+
+def _gather_up(c, cost, y):
+    """Cheapest one-way up move of a postcode-area cell whose y observations come from several other leaves
+    of the same municipality (each giving at most what it holds), or None. Only the leaves change."""
+    if c.tree.level(c.u) != 2:
+        return None
+    munis = c.tree.municipality[c.leaves]
+    rows = np.flatnonzero((munis == c.tree.municipality[c.u]) & ~c.under_u)
+    t_row, t_cols = int(np.flatnonzero(c.under_u)[0]), np.flatnonzero(c.under_f)
+    if not len(rows):
+        return None
+    target = _ancestor_cost(c, cost, np.array([t_row]), t_cols, ["leaf"], c.phen_levels)[0]
+    w = _ancestor_cost(c, cost, rows, t_cols, ["leaf"], c.phen_levels)
+    v = c.leaf_X[np.ix_(rows, t_cols)]
+    bi, bj = np.nonzero(v > 0)
+    taken_cost, take = _cover(w[bi, bj], v[bi, bj], bj, y, len(t_cols))
+    total = target + taken_cost
+    j = int(np.argmin(total))
+    if total[j] >= BIG / 2:
+        return None
+    put = np.zeros_like(c.leaf_X)
+    put[t_row, t_cols[j]] += y
+    mine = bj == j
+    np.subtract.at(put, (rows[bi[mine]], t_cols[j]), take[mine].astype(put.dtype))
+    return float(total[j]), aggregate(c.tree, put, c.F) != 0
+
+
+def _cheapest(found, hypercube):
+    return hypercube if hypercube is not None and hypercube[0] < found[0] else found
+
+
 def _down(c, cost, k):
-    """Cheapest (cost, changed cells) that puts c at 0: its observations moved to a leaf outside c, or deleted."""
+    """Cheapest (cost, changed cells) that puts c at 0: its observations moved to a leaf outside c, or deleted,
+    or a 2x2 move (_hypercube)."""
+    return _cheapest(_down_one_way(c, cost), _hypercube(c, cost, int(c.X[c.u, c.f]), up=False))
+
+
+def _down_one_way(c, cost):
     x = int(c.X[c.u, c.f])
     inside = np.outer(c.under_u, c.under_f)
     S = np.where(inside, c.leaf_X, 0)
@@ -149,10 +292,16 @@ def _down(c, cost, k):
 
 def _up(c, cost, k):
     """Cheapest (cost, changed cells) that puts c at k-1 or more: k-1-x observations added to a leaf inside c,
-    created, or moved from another phenomenon of the same area, or from the same phenomenon of another area."""
+    created, or moved from another phenomenon of the same area, or from the same phenomenon of another area
+    (for a postcode-area cell also from several leaves of its municipality, _gather_up), or a 2x2 move
+    (_hypercube)."""
     y = k - 1 - int(c.X[c.u, c.f])
     if y <= 0:
         return 0.0, np.zeros(cost.shape, dtype=bool)
+    return _cheapest(_cheapest(_up_one_way(c, cost, y), _gather_up(c, cost, y)), _hypercube(c, cost, y, up=True))
+
+
+def _up_one_way(c, cost, y):
     all_geo = ["leaf", "muni", "root"]
     t_rows, t_cols = np.flatnonzero(c.under_u), np.flatnonzero(c.under_f)
     created = _ancestor_cost(c, cost, t_rows, t_cols, all_geo, c.phen_levels)
