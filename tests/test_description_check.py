@@ -60,7 +60,7 @@ def test_swedish_and_english_fall_back_to_capitalised_words():
 
 
 def test_without_voikko_the_fallback_still_warns(monkeypatch):
-    monkeypatch.setattr(description_check, "_voikko", lambda: None)
+    monkeypatch.setattr(description_check, "finnish_voikko", lambda: None)
     result = check_description("Näin Mattia Rovaniemellä Koskikatu 12:n pihalla.")
     assert result.analyser == "fallback"
     assert [item["word"] for item in result.flagged] == ["Mattia", "Rovaniemellä", "Koskikatu 12"]

@@ -46,7 +46,7 @@ ENGLISH_STOPWORDS = {
 _local = threading.local()
 
 
-def _voikko():
+def finnish_voikko():
     """A Voikko handle per thread (handles are not thread-safe), or None without Voikko."""
     if not hasattr(_local, "voikko"):
         _local.voikko = None
@@ -80,7 +80,7 @@ def finnish_lemmas(word):
     ("bussipysäkki" -> pysäkki), not its modifiers, which would link unrelated texts ("koulu" in
     "koulumatka", "koulutie"). A derived word adds its root ("yksinäisyys" -> yksinäinen).
     """
-    voikko = _voikko()
+    voikko = finnish_voikko()
     analyses = voikko.analyze(word)
     if not analyses:
         return None
@@ -98,13 +98,13 @@ def finnish_lemmas(word):
 
 @functools.lru_cache(maxsize=20_000)
 def _corrected(word):
-    suggestions = _voikko().suggest(word)
+    suggestions = finnish_voikko().suggest(word)
     return finnish_lemmas(suggestions[0].lower()) if suggestions else None
 
 
 def text_language(words):
     """'fi', 'sv' or 'en' for a list of lower-cased words."""
-    if _voikko() is not None and words:
+    if finnish_voikko() is not None and words:
         known = sum(1 for w in words if finnish_lemmas(w) is not None)
         if known / len(words) >= FINNISH_WORD_SHARE:
             return "fi"

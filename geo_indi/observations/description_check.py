@@ -11,16 +11,12 @@ that is not Finnish (Swedish, English), every capitalised word that does not
 begin a sentence is flagged instead: cruder, but it errs towards warning.
 """
 import re
-import threading
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-try:
-    import libvoikko
-except ImportError:  # the check then falls back to capitalised words
-    libvoikko = None
+from geo_indi.core.lemmas import finnish_voikko
 
 KINDS = {
     "first_name": gettext_lazy("first name"),
@@ -62,23 +58,8 @@ class DescriptionCheck:
         }
 
 
-_local = threading.local()
-
-
-def _voikko():
-    """A Voikko handle per thread (handles are not thread-safe), or None when Voikko is missing."""
-    if not hasattr(_local, "voikko"):
-        _local.voikko = None
-        if libvoikko is not None:
-            try:
-                _local.voikko = libvoikko.Voikko("fi")
-            except (OSError, libvoikko.VoikkoException):  # no libvoikko1 or no voikko-fi dictionary
-                pass
-    return _local.voikko
-
-
 def voikko_available():
-    return _voikko() is not None
+    return finnish_voikko() is not None
 
 
 def _words(text):
@@ -113,7 +94,7 @@ def check_description(text):
 
     flagged = [(match.start(), match.group().strip(), "street") for match in STREET_ADDRESS_RE.finditer(text)]
     addresses = [(start, start + len(address)) for start, address, _kind in flagged]
-    voikko = _voikko()
+    voikko = finnish_voikko()
     words = list(_words(text))
     finnish = voikko is not None and words and (
         sum(1 for word, _start, _first in words if voikko.spell(word)) >= FINNISH_WORD_SHARE * len(words))
