@@ -6,6 +6,7 @@ app_name = "maps"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
+    path("tiles/<str:layer>/<int:z>/<int:x>/<int:y>.mvt", views.tile, name="tile"),
     path("<str:code>/", views.municipality, name="municipality"),
     path("<str:code>/report/", views.report, name="report"),
     path("<str:code>/report.csv", views.report_csv, name="report-csv"),

@@ -2,9 +2,10 @@
 import csv
 import json
 
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
 
 from geo_indi.areas.models import Municipality
@@ -15,7 +16,7 @@ from geo_indi.observations.models import AgeGroup, Direction, Observation, Pheno
 
 from geo_indi.publication.counts import NotPublished
 
-from . import comparison, exports, queries, rendering, services
+from . import comparison, exports, queries, rendering, services, tiles
 from .signals import municipality_map_built
 
 LATEST = 10
@@ -250,4 +251,23 @@ def aggregates_csv(request, code):
                          label(row["strengthens"]), ""])
     for row in data.categories:
         writer.writerow(["category", "", spreadsheet_safe(f"{row['phenomenon']} / {row['name']}"), "", label(row["count"]), "", "", ""])
+    return response
+
+
+def tile(request, layer, z, x, y):
+    """A vector tile of object observations: 200 with the tile, 204 when empty, 304 when the client's is current."""
+    try:
+        asked = tiles.tile_request(layer, z, x, y, request.GET)
+    except tiles.TileRequestError as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    result = tiles.tile_for(asked, request.user, known_etags=parse_etags(request.headers.get("If-None-Match", "")))
+    if result.body is None:
+        response = HttpResponseNotModified()
+    elif result.body:
+        response = HttpResponse(result.body, content_type=tiles.CONTENT_TYPE)
+    else:
+        response = HttpResponse(status=204)
+    response["ETag"] = result.etag
+    response["Cache-Control"] = f"private, max-age={tiles.BROWSER_CACHE_SECONDS}"
+    response["X-Tile-Cache"] = "hit" if result.cached else "miss"
     return response

@@ -1,0 +1,179 @@
+"""Vector tiles (Mapbox Vector Tile, made by PostGIS) of object observations: heat cells and points.
+
+Only object observations are in tiles: a person observation has no point and is drawn only
+through its postcode area. The page asks for tiles of its own filters; what a viewer may see is
+`Observation.objects.object_points_for(user)`, as everywhere else.
+
+A tile is cached under its layer, z/x/y, the normalised filters, the viewer's visibility class and
+the data version (a sequence bumped by a statement trigger on observations_observation, see
+migrations/0001). The version is read before the tile is built, and PostgreSQL bumps it when the
+writing statement runs, not when it commits: a tile built in between holds the old data under
+the new version. TILE_CACHE_SECONDS bounds how long such a tile can live.
+"""
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import connection
+from django.utils.translation import gettext as _
+
+from geo_indi.observations.filters import filter_q, parse_filters
+from geo_indi.observations.models import Observation
+from geo_indi.observations.querysets import sees_internal_phenomena
+
+from .queries import HEAT_CELL_M
+
+LAYERS = ("heat", "points")
+MAX_ZOOM = 20
+POINTS_MIN_ZOOM = 13  # below it the points layer is empty: the heat cells stand for them
+HEAT_CELLS_PER_TILE = 32  # about this many cells across a tile
+HEAT_REFERENCE_LATITUDE = 65  # cell sides in metres are fixed per zoom, measured at mid-Finland
+WEB_MERCATOR_WIDTH_M = 40_075_016.685578488
+MVT_EXTENT = 4096
+MVT_BUFFER = 64  # features this close to the edge are in both tiles, so circles are not cut
+TILE_CACHE_SECONDS = 300
+BROWSER_CACHE_SECONDS = 60  # then the browser revalidates with the ETag (304 while the version holds)
+FILTER_FIELDS = ("phenomenon", "category", "subject", "direction", "age_group", "date_from", "date_to", "year")
+CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
+
+
+class TileRequestError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class TileRequest:
+    layer: str
+    z: int
+    x: int
+    y: int
+    filters: dict  # cleaned filter values (a dict for filter_q)
+    filters_key: str  # the same, normalised to a string
+
+
+def tile_request(layer, z, x, y, params):
+    """A validated TileRequest; raises TileRequestError with a message for the client."""
+    if layer not in LAYERS:
+        raise TileRequestError(_("layer must be one of: %s") % ", ".join(LAYERS))
+    if not 0 <= z <= MAX_ZOOM:
+        raise TileRequestError(_("z must be between 0 and %s") % MAX_ZOOM)
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise TileRequestError(_("x and y must be between 0 and %s at this zoom") % (2**z - 1))
+    form, errors = parse_filters({k: params[k] for k in FILTER_FIELDS if k in params})
+    if errors:
+        raise TileRequestError("; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items()))
+    filters = form.active()
+    filters_key = json.dumps({k: str(v) for k, v in filters.items()}, sort_keys=True)
+    return TileRequest(layer, z, x, y, filters, filters_key)
+
+
+def visibility_class(user):
+    """Viewers in one class see the same tiles."""
+    return "member" if sees_internal_phenomena(user) else "public"
+
+
+def data_version():
+    with connection.cursor() as cur:
+        cur.execute("SELECT last_value FROM maps_observation_data_version")
+        return cur.fetchone()[0]
+
+
+def heat_cell_m(z):
+    """Side of a heat cell in metres (EPSG:3067) at zoom z: the same grid in every tile of a zoom."""
+    tile_m = WEB_MERCATOR_WIDTH_M / 2**z * math.cos(math.radians(HEAT_REFERENCE_LATITUDE))
+    return max(HEAT_CELL_M, round(tile_m / HEAT_CELLS_PER_TILE / 10) * 10)
+
+
+def cache_key(request, viewer_class, version):
+    raw = f"{request.layer}/{request.z}/{request.x}/{request.y}?{request.filters_key}#{viewer_class}@{version}"
+    return "maps-tile:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def etag(key):
+    return f'"{key.rsplit(":", 1)[1][:32]}"'
+
+
+# The tile's envelope in EPSG:3857 ("env") and the part of EPSG:3067 to search ("search"): the
+# envelope with its buffer, segmentized so that its edges stay close to their true curves in
+# EPSG:3067, and grown by `grow` metres. Parameters: z, x, y, z, x, y, margin, grow.
+_ENVELOPE = """
+WITH tile AS (
+    SELECT ST_TileEnvelope(%s, %s, %s) AS env,
+           ST_TileEnvelope(%s, %s, %s, margin => %s) AS buffered
+), bounds AS (
+    SELECT env, ST_Expand(ST_Transform(ST_Segmentize(buffered, (ST_XMax(buffered) - ST_XMin(buffered)) / 8), 3067),
+                          %s) AS search
+      FROM tile
+)"""
+
+_HEAT = _ENVELOPE + """
+, cells AS (
+    SELECT ST_SnapToGrid(o.location, %s) AS node, count(*) AS n
+      FROM ({observations}) o, bounds
+     WHERE o.location && bounds.search
+     GROUP BY 1
+), features AS (
+    SELECT ST_AsMVTGeom(ST_Transform(c.node, 3857), bounds.env, %s, %s, true) AS geom, c.n AS count
+      FROM cells c, bounds
+)
+SELECT ST_AsMVT(features, 'heat', %s, 'geom') FROM features WHERE geom IS NOT NULL
+"""
+
+_POINTS = _ENVELOPE + """
+, features AS (
+    SELECT ST_AsMVTGeom(ST_Transform(o.location, 3857), bounds.env, %s, %s, true) AS geom,
+           o.phenomenon_id AS phenomenon, o.direction
+      FROM ({observations}) o, bounds
+     WHERE o.location && bounds.search
+)
+SELECT ST_AsMVT(features, 'points', %s, 'geom') FROM features WHERE geom IS NOT NULL
+"""
+
+
+def tile_sql(request, user):
+    """(SQL, params) of one tile: ST_AsMVT over the viewer's object observations under the filters."""
+    observations = (
+        Observation.objects.object_points_for(user).filter(filter_q(request.filters))
+        .order_by().values("location", "phenomenon_id", "direction")
+    )
+    inner, inner_params = observations.query.sql_with_params()
+    tile = [request.z, request.x, request.y]
+    if request.layer == "heat":
+        cell = heat_cell_m(request.z)
+        params = [*tile, *tile, MVT_BUFFER / MVT_EXTENT, cell / 2, cell, *inner_params, MVT_EXTENT, MVT_BUFFER,
+                  MVT_EXTENT]
+        return _HEAT.format(observations=inner), params
+    params = [*tile, *tile, MVT_BUFFER / MVT_EXTENT, 0, MVT_EXTENT, MVT_BUFFER, *inner_params, MVT_EXTENT]
+    return _POINTS.format(observations=inner), params
+
+
+def _build(request, user):
+    if request.layer == "points" and request.z < POINTS_MIN_ZOOM:
+        return b""
+    sql, params = tile_sql(request, user)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return bytes(cur.fetchone()[0] or b"")
+
+
+@dataclass
+class Tile:
+    body: bytes | None
+    etag: str
+    cached: bool
+
+
+def tile_for(request, user, *, known_etags=()):
+    """The tile for this viewer (body None when the client's copy, one of known_etags, is current)."""
+    key = cache_key(request, visibility_class(user), data_version())
+    tag = etag(key)
+    if tag in known_etags or "*" in known_etags:
+        return Tile(None, tag, True)
+    body = cache.get(key)
+    if body is not None:
+        return Tile(body, tag, True)
+    body = _build(request, user)
+    cache.set(key, body, TILE_CACHE_SECONDS)
+    return Tile(body, tag, False)
