@@ -208,3 +208,30 @@ def test_bad_tile_requests_are_400(client, db, url):
 
 def test_negative_tile_numbers_are_404(client, db):
     assert client.get("/maps/tiles/heat/-1/0/0.mvt").status_code == 404
+
+
+def _copies_of(observation_id, n):
+    """n more object observations copied from one by raw SQL, on a 100 m lattice next to it (one heat cell each at 100 m)."""
+    columns = [f.column for f in Observation._meta.concrete_fields if f.column not in ("id", "client_uuid", "location")]
+    listed = ", ".join(columns)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"INSERT INTO observations_observation (client_uuid, location, {listed}) "
+            f"SELECT gen_random_uuid(), ST_Translate(location, mod(g, 50) * 100, (g / 50) * 100), {listed} "
+            f"FROM observations_observation, generate_series(1, %s) g WHERE id = %s",
+            [n, observation_id],
+        )
+
+
+@pytest.mark.parametrize("user", [None, "coord_698"])
+def test_municipality_page_does_not_grow_with_the_object_observations(client, record, users, user):
+    if user:
+        client.force_login(users[user])
+    first = object_at(record, *NODE)
+    _copies_of(first.id, 9)
+    assert Observation.objects.filter(municipality__code="698").count() == 10
+    small = len(client.get("/maps/698/").content)
+    _copies_of(first.id, 1990)
+    assert Observation.objects.filter(municipality__code="698").count() == 2000
+    large = len(client.get("/maps/698/").content)
+    assert abs(large - small) < 300, (small, large)

@@ -15,6 +15,7 @@ from django.contrib.staticfiles import finders
 from django.templatetags.static import static
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.translation import gettext as _
+from folium.map import Layer
 from folium.plugins import HeatMap
 from folium.utilities import JsCode
 from jinja2 import Template
@@ -28,6 +29,7 @@ from .services import NO_DATA_COLOUR
 MAP_JS = [("leaflet", "vendor/leaflet/leaflet.js")]
 MAP_CSS = [("leaflet_css", "vendor/leaflet/leaflet.css"), ("maps_css", "maps/maps.css")]
 HEAT_JS = [("leaflet-heat.js", "vendor/leaflet.heat/leaflet-heat.js")]
+TILES_JS = [("vectorgrid.js", "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js")]
 
 SUPPRESSED_FILL = "#f2f2f2"
 
@@ -80,11 +82,14 @@ class HeatLegend(MacroElement):
         (function (map, legend) {
             var shown = 0;
             map.on("overlayadd", function (e) {
-                if (e.layer instanceof L.HeatLayer && shown++ === 0) legend.addTo(map);
+                if (isHeat(e.layer) && shown++ === 0) legend.addTo(map);
             });
             map.on("overlayremove", function (e) {
-                if (e.layer instanceof L.HeatLayer && --shown === 0) legend.remove();
+                if (isHeat(e.layer) && --shown === 0) legend.remove();
             });
+            function isHeat(layer) {
+                return (L.HeatLayer && layer instanceof L.HeatLayer) || layer.geoIndiHeat === true;
+            }
         })({{ this._parent.get_name() }}, {{ this.get_name() }});
         {% endmacro %}"""
     )
@@ -101,6 +106,49 @@ def heat_legend_html():
         '<p class="heat-ends"><span>{}</span><span>{}</span></p>',
         _("Heatmap: density of observations"), _("few"), _("many"),
     )
+
+
+class ObjectTiles(Layer):
+    """Object observations from the vector tiles (geo_indi.maps.tiles): heat cells, then points from
+    POINTS_MIN_ZOOM. One overlay in the layer control; the page stays the same size whatever the data."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function () {
+            var ramp = [[50, "red"], [10, "yellow"], [5, "lime"], [2, "cyan"], [1, "blue"]];
+            function heatColour(n) {
+                for (var i = 0; i < ramp.length; i++) if (n >= ramp[i][0]) return ramp[i][1];
+                return "blue";
+            }
+            var common = {rendererFactory: L.svg.tile, interactive: false, maxNativeZoom: {{ this.max_zoom }}};
+            var heat = L.vectorGrid.protobuf({{ this.heat_url|tojson }}, L.extend({
+                maxZoom: {{ this.points_min_zoom - 1 }},
+                vectorTileLayerStyles: {heat: function (p) {
+                    return {radius: 6, fill: true, fillColor: heatColour(p.count), fillOpacity: 0.75,
+                            stroke: true, color: "#333", weight: 1};
+                }}
+            }, common));
+            var points = L.vectorGrid.protobuf({{ this.points_url|tojson }}, L.extend({
+                minZoom: {{ this.points_min_zoom }},
+                vectorTileLayerStyles: {points: function (p) {
+                    return {radius: 5, fill: true, fillColor: p.direction === "strengthens" ? "#2166ac" : "#b2182b",
+                            fillOpacity: 0.9, stroke: true, color: "#fff", weight: 1};
+                }}
+            }, common));
+            var group = L.layerGroup([heat, points]);
+            group.geoIndiHeat = true;
+            return group;
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(self, urls, *, name, points_min_zoom, max_zoom, show=False):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "ObjectTiles"
+        self.heat_url = urls["heat"]
+        self.points_url = urls["points"]
+        self.points_min_zoom = points_min_zoom
+        self.max_zoom = max_zoom
 
 
 class FitBounds(MacroElement):
@@ -207,7 +255,9 @@ def _feature_collection(data, measure):
     return {"type": "FeatureCollection", "features": features}
 
 
-def build_map(data, options, *, level_name, bounds=None, center=(67.0, 25.5), zoom=5):
+def build_map(data, options, *, level_name, bounds=None, center=(67.0, 25.5), zoom=5, object_tiles=None):
+    """The choropleth with its heat layers; object_tiles (TileLayers) draws object observations from vector tiles
+    instead of embedding data.heat_points."""
     tiles_name = _("Background map")
     m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True)
     m.default_js = []
@@ -221,8 +271,12 @@ def build_map(data, options, *, level_name, bounds=None, center=(67.0, 25.5), zo
         on_each_feature=_ON_EACH_FEATURE,
     ).add_to(m)
     # Heatmaps start hidden: drawn over the choropleth their colours would mix with the classes.
-    if data.heat_points:
-        heat = HeatMap(data.heat_points, name=_("Heatmap: places and things (exact points)"), radius=18, blur=14,
+    object_heat_name = _("Heatmap: places and things (exact points)")
+    if object_tiles:
+        ObjectTiles(object_tiles.urls, name=object_heat_name, points_min_zoom=object_tiles.points_min_zoom,
+                    max_zoom=object_tiles.max_zoom).add_to(m)
+    elif data.heat_points:
+        heat = HeatMap(data.heat_points, name=object_heat_name, radius=18, blur=14,
                        min_opacity=0.4, show=False)
         heat.default_js = []
         heat.add_to(m)
@@ -233,15 +287,15 @@ def build_map(data, options, *, level_name, bounds=None, center=(67.0, 25.5), zo
         heat.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     m.add_child(Legend(legend_html(data, options.measure, level_name)))
-    if data.has_heat:
+    if data.has_heat or object_tiles:
         m.add_child(HeatLegend(heat_legend_html()))
     if bounds:
         m.add_child(FitBounds(bounds))
     return m
 
 
-def _asset_links(with_heat):
-    js = MAP_JS + (HEAT_JS if with_heat else [])
+def _asset_links(with_heat, with_tiles=False):
+    js = MAP_JS + (HEAT_JS if with_heat else []) + (TILES_JS if with_tiles else [])
     return js, MAP_CSS
 
 
@@ -252,11 +306,11 @@ class EmbeddedMap:
     js: str  # the script making the map; the page puts it in a <script> with its CSP nonce
 
 
-def embedded_map(m, with_heat):
+def embedded_map(m, with_heat, with_tiles=False):
     """The map as parts of a page of ours, its scripts and styles from /static/."""
     figure = m.get_root()
     figure.render()
-    js, css = _asset_links(with_heat)
+    js, css = _asset_links(with_heat, with_tiles)
     assets = "".join(f'<link rel="stylesheet" href="{static(path)}">' for _n, path in css)
     assets += "".join(f'<script src="{static(path)}"></script>' for _n, path in js)
     return EmbeddedMap(

@@ -110,7 +110,7 @@ class MapData:
     strengthens: int | None
     trend: list = field(default_factory=list)  # [{"month", "weakens", "strengthens"}]
     categories: list = field(default_factory=list)  # [{"name", "phenomenon", "count"}]
-    heat_points: list = field(default_factory=list)  # [lat, lon, observations in the 100 m cell]
+    heat_points: list = field(default_factory=list)  # [lat, lon, observations in the cell]; standalone maps only
     person_heat_points: list = field(default_factory=list)
     phenomena: dict = field(default_factory=dict)  # id -> name
     withheld: str = ""  # why rows outside the viewer's municipalities are empty, if they are
@@ -119,9 +119,6 @@ class MapData:
     def has_heat(self):
         return bool(self.heat_points or self.person_heat_points)
 
-    @property
-    def heat_observation_count(self):
-        return sum(point[2] for point in self.heat_points)
 
 
 def categories_for(user):
@@ -239,8 +236,11 @@ def overview(user, form, options):
     )
 
 
-def municipality_view(user, municipality, form, options):
-    """A municipality: a choropleth of its postcode areas, heat points, trend and categories."""
+def municipality_view(user, municipality, form, options, *, object_heat=False):
+    """A municipality: a choropleth of its postcode areas, person heat points, trend and categories.
+
+    object_heat: also the object observations' heat points, for a map without a server (the pages of
+    the app draw them from geo_indi.maps.tiles instead)."""
     k = suppression.threshold()
     filters = {**form.active(), "municipality": municipality.code}
     shapes = queries.postcode_area_shapes(municipality)
@@ -249,10 +249,12 @@ def municipality_view(user, municipality, form, options):
     rows = _rows(shapes, counts)
     own = published.area_counts(user, "municipality", [(municipality.id, municipality.id)], filters).rows[municipality.id]
     classification = _apply_measure(rows, options)
-    heat_points = queries.object_points(
-        Observation.objects.object_points_for(user).filter(form.q(), municipality=municipality),
-        cell_m=queries.heat_cell_size(municipality.geom.area),
-    )
+    heat_points = []
+    if object_heat:
+        heat_points = queries.object_points(
+            Observation.objects.object_points_for(user).filter(form.q(), municipality=municipality),
+            cell_m=queries.heat_cell_size(municipality.geom.area),
+        )
     person_heat_points = []
     if options.person_heat and filters.get("subject") != Subject.OBJECT:
         people = published.area_counts(user, "postcode_area", areas, {**filters, "subject": Subject.PERSON})

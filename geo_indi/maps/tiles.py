@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from geo_indi.observations.filters import filter_q, parse_filters
@@ -67,6 +69,23 @@ def tile_request(layer, z, x, y, params):
     filters = form.active()
     filters_key = json.dumps({k: str(v) for k, v in filters.items()}, sort_keys=True)
     return TileRequest(layer, z, x, y, filters, filters_key)
+
+
+@dataclass(frozen=True)
+class TileLayers:
+    urls: dict  # layer -> URL template with {z}/{x}/{y}
+    points_min_zoom: int = POINTS_MIN_ZOOM
+    max_zoom: int = MAX_ZOOM
+
+
+def tile_layers(filters):
+    """URL templates of the tile layers for a page under these filters (cleaned values)."""
+    query = urlencode({k: str(v) for k, v in sorted(filters.items()) if k in FILTER_FIELDS})
+    urls = {}
+    for layer in LAYERS:
+        path = reverse("maps:tile", args=[layer, 0, 0, 0]).removesuffix("/0/0/0.mvt") + "/{z}/{x}/{y}.mvt"
+        urls[layer] = f"{path}?{query}" if query else path
+    return TileLayers(urls)
 
 
 def visibility_class(user):

@@ -93,21 +93,22 @@ def overview(request):
     ))
 
 
-def _municipality(request, code):
+def _municipality(request, code, *, object_heat=False):
     municipality = get_object_or_404(Municipality, code=code)
     parsed, error = _parse(request)
     if error:
         return None, error
     form, options = parsed
     try:
-        data = services.municipality_view(request.user, municipality, form, options)
+        data = services.municipality_view(request.user, municipality, form, options, object_heat=object_heat)
     except NotPublished as exc:
         return None, _bad_request(request, str(exc))
     return (municipality, form, options, data), None
 
 
-def _municipality_map(municipality, data, options):
-    return rendering.build_map(data, options, level_name=_("postcode areas"), bounds=queries.bounds(municipality))
+def _municipality_map(municipality, data, options, object_tiles=None):
+    return rendering.build_map(data, options, level_name=_("postcode areas"), bounds=queries.bounds(municipality),
+                               object_tiles=object_tiles)
 
 
 def _comparison(request, municipality, form):
@@ -137,11 +138,11 @@ def municipality(request, code):
         Observation.objects.visible_to(request.user).filter(form.q(), municipality=municipality)
         .select_related("phenomenon", "postcode_area")[:LATEST]
     )
-    m = _municipality_map(municipality, data, options)
+    m = _municipality_map(municipality, data, options, tiles.tile_layers(form.active()))
     municipality_map_built.send(sender=Municipality, folium_map=m, municipality=municipality, user=request.user)
     return render(request, "maps/municipality.html", _context(
         request, form, options, data, municipality=municipality,
-        map=rendering.embedded_map(m, with_heat=data.has_heat), latest=latest,
+        map=rendering.embedded_map(m, with_heat=data.has_heat, with_tiles=True), latest=latest,
         compare=asked, comparison=result, change_map=change_map,
         compare_fields=[("period_1", asked.first, _("Earlier period")), ("period_2", asked.second, _("Later period"))],
         significance_percent=round(comparison.SIGNIFICANCE * 100),
@@ -153,10 +154,10 @@ def report(request, code):
     if error:
         return error
     municipality, form, options, data = built
-    m = _municipality_map(municipality, data, options)
+    m = _municipality_map(municipality, data, options, tiles.tile_layers(form.active()))
     return render(request, "maps/report.html", _context(
         request, form, options, data, municipality=municipality,
-        map=rendering.embedded_map(m, with_heat=data.has_heat),
+        map=rendering.embedded_map(m, with_heat=data.has_heat, with_tiles=True),
         filters_in_words=services.filters_in_words(form),
         legend=rendering.legend_html(data, options.measure, _("postcode areas")),
     ))
@@ -217,7 +218,7 @@ def report_pdf(request, code):
 
 
 def map_html(request, code):
-    built, error = _municipality(request, code)
+    built, error = _municipality(request, code, object_heat=True)
     if error:
         return error
     municipality, _form, options, data = built
