@@ -16,7 +16,7 @@ def ensure_requirements():
         subprocess.run([config.PYTHON, "-m", "pip", "install", "-q", "-r", str(config.ROOT / "bench" / "requirements.txt")], check=True)
 
 
-WORKLOADS = ["import", "download", "map", "load", "ogc"]
+WORKLOADS = ["import", "download", "map", "load", "ogc", "tiles"]
 
 
 def main(argv=None):
@@ -69,6 +69,8 @@ def main(argv=None):
                 measure("municipality map page", workloads.map_page, size, 5, log)
             if "ogc" in only:
                 measure("OGC API paging", workloads.ogc_paging, size, size_reps, log, admin_token)
+            if "tiles" in only:
+                measure("vector tiles", __import__("bench.tiles").tiles.tile_latency, size, size_reps, log)
         if "import" in only:
             measure("bulk import with snapping", workloads.bulk_import, size, size_reps, log)
         if "load" in only and size == max(s for s in sizes if s <= 100_000 or len(sizes) == 1):
