@@ -116,6 +116,6 @@ def test_heatmap_starts_off_and_brings_its_own_legend(page_factory, live_server,
     assert page.locator("canvas.leaflet-heatmap-layer").count() == 0
     control.hover()
     page.locator(".leaflet-control-layers-overlays label", has_text="Heat").first.click()
-    page.wait_for_selector("canvas.leaflet-heatmap-layer")
+    page.wait_for_selector("svg.leaflet-tile path")  # object observations come as vector tiles
     assert page.locator(".heat-legend").is_visible()
     assert run_axe(page) == []
