@@ -235,3 +235,11 @@ def test_municipality_page_does_not_grow_with_the_object_observations(client, re
     assert Observation.objects.filter(municipality__code="698").count() == 2000
     large = len(client.get("/maps/698/").content)
     assert abs(large - small) < 300, (small, large)
+
+
+def test_municipality_page_points_to_the_tiles_and_explains_them_in_finnish(client, small_geography):
+    html = client.get("/maps/698/?year=2026&measure=rate", HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+    assert "/maps/tiles/heat/{z}/{x}/{y}.mvt?year=2026" in html
+    assert "/maps/tiles/points/{z}/{x}/{y}.mvt?year=2026" in html
+    assert "/static/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js" in html
+    assert "Paikkojen ja asioiden lämpökartta laskee niitä koskevat havainnot ruuduittain" in html
