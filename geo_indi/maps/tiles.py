@@ -26,6 +26,7 @@ from geo_indi.observations.models import Observation
 from geo_indi.observations.querysets import sees_internal_phenomena
 
 from .queries import HEAT_CELL_M
+from .services import FILTER_FIELDS
 
 LAYERS = ("heat", "points")
 MAX_ZOOM = 20
@@ -37,7 +38,6 @@ MVT_EXTENT = 4096
 MVT_BUFFER = 64  # features this close to the edge are in both tiles, so circles are not cut
 TILE_CACHE_SECONDS = 300
 BROWSER_CACHE_SECONDS = 60  # then the browser revalidates with the ETag (304 while the version holds)
-FILTER_FIELDS = ("phenomenon", "category", "subject", "direction", "age_group", "date_from", "date_to", "year")
 CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 
 
