@@ -110,6 +110,15 @@ def test_points_tile_has_every_object_point_at_high_zoom_and_none_below(client, 
     assert get_tile(client, "points", low, *tile_of(*NODE, low)).status_code == 204
 
 
+def test_every_tile_of_the_first_zooms_answers_and_the_world_tile_counts_everything(client, four_objects):
+    """The tile envelope is cut to Finland's surroundings before it is transformed to EPSG:3067 (z 0-1 would
+    wrap or fail): at z 0 the 4 objects (529 km cells) are all in one cell."""
+    assert [f["properties"]["count"] for f in features(get_tile(client, "heat", 0, 0, 0), "heat")] == [4]
+    for z in (1, 2):
+        statuses = {get_tile(client, "heat", z, x, y).status_code for x in range(2**z) for y in range(2**z)}
+        assert statuses == {200, 204}
+
+
 def test_tile_of_an_empty_area_is_204(client, four_objects):
     helsinki = Point(24.94, 60.17, srid=4326).transform(3067, clone=True)
     for layer in tiles.LAYERS:

@@ -114,17 +114,24 @@ def etag(key):
     return f'"{key.rsplit(":", 1)[1][:32]}"'
 
 
+# Where EPSG:3067 may be searched (WGS 84: west, south, east, north): Finland with a wide margin.
+# A tile is cut to it before the transform, which fails or wraps far from Finland (z 0-1).
+SEARCH_BOUNDS_WGS84 = (10.0, 54.0, 40.0, 72.0)
+
 # The tile's envelope in EPSG:3857 ("env") and the part of EPSG:3067 to search ("search"): the
-# envelope with its buffer, segmentized so that its edges stay close to their true curves in
-# EPSG:3067, and grown by `grow` metres. Parameters: z, x, y, z, x, y, margin, grow.
+# envelope with its buffer, cut to SEARCH_BOUNDS_WGS84, segmentized so that its edges stay close to
+# their true curves in EPSG:3067, and grown by `grow` metres. Parameters: z, x, y, z, x, y, margin,
+# the four bounds, grow.
 _ENVELOPE = """
 WITH tile AS (
     SELECT ST_TileEnvelope(%s, %s, %s) AS env,
            ST_TileEnvelope(%s, %s, %s, margin => %s) AS buffered
-), bounds AS (
-    SELECT env, ST_Expand(ST_Transform(ST_Segmentize(buffered, (ST_XMax(buffered) - ST_XMin(buffered)) / 8), 3067),
-                          %s) AS search
+), cut AS (
+    SELECT env, ST_ClipByBox2D(buffered, ST_Transform(ST_MakeEnvelope(%s, %s, %s, %s, 4326), 3857)::box2d) AS part
       FROM tile
+), bounds AS (
+    SELECT env, ST_Expand(ST_Transform(ST_Segmentize(part, (ST_XMax(part) - ST_XMin(part)) / 8), 3067), %s) AS search
+      FROM cut
 )"""
 
 _HEAT = _ENVELOPE + """
@@ -161,10 +168,11 @@ def tile_sql(request, user):
     tile = [request.z, request.x, request.y]
     if request.layer == "heat":
         cell = heat_cell_m(request.z)
-        params = [*tile, *tile, MVT_BUFFER / MVT_EXTENT, cell / 2, cell, *inner_params, MVT_EXTENT, MVT_BUFFER,
-                  MVT_EXTENT]
+        params = [*tile, *tile, MVT_BUFFER / MVT_EXTENT, *SEARCH_BOUNDS_WGS84, cell / 2, cell, *inner_params,
+                  MVT_EXTENT, MVT_BUFFER, MVT_EXTENT]
         return _HEAT.format(observations=inner), params
-    params = [*tile, *tile, MVT_BUFFER / MVT_EXTENT, 0, MVT_EXTENT, MVT_BUFFER, *inner_params, MVT_EXTENT]
+    params = [*tile, *tile, MVT_BUFFER / MVT_EXTENT, *SEARCH_BOUNDS_WGS84, 0, MVT_EXTENT, MVT_BUFFER, *inner_params,
+              MVT_EXTENT]
     return _POINTS.format(observations=inner), params
 
 
