@@ -261,7 +261,8 @@ def tile(request, layer, z, x, y):
         asked = tiles.tile_request(layer, z, x, y, request.GET)
     except tiles.TileRequestError as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
-    result = tiles.tile_for(asked, request.user, known_etags=parse_etags(request.headers.get("If-None-Match", "")))
+    known = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
+    result = tiles.tile_for(asked, request.user, known_etags=known)
     if result.body is None:
         response = HttpResponseNotModified()
     elif result.body:
