@@ -15,6 +15,7 @@ import json
 import math
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
@@ -114,12 +115,9 @@ def etag(key):
     return f'"{key.rsplit(":", 1)[1][:32]}"'
 
 
-# Where EPSG:3067 may be searched (WGS 84: west, south, east, north): Finland with a wide margin.
-# A tile is cut to it before the transform, which fails or wraps far from Finland (z 0-1).
-SEARCH_BOUNDS_WGS84 = (10.0, 54.0, 40.0, 72.0)
-
 # The tile's envelope in EPSG:3857 ("env") and the part of EPSG:3067 to search ("search"): the
-# envelope with its buffer, cut to SEARCH_BOUNDS_WGS84, segmentized so that its edges stay close to
+# envelope with its buffer, cut to COVERAGE_PLAUSIBLE_EXTENT (where a recorded point can be; far
+# from Finland the transform to EPSG:3067 wraps or fails, at z 0-1), segmentized so that its edges stay close to
 # their true curves in EPSG:3067, and grown by `grow` metres. Parameters: z, x, y, z, x, y, margin,
 # the four bounds, grow.
 _ENVELOPE = """
@@ -166,13 +164,12 @@ def tile_sql(request, user):
     )
     inner, inner_params = observations.query.sql_with_params()
     tile = [request.z, request.x, request.y]
+    envelope = [*tile, *tile, MVT_BUFFER / MVT_EXTENT, *settings.COVERAGE_PLAUSIBLE_EXTENT]
     if request.layer == "heat":
         cell = heat_cell_m(request.z)
-        params = [*tile, *tile, MVT_BUFFER / MVT_EXTENT, *SEARCH_BOUNDS_WGS84, cell / 2, cell, *inner_params,
-                  MVT_EXTENT, MVT_BUFFER, MVT_EXTENT]
+        params = [*envelope, cell / 2, cell, *inner_params, MVT_EXTENT, MVT_BUFFER, MVT_EXTENT]
         return _HEAT.format(observations=inner), params
-    params = [*tile, *tile, MVT_BUFFER / MVT_EXTENT, *SEARCH_BOUNDS_WGS84, 0, MVT_EXTENT, MVT_BUFFER, *inner_params,
-              MVT_EXTENT]
+    params = [*envelope, 0, MVT_EXTENT, MVT_BUFFER, *inner_params, MVT_EXTENT]
     return _POINTS.format(observations=inner), params
 
 
