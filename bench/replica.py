@@ -143,6 +143,10 @@ def read_paths():
     return [f"/maps/{config.MAP_MUNICIPALITY_CODE}/", "/ogcapi/collections/observations/items?limit=1000&f=json"]
 
 
+def read_paths_text():
+    return " + ".join(path.split("?")[0] for path in read_paths())
+
+
 def concurrent_reads(duration_s, clients):
     """Anonymous GETs of read_paths() from `clients` threads for duration_s: requests, errors, latencies."""
     paths = read_paths()
@@ -266,6 +270,14 @@ def replica_reads(size, duration_s, log, field_token, reps=2, clients=8):
         return {"times": [1 / r["rps"] if r["rps"] else float("inf") for r in results]}
 
     rps = {label: [round(r["rps"], 1) for r in results] for label, results in runs.items()}
+    p50 = {label: statistics.median(r["p50_ms"] for r in results) for label, results in runs.items()}
+    text = {
+        "ours": (f"with replica: {statistics.median(rps['with replica'])} req/s, p50 {p50['with replica']:.0f} ms "
+                 f"({clients} clients, {duration_s} s; {read_paths_text()}); lag while recording {lag['write_rps']} obs/s: "
+                 f"p50 {lag['bytes_p50'] / 1e3:.0f} kB, max {lag['bytes_max'] / 1e3:.0f} kB behind, replay lag max "
+                 f"{lag['replay_lag_s_max']:.2f} s"),
+        "peers": f"primary only: {statistics.median(rps['primary only'])} req/s, p50 {p50['primary only']:.0f} ms",
+    }
     return row(NAME, size,
                (f"with replica: {clients} clients, {duration_s} s, seconds per request (1/throughput)",
                 seconds_per_request(runs["with replica"])),
@@ -273,4 +285,4 @@ def replica_reads(size, duration_s, log, field_token, reps=2, clients=8):
                throughput_rps_with_replica=rps["with replica"], throughput_rps_primary_only=rps["primary only"],
                p50_ms_with_replica=[r["p50_ms"] for r in runs["with replica"]],
                p50_ms_primary_only=[r["p50_ms"] for r in runs["primary only"]],
-               read_paths=read_paths(), lag=lag, **extra)
+               read_paths=read_paths(), lag=lag, text=text, **extra)
