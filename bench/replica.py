@@ -17,6 +17,7 @@ figures say what replication costs and gives here, not what a second machine wou
 """
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -37,6 +38,9 @@ from .workloads import row
 PGBIN = Path(os.environ.get("PGBIN") or max(Path("/usr/lib/postgresql").glob("*/bin"), default=Path("/usr/bin")))
 REPLICA_PGPORT = int(os.environ.get("BENCH_REPLICA_PGPORT", "54351"))
 APPLICATION_NAME = "geo_indi_bench_replica"
+# The primary keeps the WAL the replica still needs in this slot (without it, a busy primary
+# can recycle a segment between the end of the base backup and the start of streaming).
+SLOT = re.sub(r"[^a-z0-9_]", "_", f"{APPLICATION_NAME}_{config.DBNAME}".lower())[:63]
 NAME = "reads off the primary (streaming replica)"
 TARGET = "read throughput with a replica vs the primary alone (reported, no target); replica lag under recording"
 LAG_SAMPLE_S = 0.25
@@ -82,7 +86,8 @@ class StreamingReplica:
             shutil.chown(self.data, "postgres")
         primary = f"host={config.PGHOST} port={config.PGPORT} user={config.PGUSER} application_name={APPLICATION_NAME}"
         started = time.perf_counter()
-        as_owner(PGBIN / "pg_basebackup", "-d", primary, "-D", self.data, "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        as_owner(PGBIN / "pg_basebackup", "-d", primary, "-D", self.data, "-R", "-X", "stream", "-c", "fast", "--no-sync",
+                 "-C", "-S", SLOT)
         self.basebackup_s = round(time.perf_counter() - started, 1)
         self.size_mb = round(sum(f.stat().st_size for f in self.data.rglob("*") if f.is_file()) / 1e6)
         self.log(f"    pg_basebackup -R: {self.size_mb} MB in {self.basebackup_s} s")
@@ -114,9 +119,19 @@ class StreamingReplica:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def remove(self):
+        """Stop and delete the replica, and drop its slot: a slot left behind would keep WAL on the primary forever."""
         if (self.data / "postmaster.pid").exists():
             as_owner(PGBIN / "pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop", check=False)
         shutil.rmtree(self.data, ignore_errors=True)
+        with data.connect() as primary:
+            for _ in range(20):  # the primary's WAL sender may take a moment to notice the replica is gone
+                try:
+                    primary.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                                    "WHERE slot_name = %s", (SLOT,))
+                    return
+                except psycopg.errors.ObjectInUse:
+                    time.sleep(0.5)
+            raise RuntimeError(f"replication slot {SLOT} is still in use on the primary: drop it by hand")
 
     def transactions(self):
         with psycopg.connect(self.dsn, autocommit=True) as conn:
@@ -241,9 +256,12 @@ def lag_under_recording(replica, duration_s, field_token, writers=4):
 
 
 def replica_reads(size, duration_s, log, field_token, reps=2, clients=8):
-    """Read throughput with and without a streaming replica, and its lag under recording load."""
+    """Read throughput with and without a streaming replica, and its lag under recording load.
+
+    Smoke size: duration_s=1, reps=1, clients=2 (the base backup of the cluster takes most of the time)."""
     runs = {"primary only": [], "with replica": []}
     extra = {}
+    lag = None
     with StreamingReplica(log) as replica:
         extra.update(basebackup_s=replica.basebackup_s, replica_size_mb=replica.size_mb)
         for rep in range(reps):
@@ -254,14 +272,14 @@ def replica_reads(size, duration_s, log, field_token, reps=2, clients=8):
                     before = replica.transactions()
                     result = concurrent_reads(duration_s, clients)
                     on_replica = replica.transactions() - before
+                    if label == "with replica" and lag is None:
+                        lag = lag_under_recording(replica, duration_s, field_token)
+                        log(f"    lag while recording {lag['write_rps']} obs/s: p50 {lag['bytes_p50'] / 1e3:.0f} kB, "
+                            f"max {lag['bytes_max'] / 1e3:.0f} kB behind; replay lag max {lag['replay_lag_s_max']} s")
                 runs[label].append(result)
                 log(f"    {label}: {result['rps']:.1f} req/s, p50 {result['p50_ms']} ms, "
                     f"{len(result['errors'])} errors, {on_replica} transactions on the replica")
                 extra.setdefault(f"replica_transactions_{label.replace(' ', '_')}", []).append(on_replica)
-        with app_server(replica.url):
-            lag = lag_under_recording(replica, duration_s, field_token)
-        log(f"    lag while recording {lag['write_rps']} obs/s: p50 {lag['bytes_p50']:.0f} B, "
-            f"max {lag['bytes_max']:.0f} B behind; replay lag max {lag['replay_lag_s_max']} s")
     errors = sum(len(r["errors"]) for results in runs.values() for r in results)
     if errors:
         raise RuntimeError(f"{errors} read requests failed")
