@@ -15,13 +15,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from geo_indi.core import db_routers
 from geo_indi.core.db_routers import PRIMARY, REPLICA
+from geo_indi.observations.models import Observation
 
 from .conftest import INSIDE_ALFA
 
@@ -174,6 +175,21 @@ def test_who_just_wrote_reads_maps_from_the_primary_others_from_the_replica(user
     with Queries() as someone_else:
         assert other.get("/ogcapi/collections/observations/items").status_code == 200
     assert someone_else.observation_reads(REPLICA) and not someone_else.observation_reads(PRIMARY)
+
+
+@ROUTED
+def test_a_request_reads_the_primary_inside_a_transaction_after_it_wrote_and_for_permissions(rf, django_user_model):
+    router = db_routers.PrimaryReplicaRouter()
+    state = db_routers._current.set(db_routers.RequestReads(rf.get("/maps/"), replica_eligible=True))
+    try:
+        with transaction.atomic():
+            assert router.db_for_read(Observation) == PRIMARY
+        assert router.db_for_read(Observation) == REPLICA
+        assert router.db_for_read(django_user_model) == PRIMARY
+        assert router.db_for_write(Observation) == PRIMARY
+        assert router.db_for_read(Observation) == PRIMARY
+    finally:
+        db_routers._current.reset(state)
 
 
 @ROUTED
