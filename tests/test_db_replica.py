@@ -45,6 +45,7 @@ def replica_alias(django_db_setup):
     routed.enable()
     yield
     routed.disable()
+    db_routers._current.set(None)
     connections[REPLICA].close()
     del connections[REPLICA]
     del connections.settings[REPLICA]
