@@ -16,7 +16,7 @@ def ensure_requirements():
         subprocess.run([config.PYTHON, "-m", "pip", "install", "-q", "-r", str(config.ROOT / "bench" / "requirements.txt")], check=True)
 
 
-WORKLOADS = ["import", "download", "map", "load", "ogc", "tiles"]
+WORKLOADS = ["import", "download", "map", "load", "ogc", "tiles", "replica"]
 
 
 def main(argv=None):
@@ -29,7 +29,7 @@ def main(argv=None):
     parser.add_argument("--load-seconds", type=int, default=60)
     args = parser.parse_args(argv)
     ensure_requirements()
-    from . import data, report, workloads
+    from . import data, replica, report, workloads
     from .server import Server
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -75,6 +75,8 @@ def main(argv=None):
             measure("bulk import with snapping", workloads.bulk_import, size, size_reps, log)
         if "load" in only and size == max(s for s in sizes if s <= 100_000 or len(sizes) == 1):
             measure("recording under load", workloads.recording_under_load, size, load_s, log, field_token)
+        if "replica" in only and size == sizes[-1]:
+            measure(replica.NAME, replica.replica_reads, size, max(10, load_s // 3), log, field_token)
     meta = {
         "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),

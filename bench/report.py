@@ -56,6 +56,10 @@ def table_lines(rows):
                     f"({r['retries_sent']} retries)")
             lines.append(f"| {r['workload']} | {n} in table | {ours} | — | — | {r['target']} | {met} |")
             continue
+        if r.get("text"):  # a workload that words its own figures (bench/replica.py)
+            ratio = f"{r['ratio']:.2f}×" if r.get("ratio") is not None else "—"
+            lines.append(f"| {r['workload']} | {n} | {r['text']['ours']} | {r['text']['peers']} | {ratio} | {r['target']} | {met} |")
+            continue
         ours = f"{_s(r['ours']['median_s'])}{_rate(r['size'], r['ours']['median_s'])}"
         if r["workload"] == "municipality map page":
             ours = f"anonymous {_s(r['ours']['median_s'])}, signed in {_s(r.get('signed_in_median_s'))}"

@@ -160,24 +160,35 @@ TEMPLATES = [
 ]
 
 DEFAULT_DATABASE_URL = "postgis://postgres@127.0.0.1:%s/geo_indi" % os.environ.get("GEO_INDI_PGPORT", "54329")
-DATABASES = {
-    "default": dj_database_url.parse(
-        env("DATABASE_URL", DEFAULT_DATABASE_URL), conn_max_age=60, conn_health_checks=True
-    )
-}
-# An unreachable database answers 503 quickly instead of holding the worker (libpq's minimum is 2 s).
-DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 2)
+
+
+def database_settings(url):
+    database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    # An unreachable database answers 503 quickly instead of holding the worker (libpq's minimum is 2 s).
+    database.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 2)
+    if database["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"}:
+        database["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    # Values travel apart from the SQL text (psycopg 3 server-side binding): a person's
+    # fields never appear as literals in pg_stat_activity or in a logged statement.
+    database["OPTIONS"]["server_side_binding"] = True
+    return database
+
+
+DATABASES = {"default": database_settings(env("DATABASE_URL", DEFAULT_DATABASE_URL))}
 DATABASE_RETRY_AFTER_SECONDS = env_int("DATABASE_RETRY_AFTER_SECONDS", 10)
 # Parallel test runs on one server each need their own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("GEO_INDI_TEST_DB") or None}
-if DATABASES["default"]["ENGINE"] in {
-    "django.db.backends.postgresql",
-    "django.db.backends.postgresql_psycopg2",
-}:
-    DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
-# Values travel apart from the SQL text (psycopg 3 server-side binding): a person's
-# fields never appear as literals in pg_stat_activity or in a logged statement.
-DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+# Reads off the primary (core/db_routers.py, docs/operations.md): maps, layers, OGC API and
+# reports read from this streaming replica; a user who wrote in the last
+# DATABASE_REPLICA_STICKY_SECONDS reads from the primary. Unset: one database, no router.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 10)
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL)
+    # Under test the replica is the test database itself (Django's test mirror).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["geo_indi.core.db_routers.PrimaryReplicaRouter"]
+    MIDDLEWARE.append("geo_indi.core.db_routers.ReplicaReadsMiddleware")
 
 # `make backup` / `manage.py backup` writes here (git-ignored by default: var/).
 BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))

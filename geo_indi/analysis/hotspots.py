@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.core.cache import cache
-from django.db import connection
+from geo_indi.core.db_routers import read_connection as connection
 from django.db.models import Count, Q
 from django.utils import timezone
 from scipy.stats import false_discovery_control

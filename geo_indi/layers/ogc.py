@@ -10,7 +10,7 @@ import re
 from functools import wraps
 
 from django.conf import settings
-from django.db import connection
+from geo_indi.core.db_routers import read_connection as connection
 from django.http import JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse

@@ -15,7 +15,9 @@ import itertools
 import logging
 import re
 
-from django.db import connection, transaction
+from django.db import transaction
+
+from geo_indi.core.db_routers import read_connection as connection
 
 from .services import LayerSQL
 
@@ -120,7 +122,7 @@ def iter_rows(sql, params, chunk_rows=CHUNK_ROWS):
     """Rows of a query in chunks (lists), through a server-side cursor inside a transaction
     so rows flow from the first one on (a WITH HOLD cursor would materialise the result)."""
     fetched = 0
-    with transaction.atomic():
+    with transaction.atomic(using=connection.alias):
         with connection.chunked_cursor() as cur:
             cur.execute(sql, params)
             while True:

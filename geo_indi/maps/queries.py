@@ -7,7 +7,7 @@ import json
 import math
 
 from django.conf import settings
-from django.db import connection
+from geo_indi.core.db_routers import read_connection as connection
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
