@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from geo_indi.core.db_routers import read_connection as connection
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
