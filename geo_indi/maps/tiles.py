@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection as primary_connection
+
 from geo_indi.core.db_routers import read_connection as connection
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -95,7 +97,9 @@ def visibility_class(user):
 
 
 def data_version():
-    with connection.cursor() as cur:
+    """Read on the primary even when the tile itself is read from a replica: a replica sees a
+    sequence move only every 32 values (sequences are WAL-logged ahead), the primary at every write."""
+    with primary_connection.cursor() as cur:
         cur.execute("SELECT last_value FROM maps_observation_data_version")
         return cur.fetchone()[0]
 
