@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection as primary_connection
-
-from geo_indi.core.db_routers import read_connection as connection
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from geo_indi.core.db_routers import read_connection as connection
 from geo_indi.observations.filters import filter_q, parse_filters
 from geo_indi.observations.models import Observation
 from geo_indi.observations.querysets import sees_internal_phenomena
