@@ -3,7 +3,10 @@ proved by `check_counts`, and read by every count consumer whenever the filters 
 
 Real PostGIS throughout; "raw" below means the grouped count of the observation records.
 """
+import csv
 import datetime as dt
+import io
+import json
 import random
 from collections import Counter
 from contextlib import contextmanager
@@ -311,3 +314,33 @@ def test_internal_phenomena_are_left_out_for_outsiders_in_both_paths(dataset, ph
         member = {row["phenomenon_id"] for row in summary.grouped_counts(filters, ["phenomenon_id"], user=users["field_320"])}
         assert internal not in anonymous
         assert internal in member
+
+
+@pytest.mark.parametrize("url", [
+    "/api/layers/municipality-stats.geojson?year=2025",
+    "/api/layers/postcode-area-stats.geojson?year=2026&subject=person",
+    "/api/layers/postcode-area-stats.csv?municipality=698&date_from=2025-01-01&date_to=2025-06-30",
+])
+@pytest.mark.parametrize("who", ["anonymous", "coord_698"])
+def test_count_layers_are_the_same_from_the_summary_and_from_the_records(client, dataset, users, url, who):
+    if who != "anonymous":
+        client.force_login(users[who])
+
+    def fetch():
+        response = client.get(url)
+        assert response.status_code == 200
+        return b"".join(response.streaming_content) if response.streaming else response.content
+
+    with CaptureQueriesContext(connection) as captured:
+        from_summary = fetch()
+    assert SUMMARY_TABLE in read_tables(captured)
+    with counting_the_records():
+        from_records = fetch()
+    assert from_summary == from_records
+    if ".csv" in url:
+        rows = list(csv.DictReader(io.StringIO(from_summary.decode())))
+        counted = [row["count"] for row in rows]
+    else:
+        counted = [f["properties"]["count"] for f in json.loads(from_summary)["features"]]
+    shown = any(n not in (None, "", 0, "0") for n in counted)
+    assert shown == (who != "anonymous" or "date_from" not in url)  # outsiders get no half-year counts
