@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import json
 import random
+import threading
 from collections import Counter
 from contextlib import contextmanager
 
@@ -15,7 +16,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from geo_indi.accounts.erasure import user_erase
@@ -171,6 +172,43 @@ def test_truncate_empties_the_summary(dataset):
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred FK checks of the inserts would block TRUNCATE
         cur.execute("TRUNCATE observations_observation CASCADE")
     assert summary_cells() == []
+
+
+WRITERS, BATCHES, BATCH_ROWS = 4, 10, 50
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_into_the_same_cells_lose_no_count(phenomena, users, organisations):
+    """4 writers x 10 one-statement batches x 50 person observations, all in 99001, March 2025, loneliness,
+    no category, every other one weakening: two cells, 4 x 10 x 25 = 1 000 observations each, occurrences
+    1 each. Every batch contends for both cells at once; none may fail (deadlock) or lose a count."""
+    area = PostcodeArea.objects.get(postcode="99001")
+    start = threading.Barrier(WRITERS)
+    failures = []
+
+    def write(_writer):
+        try:
+            start.wait()
+            for _batch in range(BATCHES):
+                Observation.objects.bulk_create([Observation(
+                    phenomenon=phenomena["yksinaisyys"], subject="person",
+                    direction="weakens" if i % 2 else "strengthens", observed_on=dt.date(2025, 3, 1 + i % 28),
+                    organisation=organisations["698"], postcode_area=area, municipality_id=area.municipality_id,
+                ) for i in range(BATCH_ROWS)])
+        except Exception as exc:  # noqa: BLE001 - reported below with its type
+            failures.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert sorted(ObservationMonthlyCount.objects.values_list("direction", "observations", "occurrences")) == [
+        ("strengthens", 1000, 1000), ("weakens", 1000, 1000)]
+    assert check_counts_passes()
 
 
 # --- check_counts ---------------------------------------------------------------------------
