@@ -13,6 +13,7 @@ are internal, exact counts: what leaves an organisation is decided by
 geo_indi.publication, which reads them here.
 """
 import calendar
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
@@ -107,26 +108,37 @@ SUMMARY_CELLS = """
 """
 
 
-def differences():
-    """Cells where the summary and the records disagree: [(key..., raw n, raw occ, summary n, summary occ)]."""
-    with connection.cursor() as cur:
+@dataclass
+class Comparison:
+    differences: list  # [(key..., records' n, records' occ, summary's n, summary's occ)] of cells that differ
+    missing: int  # cells of the records not in the summary (EXCEPT one way)
+    extra: int  # cells of the summary not in the records (EXCEPT the other way)
+
+    @property
+    def equal(self):
+        return not self.differences and not self.missing and not self.extra
+
+
+def compare():
+    """The summary against a grouped count of the records, counted once: a FULL OUTER JOIN lists the cells
+    that differ, and EXCEPT both ways counts the cells either side lacks."""
+    with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"CREATE TEMP TABLE raw_cells ON COMMIT DROP AS {RAW_CELLS}")
+        cur.execute(f"CREATE TEMP TABLE summary_cells ON COMMIT DROP AS {SUMMARY_CELLS}")
         cur.execute(f"""
             SELECT {KEY}, r.observations, r.occurrences, s.observations, s.occurrences
-              FROM ({RAW_CELLS}) r FULL OUTER JOIN ({SUMMARY_CELLS}) s USING ({KEY})
+              FROM raw_cells r FULL OUTER JOIN summary_cells s USING ({KEY})
              WHERE r.observations IS DISTINCT FROM s.observations OR r.occurrences IS DISTINCT FROM s.occurrences
              ORDER BY {KEY}
         """)
-        return cur.fetchall()
-
-
-def mismatched_cells():
-    """(cells of the records not in the summary, cells of the summary not in the records), by EXCEPT both ways."""
-    with connection.cursor() as cur:
-        cur.execute(f"""
-            SELECT (SELECT count(*) FROM ({RAW_CELLS} EXCEPT {SUMMARY_CELLS}) a),
-                   (SELECT count(*) FROM ({SUMMARY_CELLS} EXCEPT {RAW_CELLS}) b)
+        differing = cur.fetchall()
+        cur.execute("""
+            SELECT (SELECT count(*) FROM (TABLE raw_cells EXCEPT TABLE summary_cells) a),
+                   (SELECT count(*) FROM (TABLE summary_cells EXCEPT TABLE raw_cells) b)
         """)
-        return cur.fetchone()
+        missing, extra = cur.fetchone()
+        cur.execute("DROP TABLE raw_cells, summary_cells")
+    return Comparison(differing, missing, extra)
 
 
 def rebuild():

@@ -17,15 +17,14 @@ class Command(BaseCommand):
         if rebuild:
             cells = summary.rebuild()
             self.stdout.write(f"Rebuilt the summary: {cells} cell(s).")
-        differing = summary.differences()
-        for row in differing:
+        comparison = summary.compare()
+        for row in comparison.differences:
             key = ", ".join(f"{name} {value if value != 0 or name != 'category' else '-'}"
                             for name, value in zip(COLUMNS, row))
             self.stdout.write(f"{key}: observations {row[7]} in records, {row[9]} in summary; "
                               f"occurrences {row[8]} in records, {row[10]} in summary")
-        missing, extra = summary.mismatched_cells()
-        if differing or missing or extra:
-            raise CommandError(f"The summary differs from the observations in {len(differing)} cell(s) "
-                               f"({missing} record cell(s) not in it, {extra} cell(s) of it not in the records). "
-                               "Repair: manage.py check_counts --rebuild")
+        if not comparison.equal:
+            raise CommandError(f"The summary differs from the observations in {len(comparison.differences)} cell(s) "
+                               f"({comparison.missing} record cell(s) not in it, {comparison.extra} cell(s) of it "
+                               "not in the records). Repair: manage.py check_counts --rebuild")
         self.stdout.write("The summary equals the grouped count of the observations.")
