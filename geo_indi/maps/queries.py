@@ -8,8 +8,7 @@ import math
 
 from django.conf import settings
 from geo_indi.core.db_routers import read_connection as connection
-from django.db.models import Count
-from django.db.models.functions import TruncMonth
+from geo_indi.observations import summary
 
 # Tolerances in metres (EPSG:3067) for ST_SimplifyPreserveTopology.
 MUNICIPALITY_TOLERANCE_M = 250
@@ -116,18 +115,13 @@ def representative_points(area_ids):
         return {area_id: [round(lat, 5), round(lon, 5)] for area_id, lat, lon in cur.fetchall()}
 
 
-def monthly_counts(queryset):
-    """{(month date, direction): n}, grouped by date_trunc('month') in SQL."""
-    rows = (
-        queryset.order_by()
-        .annotate(month=TruncMonth("observed_on"))
-        .values("month", "direction")
-        .annotate(n=Count("id"))
-    )
+def monthly_counts(user, filters):
+    """{(month date, direction): n} of the observations this user may count (observations.summary)."""
+    rows = summary.grouped_counts(filters, ["month", "direction"], user=user)
     return {(row["month"], row["direction"]): row["n"] for row in rows}
 
 
-def category_counts(queryset):
-    """{(category_id or None): n} grouped in SQL."""
-    rows = queryset.order_by().values("category_id").annotate(n=Count("id"))
+def category_counts(user, filters):
+    """{(category_id or None): n} of the observations this user may count (observations.summary)."""
+    rows = summary.grouped_counts(filters, ["category_id"], user=user)
     return {row["category_id"]: row["n"] for row in rows}

@@ -181,9 +181,9 @@ def _apply_measure(rows, options):
     return classification
 
 
-def _trend(queryset):
+def _trend(user, filters):
     """Months with weakening and strengthening counts (exact pages only)."""
-    cells = queries.monthly_counts(queryset)
+    cells = queries.monthly_counts(user, filters)
     months = sorted({month for month, _d in cells})
     return [
         {"month": m, "weakens": cells.get((m, Direction.WEAKENS), 0), "strengthens": cells.get((m, Direction.STRENGTHENS), 0)}
@@ -191,8 +191,8 @@ def _trend(queryset):
     ]
 
 
-def _categories(queryset):
-    counts = queries.category_counts(queryset)
+def _categories(user, filters):
+    counts = queries.category_counts(user, filters)
     names = {c.id: c for c in Category.objects.filter(id__in=[key for key in counts if key]).select_related("phenomenon")}
     rows = []
     for key, n in counts.items():
@@ -215,8 +215,7 @@ def _exact_extras(user, filters, area_counts):
     """Trend and categories, only when every number of the page is exact."""
     if not area_counts.fully_exact:
         return [], []
-    qs = published.exact_queryset(user, filters)
-    return _trend(qs), _categories(qs)
+    return _trend(user, filters), _categories(user, filters)
 
 
 def overview(user, form, options):

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .querysets import ObservationQuerySet, PhenomenonQuerySet
+from .querysets import ObservationMonthlyCountQuerySet, ObservationQuerySet, PhenomenonQuerySet
 
 DESCRIPTION_MAX_LENGTH = 2000
 NOTE_MAX_LENGTH = 2000
@@ -159,3 +159,38 @@ class Observation(models.Model):
 
     def __str__(self):
         return f"{self.phenomenon} · {self.postcode_area_id} · {self.observed_on}"
+
+
+class ObservationMonthlyCount(models.Model):
+    """Observations (and their occurrences) per area, phenomenon, category, direction, subject and month.
+
+    Internal: never published as such. Maintained by PostgreSQL triggers on
+    the observation table (migration 0003), so every write path keeps it in
+    the same transaction; `manage.py check_counts` proves it equal to the raw
+    counts. Read through geo_indi.observations.summary, never directly.
+    """
+
+    month = models.DateField(help_text="First day of the month")
+    municipality = models.ForeignKey("areas.Municipality", on_delete=models.DO_NOTHING, related_name="+", db_index=False)
+    postcode_area = models.ForeignKey("areas.PostcodeArea", on_delete=models.DO_NOTHING, related_name="+", db_index=False)
+    phenomenon = models.ForeignKey(Phenomenon, on_delete=models.DO_NOTHING, related_name="+", db_index=False)
+    category = models.ForeignKey(Category, on_delete=models.DO_NOTHING, null=True, related_name="+", db_index=False)
+    direction = models.CharField(max_length=12, choices=Direction.choices)
+    subject = models.CharField(max_length=10, choices=Subject.choices)
+    observations = models.IntegerField()
+    occurrences = models.BigIntegerField()
+
+    objects = ObservationMonthlyCountQuerySet.as_manager()
+
+    class Meta:
+        db_table = "observations_monthlycount"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "municipality", "postcode_area", "phenomenon", "category", "direction", "subject"],
+                name="monthlycount_unique_cell", nulls_distinct=False,
+            ),
+        ]
+        indexes = [models.Index(fields=["municipality", "month"], name="monthlycount_muni_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} · {self.postcode_area_id} · {self.phenomenon_id}: {self.observations}"

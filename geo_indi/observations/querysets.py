@@ -10,12 +10,19 @@ def sees_internal_phenomena(user):
     return roles.is_administrator(user) or roles.membership_of(user) is not None
 
 
+def publishable_phenomena_q(user, prefix=""):
+    """The phenomena a user may see, as a Q over Phenomenon (or, with `prefix="phenomenon__"`, over what points at one).
+
+    Anonymous users: public, active phenomena; members of an organisation: all."""
+    if sees_internal_phenomena(user):
+        return Q()
+    return Q(**{f"{prefix}visibility": "public", f"{prefix}is_active": True})
+
+
 class PhenomenonQuerySet(models.QuerySet):
     def publishable_to(self, user):
         """Phenomena this user may see in maps, layers and indicator pages (and filter by)."""
-        if sees_internal_phenomena(user):
-            return self
-        return self.filter(visibility="public", is_active=True)
+        return self.filter(publishable_phenomena_q(user))
 
 
 class ObservationQuerySet(models.QuerySet):
@@ -42,9 +49,7 @@ class ObservationQuerySet(models.QuerySet):
         also internal ones. What is shown exactly and what is suppressed is
         decided by geo_indi.observations.suppression.
         """
-        if sees_internal_phenomena(user):
-            return self
-        return self.filter(phenomenon__visibility="public", phenomenon__is_active=True)
+        return self.filter(publishable_phenomena_q(user, "phenomenon__"))
 
     def object_points_for(self, user):
         """Object observations whose exact point this user may receive."""
@@ -60,6 +65,12 @@ class ObservationQuerySet(models.QuerySet):
         organisation_id = _note_reader_organisation_id(user)
         readable = organisation_id is not None and observation.organisation_id == organisation_id
         return observation.follow_up_note if readable else None
+
+
+class ObservationMonthlyCountQuerySet(models.QuerySet):
+    def publishable_to(self, user):
+        """Summary rows counted for this user: the same phenomena as `ObservationQuerySet.publishable_to`."""
+        return self.filter(publishable_phenomena_q(user, "phenomenon__"))
 
 
 def _note_reader_organisation_id(user):

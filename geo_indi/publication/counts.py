@@ -12,15 +12,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from geo_indi.observations import suppression
-from geo_indi.observations.filters import filter_q
+from geo_indi.observations import summary, suppression
 from geo_indi.observations.querysets import sees_internal_phenomena
-from geo_indi.observations.models import Direction, Observation, Phenomenon, Subject
+from geo_indi.observations.models import Direction, Phenomenon, Subject
 
 from .tables import public_phenomena, structure, year_tables
 
@@ -146,14 +143,14 @@ def published_cell(viewer, request, node_of, tables=None):
     return count, by_phenomenon
 
 
-def _exact_rows(queryset, level, total_over=None):
-    """{area id: AreaCount} exact, from one grouped query (per area, phenomenon and direction).
+def _exact_rows(user, filters, level, area_ids, total_over=None):
+    """{area id: AreaCount} exact, from one grouped count (per area, phenomenon and direction).
 
-    total_over: the phenomena the totals count (None: all in the queryset)."""
+    total_over: the phenomena the totals count (None: all the user may see)."""
     area_field = "municipality_id" if level == "municipality" else "postcode_area_id"
     rows = {}
-    for row in (queryset.order_by().values(area_field, "municipality_id", "phenomenon_id", "direction")
-                .annotate(n=Count("id"), occ=Sum("occurrences"))):
+    by = list(dict.fromkeys([area_field, "municipality_id", "phenomenon_id", "direction"]))
+    for row in summary.grouped_counts(filters, by, user=user, **{f"{area_field}__in": area_ids}):
         c = rows.get(row[area_field])
         if c is None:
             c = rows[row[area_field]] = AreaCount(row[area_field], row["municipality_id"], 0, True, 0, 0, 0, {})
@@ -182,10 +179,6 @@ def exact_filters(filters, fully_exact):
     return {**filters, "year": timezone.localdate().year}
 
 
-def exact_queryset(user, filters):
-    return Observation.objects.publishable_to(user).filter(filter_q(filters))
-
-
 @dataclass
 class AreaCounts:
     """Counts of one output: rows by area id, and why rows outside the viewer's scope are empty (if they are)."""
@@ -208,9 +201,7 @@ def area_counts(user, level, areas, filters):
     total_over = None if fully_exact or filters.get("phenomenon") else public_phenomenon_ids()
     rows = {}
     if exact_ids:
-        qs = exact_queryset(user, filters)
-        area_field = "municipality_id" if level == "municipality" else "postcode_area_id"
-        counted = _exact_rows(qs.filter(**{f"{area_field}__in": exact_ids}), level, total_over)
+        counted = _exact_rows(user, filters, level, exact_ids, total_over)
         for area_id, muni_id in areas:
             if area_id in exact_ids:
                 rows[area_id] = counted.get(area_id) or AreaCount(area_id, muni_id, 0, True, 0, 0, 0, {})
@@ -248,15 +239,13 @@ def lapland_total(user, filters):
     """(count, weakens, strengthens) for all of Lapland; None where not shown."""
     viewer = Viewer(user)
     if viewer.exact_everywhere or filters.get("subject") == Subject.OBJECT:
-        qs = exact_queryset(user, filters)
+        where = {}
         if not viewer.exact_everywhere and not filters.get("phenomenon"):
-            qs = qs.filter(phenomenon__in=public_phenomenon_ids())
-        totals = qs.order_by().aggregate(
-            n=Count("id"),
-            weakens=Count("id", filter=Q(direction=Direction.WEAKENS)),
-            strengthens=Count("id", filter=Q(direction=Direction.STRENGTHENS)),
-        )
-        return totals["n"], totals["weakens"], totals["strengthens"]
+            where["phenomenon_id__in"] = public_phenomenon_ids()
+        by_direction = {row["direction"]: row["n"]
+                        for row in summary.grouped_counts(filters, ["direction"], user=user, **where)}
+        weakens, strengthens = by_direction.get(Direction.WEAKENS, 0), by_direction.get(Direction.STRENGTHENS, 0)
+        return weakens + strengthens, weakens, strengthens
     try:
         request = table_request(user, filters)
     except NotPublished:
@@ -269,11 +258,10 @@ def yearly_counts(user, municipality, years):
     """{phenomenon id: {year: n or None}} for a municipality: all observations per phenomenon and year."""
     viewer = Viewer(user)
     if viewer.exact(municipality.id):
-        raw = defaultdict(dict)
-        for row in (Observation.objects.publishable_to(user).filter(municipality=municipality).order_by()
-                    .annotate(year=ExtractYear("observed_on")).values("phenomenon_id", "year").annotate(n=Count("id"))):
-            raw[row["phenomenon_id"]][row["year"]] = row["n"]
-        return dict(raw)
+        exact = defaultdict(dict)
+        for row in summary.grouped_counts({}, ["phenomenon_id", "year"], user=user, municipality_id=municipality.id):
+            exact[row["phenomenon_id"]][row["year"]] = row["n"]
+        return dict(exact)
     result = defaultdict(dict)
     struct = structure()
     for year in years:

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count
 
 from geo_indi.accounts.models import Organisation
 from geo_indi.areas.models import Municipality, PostcodeArea
-from geo_indi.observations.models import Observation, Phenomenon
+from geo_indi.observations import summary
+from geo_indi.observations.models import Phenomenon
 
 from .protection import AreaTree, full_table, protect
 
@@ -138,8 +138,8 @@ class YearTables:
 
 def _leaf_counts(struct, year):
     """{subject: {group: (areas x phenomenon leaves) counts}} from one grouped query."""
-    rows = (Observation.objects.filter(observed_on__year=year)
-            .order_by().values("subject", "postcode_area_id", "phenomenon_id").annotate(n=Count("id")))
+    rows = summary.grouped_counts({"year": year}, ["subject", "postcode_area_id", "phenomenon_id"],
+                                  user=summary.ALL_PHENOMENA)
     leaf = {subject: {g: np.zeros((len(struct.area_ids), len(g.phenomenon_ids)), dtype=np.int64) for g in struct.groups}
             for subject in ("person", "object")}
     n_munis = len(struct.municipality_ids)
