@@ -241,3 +241,26 @@ def test_imported_person_points_are_nowhere_in_the_database(tmp_path, users, phe
         for value in (person["lat"], person["lon"]):
             for decimals in (3, 4, 5, 6):
                 assert f"{value:.{decimals}f}" not in whole_table + stored
+
+
+def test_the_announced_observations_are_the_rows_written(tmp_path, users, phenomena, django_capture_on_commit_callbacks):
+    from geo_indi.observations.services import observation_recorded
+
+    announced = []
+
+    def receive(sender, observations, **kwargs):
+        announced.extend(observations)
+
+    observation_recorded.connect(receive)
+    try:
+        path = tmp_path / "announce.csv"
+        write_csv(path, [row(), row(subject="object", phenomenon="ilkivalta", category="", age_group=""), row(lat="x")])
+        with django_capture_on_commit_callbacks(execute=True):
+            run(path)
+    finally:
+        observation_recorded.disconnect(receive)
+    fields = ("pk", "phenomenon_id", "category_id", "subject", "observed_on", "reporter_id", "organisation_id",
+              "postcode_area_id", "municipality_id")
+    stored = sorted(tuple(getattr(o, name) for name in fields) for o in Observation.objects.all())
+    assert sorted(tuple(getattr(o, name) for name in fields) for o in announced) == stored
+    assert len(stored) == 2

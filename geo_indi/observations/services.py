@@ -318,6 +318,14 @@ BULK_COLUMNS = (
     ("observed_on", "date"), ("lat", "float8"), ("lon", "float8"), ("parse_errors", "text"),
 )
 
+# The fields of each created observation that the statement returns, in the model's field
+# order (Model.from_db takes the values of a subset in that order).
+BULK_RETURNED = tuple(
+    f.attname for f in Observation._meta.concrete_fields
+    if f.attname in {"id", "phenomenon_id", "category_id", "subject", "direction", "occurrences", "observed_on",
+                     "reporter_id", "organisation_id", "postcode_area_id", "municipality_id"}
+)
+
 BULK_RECORD_SQL = f"""
 WITH given AS MATERIALIZED (
     SELECT t.*, {wgs84_point_sql("t.lon", "t.lat")} AS g
@@ -387,13 +395,11 @@ WITH given AS MATERIALIZED (
       FROM judged WHERE status = 'new'
      ORDER BY line
     ON CONFLICT (client_uuid) DO NOTHING
-    RETURNING id, client_uuid, phenomenon_id, category_id, subject, direction, occurrences,
-              observed_on, postcode_area_id, municipality_id
+    RETURNING client_uuid, {", ".join(BULK_RETURNED)}
 )
 SELECT judged.line, CASE WHEN judged.status = 'new' AND inserted.id IS NULL THEN 'duplicate' ELSE judged.status END,
        CASE WHEN judged.status = 'rejected' THEN judged.all_reasons END,
-       inserted.id, inserted.phenomenon_id, inserted.category_id, inserted.subject, inserted.direction,
-       inserted.occurrences, inserted.observed_on, inserted.postcode_area_id, inserted.municipality_id
+       {", ".join(f"inserted.{name}" for name in BULK_RETURNED)}
   FROM judged LEFT JOIN inserted ON inserted.client_uuid = judged.client_uuid AND judged.status = 'new'
  ORDER BY judged.line
 """
@@ -437,21 +443,15 @@ def record_observation_columns(columns, *, reporter, organisation=None):
         # would cost more than the whole statement takes without it.
         cur.execute("SELECT set_config('jit', 'off', true)")
         cur.execute(BULK_RECORD_SQL, params)
-        written_by = [params["reporter"], params["organisation"]]
         for line, status, reasons, *values in cur:
             if status == "rejected":
                 outcome.rejected.append((line, reason_errors(reasons)))
             elif status == "duplicate":
                 outcome.duplicates.append(line)
             else:
-                outcome.created.append(Observation.from_db(connection.alias, BULK_RETURNED, values + written_by))
+                outcome.created.append(Observation.from_db(connection.alias, BULK_RETURNED, values))
     _announce(*outcome.created)
     return outcome
-
-
-# The fields of each created observation that the statement returns (then reporter and organisation).
-BULK_RETURNED = ("id", "phenomenon_id", "category_id", "subject", "direction", "occurrences", "observed_on",
-                 "postcode_area_id", "municipality_id", "reporter_id", "organisation_id")
 
 
 @sensitive_variables("lat", "lon")
