@@ -204,3 +204,75 @@ def test_gdal_oapif_reads_every_collection(live_server, transactional_db, layer_
         if layer_id == "observations":
             assert {f["properties"]["id"] for f in features} == {o.id for o in layer_scenario["alfa_objects"]}
             assert SECRET not in out.read_text()
+
+
+@pytest.fixture
+def many_object_points(tmp_path, users, phenomena):
+    """10,050 public object points (more than the largest page of earlier versions, 10,000),
+    written by the bulk importer: 10,000 about vandalism, 50 about hobbies."""
+    import csv
+    import uuid
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from geo_indi.observations.importing import CSV_FIELDS
+
+    from .conftest import INSIDE_ALFA
+
+    path = tmp_path / "points.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CSV_FIELDS)
+        writer.writeheader()
+        for i in range(10_050):
+            writer.writerow({
+                "client_uuid": str(uuid.uuid4()), "phenomenon": "ilkivalta" if i < 10_000 else "harrastustoiminta",
+                "subject": "object", "direction": "weakens", "observed_on": "2025-03-01",
+                "lat": INSIDE_ALFA[0] + (i % 100) * 0.0001, "lon": INSIDE_ALFA[1] + (i // 100) * 0.0001,
+            })
+    call_command("import_observations", str(path), "--reporter", "field698", stdout=open("/dev/null", "w"))
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE observations_observation")
+    return {"count": 10_050, "vandalism": phenomena["ilkivalta"].pk, "hobbies": phenomena["harrastustoiminta"].pk}
+
+
+def test_large_page_counts_once_and_continues_by_keyset(client, many_object_points):
+    limit = 10_020  # above the old maximum, below MAX_LIMIT
+    assert limit < MAX_LIMIT
+    _, first = get_json(client, f"/ogcapi/collections/observations/items?limit={limit}")
+    assert first["numberReturned"] == len(first["features"]) == limit
+    assert first["numberMatched"] == many_object_points["count"]
+    ids = [f["id"] for f in first["features"]]
+    assert ids == sorted(ids)
+    nxt = next(link["href"] for link in first["links"] if link["rel"] == "next")
+    assert f"after={ids[-1]}" in nxt and f"limit={limit}" in nxt and "offset=" not in nxt
+    _, second = get_json(client, nxt.replace("http://testserver", ""))
+    assert second["numberReturned"] == many_object_points["count"] - limit
+    assert "numberMatched" not in second and "next" not in rels(second)
+    assert min(f["id"] for f in second["features"]) > ids[-1]
+    _, hobbies = get_json(
+        client, f"/ogcapi/collections/observations/items?phenomenon={many_object_points['hobbies']}&limit=10")
+    assert hobbies["numberMatched"] == 50 and hobbies["numberReturned"] == 10
+
+
+def test_next_page_reads_the_id_index_with_the_filters_applied(many_object_points):
+    """The page after=<id> is an index range scan on the primary key (no sort of all matches),
+    with the visibility and request filters checked on the rows it reads."""
+    from django.db import connection
+
+    from geo_indi.layers import streaming
+    from geo_indi.layers.params import parse_layer_query
+    from geo_indi.layers.services import get_layer
+
+    query = parse_layer_query({"phenomenon": str(many_object_points["vandalism"]), "limit": "100"}, paged=True)
+    lsql = get_layer("observations").sql(AnonymousUser(), query)
+    after = Observation.objects.order_by("id").values_list("id", flat=True)[5000]
+    sql, params = streaming.feature_sql(lsql, limit=query.limit + 1, after=after)
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(line for (line,) in cur.fetchall())
+    assert "Index Scan using observations_observation_pkey on observations_observation" in plan, plan
+    assert "Index Cond: (id > " in plan, plan
+    assert "Sort" not in plan.split("Index Scan using observations_observation_pkey")[0], plan
+    index_scan = plan.split("Index Scan using observations_observation_pkey")[1].split("->")[0]
+    assert "phenomenon_id = " in index_scan and "subject" in index_scan, plan  # filtered as it reads

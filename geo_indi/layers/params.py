@@ -17,8 +17,9 @@ from geo_indi.core.geo import bbox_polygon, parse_projected_bbox, parse_wgs84_bb
 from geo_indi.observations.filters import parse_filters
 
 # GDAL and QGIS page with their own limit (GDAL 3.6: 10); a client that sends none gets 1000.
+# Pages stream from a server-side cursor, so a large page costs the server no memory.
 DEFAULT_LIMIT = 1000
-MAX_LIMIT = 10_000
+MAX_LIMIT = 100_000
 WGS84_SRID = 4326
 MAX_OFFSET = 10_000_000
 AFTER_RE = re.compile(r"[0-9A-Za-z_-]{1,20}")

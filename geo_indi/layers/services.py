@@ -41,6 +41,7 @@ class LayerSQL:
     geom_sql: str
     columns: list
     geometry_type: str
+    count_query: tuple | None = None  # (sql, params) counting the features more cheaply than from_where
 
 
 class Layer:
@@ -111,13 +112,18 @@ class ObservationPointsLayer(Layer):
             qs = qs.filter(pk__lt=0)
         try:
             selected_sql, params = self._selected_sql(qs)
+            matched_sql, matched_params = qs.order_by().values("pk").query.sql_with_params()
         except EmptyResultSet:
-            selected_sql, params = self._selected_sql(Observation.objects.filter(pk__lt=0))
+            qs = Observation.objects.filter(pk__lt=0)
+            selected_sql, params = self._selected_sql(qs)
+            matched_sql, matched_params = qs.order_by().values("pk").query.sql_with_params()
         # One scan of the observations, joined by Django's ORM (visibility rules included),
         # wrapped as a derived table: no self-join whose plan depends on table statistics.
         from_where = f" FROM ({selected_sql}) AS sel WHERE TRUE"
         columns = [Column(name, f"sel.layer_{name}", kind) for name, (_lookup, kind) in self.PROPERTIES.items()]
-        return LayerSQL(from_where, list(params), "sel.id", "sel.location", columns, self.geometry_type)
+        # numberMatched counts the filtered rows without the joins that only name the properties.
+        count_query = (f"SELECT count(*) FROM ({matched_sql}) AS matched", list(matched_params))
+        return LayerSQL(from_where, list(params), "sel.id", "sel.location", columns, self.geometry_type, count_query)
 
 
 class PostcodeAreasLayer(Layer):

@@ -80,8 +80,9 @@ def feature_sql(lsql: LayerSQL, feature_id=None, limit=None, offset=0, after=Non
 
 
 def count(lsql: LayerSQL):
+    sql, params = lsql.count_query or (f"SELECT count(*){lsql.from_where}", lsql.params)
     with connection.cursor() as cur:
-        cur.execute(f"SELECT count(*){lsql.from_where}", lsql.params)
+        cur.execute(sql, params)
         return cur.fetchone()[0]
 
 

@@ -21,25 +21,48 @@ from django.db import connection
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
+def wgs84_point_sql(lon, lat):
+    """SQL of a WGS 84 point given by two float8 expressions, in the storage SRID."""
+    return f"ST_Transform(ST_SetSRID(ST_MakePoint({lon}, {lat}), 4326), {settings.GEO_INDI_STORAGE_SRID})"
+
+
+def nearest_area_sql(point):
+    """A LATERAL subquery with the area the point (an SQL expression in the storage SRID)
+    belongs to: id, postcode, name_fi, name_sv, municipality_id, distance. No row when no
+    area is within `%(tolerance)s` metres (a named parameter of the statement).
+
+    A point inside or on the border of an area is at distance 0: those are found by
+    containment first (ST_Intersects on the parts' index), and only a point that no
+    area covers measures distances to the areas within the tolerance."""
+    return f"""LATERAL (
+        SELECT a.id, a.postcode, a.name_fi, a.name_sv, a.municipality_id, c.distance
+          FROM (
+            SELECT DISTINCT part.area_id, 0::float8 AS distance
+              FROM areas_postcodeareapart part
+             WHERE ST_Intersects(part.geom, {point})
+            UNION ALL
+            SELECT * FROM (
+                SELECT part.area_id, min(ST_Distance(part.geom, {point})) AS distance
+                  FROM areas_postcodeareapart part
+                 WHERE ST_DWithin(part.geom, {point}, %(tolerance)s)
+                   AND NOT EXISTS (SELECT FROM areas_postcodeareapart inside WHERE ST_Intersects(inside.geom, {point}))
+                 GROUP BY part.area_id
+            ) near
+          ) c JOIN areas_postcodearea a ON a.id = c.area_id
+         ORDER BY c.distance, a.postcode
+         LIMIT 1
+    )"""
+
+
 SNAP_SQL = f"""
     WITH pts AS (
-        SELECT t.i, t.keep, ST_Transform(ST_SetSRID(ST_MakePoint(t.lon, t.lat), 4326), {settings.GEO_INDI_STORAGE_SRID}) AS g
-          FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::bool[]) AS t(i, lon, lat, keep)
+        SELECT t.i, t.keep, {wgs84_point_sql("t.lon", "t.lat")} AS g
+          FROM unnest(%(i)s::int[], %(lon)s::float8[], %(lat)s::float8[], %(keep)s::bool[]) AS t(i, lon, lat, keep)
     )
     SELECT pts.i, best.id, best.postcode, best.name_fi, best.name_sv, best.municipality_id,
            best.distance, CASE WHEN pts.keep AND best.id IS NOT NULL THEN ST_AsEWKB(pts.g) END
       FROM pts
-      LEFT JOIN LATERAL (
-        SELECT a.id, a.postcode, a.name_fi, a.name_sv, a.municipality_id, c.distance
-          FROM (
-            SELECT part.area_id, min(ST_Distance(part.geom, pts.g)) AS distance
-              FROM areas_postcodeareapart part
-             WHERE ST_DWithin(part.geom, pts.g, %s)
-             GROUP BY part.area_id
-          ) c JOIN areas_postcodearea a ON a.id = c.area_id
-         ORDER BY c.distance, a.postcode
-         LIMIT 1
-      ) best ON true
+      LEFT JOIN {nearest_area_sql("pts.g")} best ON true
      ORDER BY pts.i
 """
 
@@ -80,7 +103,7 @@ def snap_points(points, tolerance_m=None):
     lats = [float(p[1]) for p in points]
     keeps = [bool(p[2]) for p in points]
     with bound_cursor() as cur:
-        cur.execute(SNAP_SQL, (list(range(len(points))), lons, lats, keeps, tolerance))
+        cur.execute(SNAP_SQL, {"i": list(range(len(points))), "lon": lons, "lat": lats, "keep": keeps, "tolerance": tolerance})
         rows = cur.fetchall()
     results = []
     for row in rows:
