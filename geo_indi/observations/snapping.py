@@ -27,16 +27,19 @@ SNAP_SQL = f"""
           FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::bool[]) AS t(i, lon, lat, keep)
     )
     SELECT pts.i, best.id, best.postcode, best.name_fi, best.name_sv, best.municipality_id,
+           best.municipality_code, best.municipality_name_fi,
            best.distance, CASE WHEN pts.keep AND best.id IS NOT NULL THEN ST_AsEWKB(pts.g) END
       FROM pts
       LEFT JOIN LATERAL (
-        SELECT a.id, a.postcode, a.name_fi, a.name_sv, a.municipality_id, c.distance
+        SELECT a.id, a.postcode, a.name_fi, a.name_sv, a.municipality_id,
+               m.code AS municipality_code, m.name_fi AS municipality_name_fi, c.distance
           FROM (
             SELECT part.area_id, min(ST_Distance(part.geom, pts.g)) AS distance
               FROM areas_postcodeareapart part
              WHERE ST_DWithin(part.geom, pts.g, %s)
              GROUP BY part.area_id
           ) c JOIN areas_postcodearea a ON a.id = c.area_id
+              JOIN areas_municipality m ON m.id = a.municipality_id
          ORDER BY c.distance, a.postcode
          LIMIT 1
       ) best ON true
@@ -55,6 +58,8 @@ class SnapResult:
     name_fi: str
     name_sv: str
     municipality_id: int
+    municipality_code: str
+    municipality_name_fi: str
     distance_m: float
     point: GEOSGeometry | None = None  # the point in the storage SRID, only when asked for
 
@@ -87,8 +92,8 @@ def snap_points(points, tolerance_m=None):
         if row[1] is None:
             results.append(None)
         else:
-            point = GEOSGeometry(memoryview(row[7])) if row[7] is not None else None
-            results.append(SnapResult(*row[1:6], distance_m=float(row[6]), point=point))
+            point = GEOSGeometry(memoryview(row[9])) if row[9] is not None else None
+            results.append(SnapResult(*row[1:8], distance_m=float(row[8]), point=point))
     return results
 
 
