@@ -26,6 +26,7 @@ from . import config, data
 from .server import Server
 
 DEFAULT_RATES = (10, 50, 100, 200)
+SMOKE_RATES, SMOKE_USERS = (5,), 5
 P99_GOAL_S = 0.100
 RESEND_SHARE = 0.05
 POOL_CONNECTIONS = 64
@@ -109,11 +110,12 @@ def percentile(sorted_values, p):
     return sorted_values[int(rank) - 1]
 
 
-def recording_under_load(size, duration_s, log, field_token=None, rates=None, users=None):
-    """Each offered rate for duration_s seconds; one row with a line per rate."""
+def recording_under_load(size, duration_s, log, field_token=None, rates=None, users=None, smoke=False):
+    """Each offered rate for duration_s seconds; one row with a line per rate. field_token is not
+    used (the writers are bench field workers of their own); smoke: one low rate, few writers."""
     name = "recording under load"
-    rates = tuple(rates or rates_from_env())
-    users = int(users or os.environ.get("BENCH_LOAD_USERS", 100))
+    rates = tuple(rates or (SMOKE_RATES if smoke else rates_from_env()))
+    users = int(users or (SMOKE_USERS if smoke else os.environ.get("BENCH_LOAD_USERS", 100)))
     with data.connect() as conn:
         points = conn.execute(POINTS_SQL, (config.MAP_MUNICIPALITY_CODE,) * 2).fetchall()
         phenomena = [r[0] for r in conn.execute("SELECT id FROM observations_phenomenon WHERE is_active").fetchall()]

@@ -200,6 +200,21 @@ class BatchOutcome:
     errors: dict | None = None
 
 
+def _snapped_place(result):
+    """The postcode area and municipality of a snap result, with the fields the snapping query
+    returned (the rest load on access), so a recorded observation can be shown without a re-read."""
+    municipality = Municipality.from_db(
+        connection.alias, ["id", "code", "name_fi"],
+        [result.municipality_id, result.municipality_code, result.municipality_name_fi],
+    )
+    postcode_area = PostcodeArea.from_db(
+        connection.alias, ["id", "postcode", "name_fi", "name_sv", "municipality_id"],
+        [result.area_id, result.postcode, result.name_fi, result.name_sv, result.municipality_id],
+    )
+    postcode_area.municipality = municipality
+    return postcode_area, municipality
+
+
 @sensitive_variables("items", "item", "points", "snapped")
 def record_observations(items, *, reporter, organisation=None):
     """Bulk form of record_observation: the same validation and snapping rule, one
@@ -268,21 +283,6 @@ def record_observations(items, *, reporter, organisation=None):
             outcomes[index] = BatchOutcome("duplicate", winners.get(observation.client_uuid))
     _announce(*created)
     return outcomes
-
-
-def _snapped_place(result):
-    """The postcode area and municipality of a snap result, with the fields the snapping query
-    returned (the rest load on access), so a recorded observation can be shown without a re-read."""
-    municipality = Municipality.from_db(
-        connection.alias, ["id", "code", "name_fi"],
-        [result.municipality_id, result.municipality_code, result.municipality_name_fi],
-    )
-    postcode_area = PostcodeArea.from_db(
-        connection.alias, ["id", "postcode", "name_fi", "name_sv", "municipality_id"],
-        [result.area_id, result.postcode, result.name_fi, result.name_sv, result.municipality_id],
-    )
-    postcode_area.municipality = municipality
-    return postcode_area, municipality
 
 
 @sensitive_variables("lat", "lon")

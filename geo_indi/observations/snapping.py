@@ -27,19 +27,18 @@ SNAP_SQL = f"""
           FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::bool[]) AS t(i, lon, lat, keep)
     )
     SELECT pts.i, best.id, best.postcode, best.name_fi, best.name_sv, best.municipality_id,
-           best.municipality_code, best.municipality_name_fi,
+           (SELECT m.code FROM areas_municipality m WHERE m.id = best.municipality_id),
+           (SELECT m.name_fi FROM areas_municipality m WHERE m.id = best.municipality_id),
            best.distance, CASE WHEN pts.keep AND best.id IS NOT NULL THEN ST_AsEWKB(pts.g) END
       FROM pts
       LEFT JOIN LATERAL (
-        SELECT a.id, a.postcode, a.name_fi, a.name_sv, a.municipality_id,
-               m.code AS municipality_code, m.name_fi AS municipality_name_fi, c.distance
+        SELECT a.id, a.postcode, a.name_fi, a.name_sv, a.municipality_id, c.distance
           FROM (
             SELECT part.area_id, min(ST_Distance(part.geom, pts.g)) AS distance
               FROM areas_postcodeareapart part
              WHERE ST_DWithin(part.geom, pts.g, %s)
              GROUP BY part.area_id
           ) c JOIN areas_postcodearea a ON a.id = c.area_id
-              JOIN areas_municipality m ON m.id = a.municipality_id
          ORDER BY c.distance, a.postcode
          LIMIT 1
       ) best ON true
