@@ -10,7 +10,7 @@ from . import config
 
 
 def ensure_requirements():
-    missing = [m for m in ("gunicorn", "psutil") if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("gunicorn", "psutil", "aiohttp") if importlib.util.find_spec(m) is None]
     if missing:
         print(f"installing bench requirements ({', '.join(missing)})", flush=True)
         subprocess.run([config.PYTHON, "-m", "pip", "install", "-q", "-r", str(config.ROOT / "bench" / "requirements.txt")], check=True)
@@ -26,10 +26,10 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="10k only, 1 repetition, 15 s load test")
     parser.add_argument("--only", default=",".join(WORKLOADS), help="subset of: " + ",".join(WORKLOADS))
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--load-seconds", type=int, default=60)
+    parser.add_argument("--load-seconds", type=int, default=30, help="seconds per offered rate (BENCH_LOAD_RATES)")
     args = parser.parse_args(argv)
     ensure_requirements()
-    from . import data, replica, report, workloads
+    from . import data, load, replica, report, workloads
     from .server import Server
 
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -74,7 +74,7 @@ def main(argv=None):
         if "import" in only:
             measure("bulk import with snapping", workloads.bulk_import, size, size_reps, log)
         if "load" in only and size == max(s for s in sizes if s <= 100_000 or len(sizes) == 1):
-            measure("recording under load", workloads.recording_under_load, size, load_s, log, field_token)
+            measure("recording under load", load.recording_under_load, size, load_s, log, field_token)
         if "replica" in only and size == sizes[-1]:
             measure(replica.NAME, replica.replica_reads, size, max(10, load_s // 3), log, field_token)
     meta = {

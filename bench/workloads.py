@@ -1,18 +1,12 @@
 """The five workloads of issue 8. Each returns a result row (dict) for the report."""
 import os
-import random
 import subprocess
 import re
-import statistics
-import threading
-import time
-import uuid
-from collections import deque
 
 import requests
 
 from . import config, data
-from .server import Server, available
+from .server import available
 from .timing import alternate, median, run_checked
 
 OBJECT_POINTS_SQL = """
@@ -260,97 +254,6 @@ def map_page(size, reps, log):
     out["goal_s"] = goal
     out["met"] = worst < goal
     return out
-
-
-# ---------------------------------------------------------------- recording under load
-
-def recording_under_load(size, duration_s, log, field_token, clients=20, retry_share=0.05):
-    name = "recording under load"
-    target = "p99 < 100 ms, 0 errors, 0 duplicates"
-    with data.connect() as conn:
-        points = conn.execute(
-            "SELECT ST_Y(g), ST_X(g) FROM (SELECT ST_Transform(location, 4326) g FROM observations_observation o "
-            "JOIN areas_municipality m ON m.id = o.municipality_id WHERE m.code = %s LIMIT 5000) t",
-            (config.MAP_MUNICIPALITY_CODE,)).fetchall()
-        phenomena = [r[0] for r in conn.execute("SELECT id FROM observations_phenomenon WHERE is_active").fetchall()]
-    watermark = data.max_observation_id()
-    workers, threads = 3, 4
-    with Server(workers=workers, threads=threads, timeout=60):
-        probe = requests.post(config.BASE_URL + "/api/observations/", json={}, headers={"Authorization": f"Token {field_token}"}, timeout=30)
-        if probe.status_code == 404:
-            return not_available(name, size, "POST /api/observations/ answered 404", target)
-        lock = threading.Lock()
-        latencies, statuses, errors = [], {}, []
-        sent, created_uuids, retries = set(), [], {"sent": 0, "answered_201": 0}
-        recent = deque(maxlen=200)
-        stop_at = time.perf_counter() + duration_s
-
-        def client(seed):
-            rnd = random.Random(seed)
-            session = requests.Session()
-            session.headers["Authorization"] = f"Token {field_token}"
-            while time.perf_counter() < stop_at:
-                retry = False
-                with lock:
-                    if recent and rnd.random() < retry_share:
-                        body = rnd.choice(list(recent))
-                        retry = True
-                if not retry:
-                    lat, lon = rnd.choice(points)
-                    subject = rnd.choice(["object", "person"])
-                    body = {"client_uuid": str(uuid.uuid4()), "phenomenon": rnd.choice(phenomena), "subject": subject,
-                            "direction": rnd.choice(["weakens", "strengthens"]), "lat": lat, "lon": lon,
-                            "occurrences": 1, "description": "bench load"}
-                t0 = time.perf_counter()
-                try:
-                    resp = session.post(config.BASE_URL + "/api/observations/", json=body, timeout=30)
-                    code = resp.status_code
-                except requests.RequestException as exc:
-                    code = type(exc).__name__
-                elapsed = time.perf_counter() - t0
-                with lock:
-                    latencies.append(elapsed)
-                    statuses[code] = statuses.get(code, 0) + 1
-                    if code not in (200, 201):
-                        errors.append(code)
-                    if retry:
-                        retries["sent"] += 1
-                        if code == 201:
-                            retries["answered_201"] += 1
-                    else:
-                        sent.add(body["client_uuid"])
-                        recent.append(body)
-                    if code == 201:
-                        created_uuids.append(body["client_uuid"])
-
-        pool = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-        for t in pool:
-            t.start()
-        for t in pool:
-            t.join()
-    rows = data.scalar("SELECT count(*) FROM observations_observation WHERE id > %s", (watermark,))
-    distinct_rows = data.scalar("SELECT count(DISTINCT client_uuid) FROM observations_observation WHERE id > %s", (watermark,))
-    lat_sorted = sorted(latencies)
-
-    def pct(p):
-        return lat_sorted[min(len(lat_sorted) - 1, int(p / 100 * len(lat_sorted)))] if lat_sorted else None
-
-    duplicates = (rows - len(sent & set(created_uuids))) + retries["answered_201"]
-    data.delete_observations_after(watermark)
-    p99 = pct(99)
-    return {
-        "workload": name, "size": size, "available": True, "target": target,
-        "ours": {"label": f"POST /api/observations/, {clients} clients, {duration_s} s, gunicorn {workers}×{threads} gthread",
-                 "median_s": pct(50), "times_s": []},
-        "peers": [], "ratio": None,
-        "requests": len(latencies), "throughput_rps": round(len(latencies) / duration_s, 1),
-        "p50_ms": round(pct(50) * 1000, 1), "p90_ms": round(pct(90) * 1000, 1), "p99_ms": round(p99 * 1000, 1),
-        "max_ms": round(lat_sorted[-1] * 1000, 1), "mean_ms": round(statistics.mean(latencies) * 1000, 1),
-        "statuses": {str(k): v for k, v in statuses.items()}, "errors": len(errors),
-        "retries_sent": retries["sent"], "retries_answered_201": retries["answered_201"],
-        "rows_created": rows, "distinct_uuids_in_rows": distinct_rows, "duplicates": duplicates,
-        "met": p99 < 0.1 and not errors and duplicates == 0,
-    }
 
 
 # ---------------------------------------------------------------- OGC API paging

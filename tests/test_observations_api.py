@@ -4,6 +4,8 @@ import json
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from geo_indi.observations.models import Observation
@@ -235,3 +237,77 @@ def test_bbox_matches_object_points_and_person_postcode_areas(record, client_for
     for bad in ("25,66,25.1", "25.2,66,25.1,66.1", "a,b,c,d", "-200,0,0,1"):
         response = client.get(URL, {"bbox": bad})
         assert response.status_code == 400 and "bbox" in response.json()["errors"], bad
+
+
+@pytest.fixture
+def token_client(users):
+    """client_for with a real API token, so authentication is part of what a request costs."""
+    from geo_indi.accounts.tokens import api_token_create
+
+    def make(name):
+        _token, key = api_token_create(user=users[name], name="test")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    return make
+
+
+def test_recording_costs_four_queries_besides_snapping_and_insert(token_client, valid, django_capture_on_commit_callbacks):
+    """Django-level queries of one POST: the token with its user, membership and organisation (1),
+    the phenomenon (1), the client_uuid already stored? (1), alert rules touching the new record
+    after commit (1). Snapping and the INSERT go through the raw cursor and are not counted here.
+    Before: token, phenomenon, membership, organisation, client_uuid, savepoint, release, the
+    re-read of the created row, alert rules = 9."""
+    client = token_client("field_698")
+    client.post(URL, {**valid, "client_uuid": str(uuid.uuid4())}, format="json")  # first use writes last_used_at
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, {**valid, "client_uuid": str(uuid.uuid4())}, format="json")
+    assert response.status_code == 201, response.content
+    assert len(queries.captured_queries) <= 4, [q["sql"][:80] for q in queries.captured_queries]
+
+
+def test_removed_member_loses_write_access_at_once(token_client, valid, users):
+    client = token_client("field_698")
+    assert client.post(URL, valid, format="json").status_code == 201
+    users["field_698"].membership.delete()
+    response = client.post(URL, {**valid, "client_uuid": str(uuid.uuid4())}, format="json")
+    assert response.status_code == 403, response.content
+    assert response.json()["code"] == "permission_denied"
+    assert Observation.objects.count() == 1
+
+
+def test_removed_member_loses_write_access_at_once_signed_in(users, valid):
+    client = APIClient()
+    client.login(username="field698", password="pw-for-tests")
+    assert client.post(URL, valid, format="json").status_code == 201
+    users["field_698"].membership.delete()
+    assert client.post(URL, {**valid, "client_uuid": str(uuid.uuid4())}, format="json").status_code == 403
+    assert Observation.objects.count() == 1
+
+
+@pytest.mark.parametrize("subject", ["person", "object"])
+def test_recorded_response_is_the_stored_record(token_client, valid, phenomena, subject):
+    """The 201 body is built from the row in hand, not re-read: it must equal a GET of the same record,
+    and so must the 200 of a retry."""
+    client = token_client("field_698")
+    if subject == "object":
+        phenomenon = phenomena["ilkivalta"]
+        data = {**valid, "subject": "object", "phenomenon": phenomenon.pk, "age_group": "",
+                "category": phenomenon.categories.first().pk, "description": "  Rikottu penkki  "}
+    else:
+        data = {**valid, "consent_recorded": True, "follow_up_note": "Soitetaan viikolla"}
+    data["client_uuid"] = str(uuid.uuid4())
+    created = client.post(URL, data, format="json")
+    assert created.status_code == 201, created.content
+    stored = client.get(f"{URL}{created.json()['id']}/")
+    assert created.json() == stored.json()
+    retried = client.post(URL, data, format="json")
+    assert retried.status_code == 200 and retried.json() == stored.json()
+
+
+def test_recorded_response_without_client_uuid_is_the_stored_record(token_client, valid):
+    client = token_client("field_698")
+    created = client.post(URL, valid, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json() == client.get(f"{URL}{created.json()['id']}/").json()

@@ -2,6 +2,8 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
+from . import roles
+
 
 class CaseInsensitiveModelBackend(ModelBackend):
     """ModelBackend with usernames matched case-insensitively ("Kenttatyo" is "kenttatyo").
@@ -26,3 +28,9 @@ class CaseInsensitiveModelBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id):
+        """The session's user with their membership and organisation in the same query (roles.py reads them)."""
+        User = get_user_model()
+        user = User._default_manager.select_related(*roles.MEMBERSHIP_RELATED).filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

@@ -1,6 +1,10 @@
 """Who a user is in the product: organisation, role and municipalities. One place for it."""
 from .models import Membership
 
+# What this module reads about a user: loaded with the user in the one query that authenticates
+# a request (API token, session), so answering costs no query and cannot go stale.
+MEMBERSHIP_RELATED = ("membership", "membership__organisation")
+
 
 def membership_of(user):
     if not getattr(user, "is_authenticated", False):

@@ -1,5 +1,6 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 
 from geo_indi.core.api import KnownQueryParamsMixin, LimitOffsetPagination, error_body
 from geo_indi.core.schema import ErrorSerializer, ValidationErrorSerializer
+from geo_indi.accounts import roles
 from geo_indi.audit.services import audit_records_read
 
 from . import services
@@ -134,6 +136,9 @@ class ObservationViewSet(KnownQueryParamsMixin, viewsets.ModelViewSet):
         return page
 
     def create(self, request, *args, **kwargs):
+        organisation = roles.organisation_of(request.user)
+        if organisation is None:
+            raise PermissionDenied(_("The reporter belongs to no organisation."))
         serializer = ObservationWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -141,14 +146,17 @@ class ObservationViewSet(KnownQueryParamsMixin, viewsets.ModelViewSet):
         client_uuid = data.pop("client_uuid", None)
         try:
             result = services.record_observation(
-                data, reporter=request.user, lat=lat, lon=lon, client_uuid=client_uuid
+                data, reporter=request.user, organisation=organisation, lat=lat, lon=lon, client_uuid=client_uuid
             )
         except DjangoValidationError as exc:
             raise _as_api_error(exc)
         except services.DuplicateOfOtherReporter as exc:
             return Response(error_body(exc, "conflict"), status=status.HTTP_409_CONFLICT)
-        observation = self.get_queryset().get(pk=result.observation.pk)
-        return self._read(observation, status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        if result.created:
+            # The new row is the object in hand (its phenomenon, category, organisation and snapped
+            # place attached): no re-read. A retry answers the stored first record, as visible now.
+            return self._read(result.observation, status.HTTP_201_CREATED)
+        return self._read(get_object_or_404(self.get_queryset(), pk=result.observation.pk), status.HTTP_200_OK)
 
     def update(self, request, *args, **kwargs):
         observation = self.get_object()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from geo_indi.accounts import roles
+from geo_indi.areas.models import Municipality, PostcodeArea
 
 from .models import (
     DESCRIPTION_MAX_LENGTH,
@@ -245,6 +246,21 @@ class BatchOutcome:
     errors: dict | None = None
 
 
+def _snapped_place(result):
+    """The postcode area and municipality of a snap result, with the fields the snapping query
+    returned (the rest load on access), so a recorded observation can be shown without a re-read."""
+    municipality = Municipality.from_db(
+        connection.alias, ["id", "code", "name_fi"],
+        [result.municipality_id, result.municipality_code, result.municipality_name_fi],
+    )
+    postcode_area = PostcodeArea.from_db(
+        connection.alias, ["id", "postcode", "name_fi", "name_sv", "municipality_id"],
+        [result.area_id, result.postcode, result.name_fi, result.name_sv, result.municipality_id],
+    )
+    postcode_area.municipality = municipality
+    return postcode_area, municipality
+
+
 @sensitive_variables("items", "item", "points", "snapped")
 def record_observations(items, *, reporter, organisation=None):
     """Bulk form of record_observation: the same validation and snapping rule, one
@@ -281,22 +297,25 @@ def record_observations(items, *, reporter, organisation=None):
         values_by_index[index] = values
         to_snap.append((index, (item.lon, item.lat, values["subject"] == Subject.OBJECT)))
     snapped = snap_points([point for _i, point in to_snap])
+    places = {}
     new = []
     for (index, _point), result in zip(to_snap, snapped):
         if result is None:
             outcomes[index] = BatchOutcome("rejected", errors=reason_errors(["location_outside_coverage"]))
             continue
+        if result.area_id not in places:
+            places[result.area_id] = _snapped_place(result)
+        postcode_area, municipality = places[result.area_id]
         values = values_by_index[index]
         values.update(
-            postcode_area_id=result.area_id,
-            municipality_id=result.municipality_id,
+            postcode_area=postcode_area,
+            municipality=municipality,
             location=result.point if values["subject"] == Subject.OBJECT else None,
             reporter=reporter,
             organisation=organisation,
         )
         new.append((index, Observation(**values)))
-    with transaction.atomic():
-        inserted = _insert_new([obs for _i, obs in new])
+    inserted = _insert_new([obs for _i, obs in new])
     lost = [obs.client_uuid for _i, obs in new if obs.pk not in inserted]
     winners = Observation.objects.in_bulk(lost, field_name="client_uuid") if lost else {}
     created = []
@@ -478,12 +497,20 @@ def _insert_new(observations):
 
     Ids are drawn from the sequence first, so each object has its primary key
     and the ids the INSERT returns tell which rows were written. Small batches
-    are one `INSERT … VALUES`; large ones are COPYed into a temporary table and
-    moved with one `INSERT … SELECT`. All values are bound server-side.
-    Returns the set of ids written.
+    are one `INSERT … VALUES` (one statement: atomic without a transaction block,
+    so no BEGIN/COMMIT round trips); large ones are COPYed into a temporary table
+    and moved with one `INSERT … SELECT` in a transaction. All values are bound
+    server-side. Returns the set of ids written.
     """
     if not observations:
         return set()
+    if len(observations) >= COPY_THRESHOLD:
+        with transaction.atomic():
+            return _insert_rows(observations)
+    return _insert_rows(observations)
+
+
+def _insert_rows(observations):
     meta = Observation._meta
     fields = meta.concrete_fields
     table = meta.db_table

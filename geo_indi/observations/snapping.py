@@ -60,6 +60,8 @@ SNAP_SQL = f"""
           FROM unnest(%(i)s::int[], %(lon)s::float8[], %(lat)s::float8[], %(keep)s::bool[]) AS t(i, lon, lat, keep)
     )
     SELECT pts.i, best.id, best.postcode, best.name_fi, best.name_sv, best.municipality_id,
+           (SELECT m.code FROM areas_municipality m WHERE m.id = best.municipality_id),
+           (SELECT m.name_fi FROM areas_municipality m WHERE m.id = best.municipality_id),
            best.distance, CASE WHEN pts.keep AND best.id IS NOT NULL THEN ST_AsEWKB(pts.g) END
       FROM pts
       LEFT JOIN {nearest_area_sql("pts.g")} best ON true
@@ -78,6 +80,8 @@ class SnapResult:
     name_fi: str
     name_sv: str
     municipality_id: int
+    municipality_code: str
+    municipality_name_fi: str
     distance_m: float
     point: GEOSGeometry | None = None  # the point in the storage SRID, only when asked for
 
@@ -110,8 +114,8 @@ def snap_points(points, tolerance_m=None):
         if row[1] is None:
             results.append(None)
         else:
-            point = GEOSGeometry(memoryview(row[7])) if row[7] is not None else None
-            results.append(SnapResult(*row[1:6], distance_m=float(row[6]), point=point))
+            point = GEOSGeometry(memoryview(row[9])) if row[9] is not None else None
+            results.append(SnapResult(*row[1:8], distance_m=float(row[8]), point=point))
     return results
 
 
