@@ -229,7 +229,7 @@ def grow_national(target, log, seed=17):
         timings["insert_s"] = round(time.perf_counter() - started, 1)
         t0 = time.perf_counter()
         conn.execute("SET maintenance_work_mem = '512MB'")
-        for name, definition in indexes:
+        for _name, definition in indexes:
             conn.execute(definition)
         timings["indexes_s"] = round(time.perf_counter() - t0, 1)
         t0 = time.perf_counter()
