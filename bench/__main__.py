@@ -74,9 +74,16 @@ def call(fn, context):
 class Run:
     """The rows of one run and the wall time of each of its parts."""
 
-    def __init__(self, only):
-        self.only, self.rows, self.parts = only, [], []
+    def __init__(self, only, meta):
+        self.only, self.rows, self.parts, self.meta = only, [], [], meta
         self.started = time.time()
+
+    def write_report(self):
+        """After every workload, so that a run stopped half way keeps what it measured."""
+        from . import report
+
+        self.meta.update(wall_s=round(time.time() - self.started), parts=self.parts)
+        return report.write(list(self.rows), self.meta)
 
     def log(self, msg):
         print(f"[{time.time() - self.started:6.0f}s] {msg}", flush=True)
@@ -103,6 +110,7 @@ class Run:
                               "why": f"failed: {str(exc)[:300]}", "target": "", "ours": None, "peers": [],
                               "ratio": None, "met": False, "national": context["national"]})
         self.part(f"{name} at {context['size']:,}", time.time() - t0)
+        self.write_report()
 
     def stage(self, names, context):
         from .server import Server
@@ -127,14 +135,16 @@ def lapland(run, sizes, reps, load_s, smoke, plan=None):
                "field_token": data.token_for(config.FIELD_USER), "load_seconds": load_s}
     once_at = max((s for s in sizes if s <= 100_000), default=max(sizes))
     for size in sizes:
-        run.log(f"== Lapland, {size:,} observations ==")
-        t0 = time.time()
-        data.generate_observations(size, run.log)
-        run.part(f"generate {size:,} (Lapland)", time.time() - t0)
         allowed = plan.get(size, ()) if plan is not None else None
         names = run.wanted(LAPLAND, allowed)
         if size == once_at:
             names += run.wanted(LAPLAND_ONCE, allowed)
+        if not names:
+            continue
+        run.log(f"== Lapland, {size:,} observations ==")
+        t0 = time.time()
+        data.generate_observations(size, run.log)
+        run.part(f"generate {size:,} (Lapland)", time.time() - t0)
         size_reps = max(1, reps - 1) if size >= 1_000_000 else reps
         run.stage(names, {**context, "size": size, "reps": size_reps})
     return geography
@@ -205,7 +215,12 @@ def main(argv=None):
 
     if args.out:
         config.write_results_to(args.out)
-    run = Run(set(args.only.split(",")))
+    meta = {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": report.machine(), "geography": "", "database": "",
+    }
+    run = Run(set(args.only.split(",")), meta)
     config.WORK_DIR.mkdir(parents=True, exist_ok=True)
     reps, load_s = args.reps, args.load_seconds
     lapland_sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -224,24 +239,21 @@ def main(argv=None):
         if national_file is None:
             run.log("national geography not found (../shared/data/finland_postcode_areas.geojson is absent): "
                     "national workloads skipped")
-    geographies.append(lapland(run, lapland_sizes, reps, load_s, args.smoke, plan))
     if args.national and national_file is not None:
         checkpoints = [s for s in config.NATIONAL_SIZES if s < args.size] + [args.size]
         geographies.append(national(run, national_file, checkpoints, reps, load_s, args.smoke))
+        config.use_database(config.LAPLAND_DBNAME)
+    geographies.append(lapland(run, lapland_sizes, reps, load_s, args.smoke, plan))
     if args.smoke and national_file is not None:
         with tempfile.TemporaryDirectory() as tmp:
             subset = smoke_geography(national_file, tmp)
             geographies.append(national(run, subset, [SMOKE_SIZE], reps, load_s, smoke=True))
-    wall = time.time() - run.started
-    meta = {
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "command": "python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": report.machine(),
-        "geography": "; ".join(f"{g['postcode_areas']} postcode areas, {g.get('municipalities', '?')} municipalities "
-                               f"({g['geography_source']})" for g in geographies),
-        "database": ", ".join(sorted({config.LAPLAND_DBNAME, config.DBNAME})), "wall_s": round(wall), "parts": run.parts,
-    }
-    merged = report.write(run.rows, meta)
+    meta.update(
+        geography="; ".join(f"{g['postcode_areas']} postcode areas, {g.get('municipalities', '?')} municipalities "
+                            f"({g['geography_source']})" for g in geographies),
+        database=", ".join([config.LAPLAND_DBNAME] + ([config.NATIONAL_DBNAME] if len(geographies) > 1 else [])),
+    )
+    merged = run.write_report()
     print()
     print("\n".join(report.table_lines(merged)))
     print("\n".join(report.parts_lines(meta)))
