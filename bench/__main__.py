@@ -38,6 +38,8 @@ WORKLOADS = {
     "overview": Workload("national:finland_overview", (NATIONAL,)),
     "municipality": Workload("national:municipality_pages", (NATIONAL,)),
     "overview-profile": Workload("national:overview_profile", (NATIONAL,), server=False),
+    "tiles": Workload("tiles:tiles", (LAPLAND, NATIONAL_FINAL)),
+    "replica": Workload("replica:replica", (NATIONAL_FINAL,), server=False),
 }
 
 # National mode keeps two Lapland rows the issue measures there: import at 100k, OGC paging at 1M.
@@ -51,6 +53,10 @@ def ensure_requirements():
     if missing:
         print(f"installing bench requirements ({', '.join(missing)})", flush=True)
         subprocess.run([config.PYTHON, "-m", "pip", "install", "-q", "-r", str(config.ROOT / "bench" / "requirements.txt")], check=True)
+
+
+def module_path(workload):
+    return Path(__file__).with_name(workload.function.partition(":")[0] + ".py")
 
 
 def resolve(workload):
@@ -98,6 +104,12 @@ class Run:
     def measure(self, name, context):
         self.log(f"{name} ({context['size']:,})")
         t0 = time.time()
+        if not module_path(WORKLOADS[name]).exists():
+            self.log(f"    bench/{module_path(WORKLOADS[name]).name} is not in this checkout")
+            self.rows.append({"workload": name, "key": name, "size": context["size"], "available": False,
+                              "why": f"bench/{module_path(WORKLOADS[name]).name} is not in this checkout", "target": "",
+                              "ours": None, "peers": [], "ratio": None, "met": None, "national": context["national"]})
+            return
         try:
             result = call(resolve(WORKLOADS[name]), context)
             for r in (result if isinstance(result, list) else [result]):

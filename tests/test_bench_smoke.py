@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 
 from bench import config
-from bench.__main__ import LAPLAND, LAPLAND_ONCE, NATIONAL, NATIONAL_FINAL, WORKLOADS
+from bench.__main__ import LAPLAND, LAPLAND_ONCE, NATIONAL, NATIONAL_FINAL, WORKLOADS, module_path
 
 pytestmark = pytest.mark.gdal
 
@@ -50,7 +50,10 @@ def smoke(tmp_path_factory):
 
 
 def _assert_measured(rows, names):
+    """Every workload whose module this checkout has (bench/tiles.py etc. arrive with their branches)."""
     for name in names:
+        if not module_path(WORKLOADS[name]).exists():
+            continue
         produced = [r for r in rows if r.get("key") == name]
         assert produced, f"workload {name!r} produced no row"
         for r in produced:
