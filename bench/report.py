@@ -56,7 +56,8 @@ def table_lines(rows):
                     f"({r['retries_sent']} retries)")
             lines.append(f"| {r['workload']} | {n} in table | {ours} | — | — | {r['target']} | {met} |")
             continue
-        ours = f"{_s(r['ours']['median_s'])}{_rate(r['size'], r['ours']['median_s'])}"
+        rated = r["workload"] not in PAGES and not r["workload"].startswith(("municipality page", "Finland overview"))
+        ours = f"{_s(r['ours']['median_s'])}{_rate(r['size'], r['ours']['median_s']) if rated else ''}"
         if r["workload"] in PAGES or r["workload"].startswith("municipality page"):
             ours = f"anonymous {_s(r['ours']['median_s'])}, signed in {_s(r.get('signed_in_median_s'))}"
             if r.get("cold_median_s") is not None:
@@ -67,7 +68,6 @@ def table_lines(rows):
             ours += f"; server peak RSS {r['server_peak_rss_mb']} MB (idle {r['server_peak_rss_mb_before']} MB)"
         if r.get("features") is not None and r.get("expected_features") is not None:
             ours += f"; {r['features']}/{r['expected_features']} features"
-        rated = r["workload"] not in PAGES and not r["workload"].startswith(("municipality page", "Finland overview"))
         peers = "<br>".join(f"{p['label']}: {_s(p['median_s'])}{_rate(r['size'], p['median_s']) if rated else ''}" for p in r["peers"])
         ratio = r.get("ratio_text") or (f"{r['ratio']:.2f}×" if r.get("ratio") is not None else "—")
         if r["workload"] == "municipality map page":
