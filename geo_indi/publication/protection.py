@@ -92,7 +92,7 @@ def aggregate(tree, leaf_table, n_phen_nodes):
     pl = phenomenon_leaves(n_phen_nodes)
     leaves = tree.leaves
     full[np.ix_(leaves, pl)] = leaf_table
-    # Summed by each leaf's municipality: the (municipalities x leaves) product costs 100 times more nationally.
+    # Summed by each leaf's municipality: a dense (municipalities x leaves) product took 30 times longer nationally.
     munis = np.zeros((tree.n_municipalities, len(pl)), dtype=leaf_table.dtype)
     np.add.at(munis, tree.municipality[leaves] - 1, leaf_table)
     full[1:1 + tree.n_municipalities, pl] = munis
