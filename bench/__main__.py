@@ -138,19 +138,22 @@ class Run:
 
 
 def lapland(run, sizes, reps, load_s, smoke, plan=None):
+    """The Lapland bench database at each size that has a workload to run; its geography, or None."""
     from . import data
 
+    once_at = max((s for s in sizes if s <= 100_000), default=max(sizes))
+    planned = {}
+    for size in sizes:
+        allowed = plan.get(size, ()) if plan is not None else None
+        planned[size] = run.wanted(LAPLAND, allowed) + (run.wanted(LAPLAND_ONCE, allowed) if size == once_at else [])
+    if not any(planned.values()):
+        return None
     t0 = time.time()
     geography = data.ensure_database(run.log)
     run.part("Lapland database ready", time.time() - t0)
     context = {"log": run.log, "admin_token": data.token_for(config.ADMIN_USER), "smoke": smoke, "national": False,
                "field_token": data.token_for(config.FIELD_USER), "load_seconds": load_s}
-    once_at = max((s for s in sizes if s <= 100_000), default=max(sizes))
-    for size in sizes:
-        allowed = plan.get(size, ()) if plan is not None else None
-        names = run.wanted(LAPLAND, allowed)
-        if size == once_at:
-            names += run.wanted(LAPLAND_ONCE, allowed)
+    for size, names in planned.items():
         if not names:
             continue
         run.log(f"== Lapland, {size:,} observations ==")
@@ -246,7 +249,7 @@ def main(argv=None):
     if args.smoke:
         lapland_sizes, reps, load_s, plan = [SMOKE_SIZE], 1, 3, None
     national_file = config.national_geography()
-    geographies = []
+    geographies, databases = [], []
     if args.national or args.smoke:
         if national_file is None:
             run.log("national geography not found (../shared/data/finland_postcode_areas.geojson is absent): "
@@ -254,16 +257,19 @@ def main(argv=None):
     if args.national and national_file is not None:
         checkpoints = [s for s in config.NATIONAL_SIZES if s < args.size] + [args.size]
         geographies.append(national(run, national_file, checkpoints, reps, load_s, args.smoke))
+        databases.append(config.NATIONAL_DBNAME)
         config.use_database(config.LAPLAND_DBNAME)
     geographies.append(lapland(run, lapland_sizes, reps, load_s, args.smoke, plan))
+    databases.append(config.LAPLAND_DBNAME)
     if args.smoke and national_file is not None:
         with tempfile.TemporaryDirectory() as tmp:
             subset = smoke_geography(national_file, tmp)
             geographies.append(national(run, subset, [SMOKE_SIZE], reps, load_s, smoke=True))
+            databases.append(config.NATIONAL_DBNAME)
     meta.update(
         geography="; ".join(f"{g['postcode_areas']} postcode areas, {g.get('municipalities', '?')} municipalities "
-                            f"({g['geography_source']})" for g in geographies),
-        database=", ".join([config.LAPLAND_DBNAME] + ([config.NATIONAL_DBNAME] if len(geographies) > 1 else [])),
+                            f"({g['geography_source']})" for g in geographies if g),
+        database=", ".join(name for name, g in zip(databases, geographies) if g),
     )
     merged = run.write_report()
     print()
