@@ -4,7 +4,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 LOCK_ARGS ?=
 
-.PHONY: demo run dev test bench setup db-start db-stop messages lock backup restore
+.PHONY: demo run dev test bench bench-national setup db-start db-stop messages lock backup restore
 
 setup:
 	bash scripts/bootstrap.sh
@@ -25,8 +25,12 @@ test:
 	WITH_BROWSER=1 bash scripts/bootstrap.sh
 	bash scripts/run-tests.sh
 
+# `make bench --national` cannot be typed (make rejects unknown options): NATIONAL=1 or bench-national.
 bench: setup
-	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench $(if $(NATIONAL),--national) $(BENCH_ARGS)
+
+bench-national:
+	$(MAKE) bench NATIONAL=1
 
 # Regenerates requirements.lock (hashes) from pyproject.toml, keeping pins that still fit;
 # LOCK_ARGS=--upgrade moves every pin to the newest allowed version.

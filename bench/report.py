@@ -44,7 +44,7 @@ def table_lines(rows):
         "|---|---|---|---|---|---|---|",
     ]
     for r in rows:
-        n = _size(r["size"])
+        n = _size(r["size"]) + (" (Finland)" if r.get("national") else "")
         if not r.get("available"):
             why = " ".join(str(r['why']).split()).replace("|", "/")
             lines.append(f"| {r['workload']} | {n} | not available: {why} | — | — | {r['target']} | — |")
@@ -70,28 +70,67 @@ def table_lines(rows):
             ratio = f"{r['ratio']:.2f}×" if r.get("ratio") is not None else "—"
             lines.append(f"| {r['workload']} | {n} | {r['text']['ours']} | {r['text']['peers']} | {ratio} | {r['target']} | {met} |")
             continue
-        ours = f"{_s(r['ours']['median_s'])}{_rate(r['size'], r['ours']['median_s'])}"
-        if r["workload"] == "municipality map page":
+        rated = r["workload"] not in PAGES and not r["workload"].startswith(("municipality page", "Finland overview"))
+        ours = f"{_s(r['ours']['median_s'])}{_rate(r['size'], r['ours']['median_s']) if rated else ''}"
+        if r["workload"] in PAGES or r["workload"].startswith("municipality page"):
             ours = f"anonymous {_s(r['ours']['median_s'])}, signed in {_s(r.get('signed_in_median_s'))}"
+            if r.get("cold_median_s") is not None:
+                ours += f", after a new observation {_s(r['cold_median_s'])}"
+            if r.get("page_kb") is not None:
+                ours += f"; page {r['page_kb']} KB"
         if "server_peak_rss_mb" in r:
             ours += f"; server peak RSS {r['server_peak_rss_mb']} MB (idle {r['server_peak_rss_mb_before']} MB)"
         if r.get("features") is not None and r.get("expected_features") is not None:
             ours += f"; {r['features']}/{r['expected_features']} features"
-        peers = "<br>".join(f"{p['label']}: {_s(p['median_s'])}{_rate(r['size'], p['median_s']) if r['workload'] != 'municipality map page' else ''}" for p in r["peers"])
-        ratio = f"{r['ratio']:.2f}×" if r.get("ratio") is not None else "—"
+        peers = "<br>".join(f"{p['label']}: {_s(p['median_s'])}{_rate(r['size'], p['median_s']) if rated else ''}" for p in r["peers"])
+        ratio = r.get("ratio_text") or (f"{r['ratio']:.2f}×" if r.get("ratio") is not None else "—")
         if r["workload"] == "municipality map page":
             ratio = f"{r['ours']['median_s'] / r['peers'][0]['median_s']:.0f}× slower than SQL" if r["peers"] and r["peers"][0]["median_s"] else "—"
+        if r.get("why"):
+            met += "<br>" + " ".join(str(r["why"]).split()).replace("|", "/")
         lines.append(f"| {r['workload']} | {n} | {ours} | {peers} | {ratio} | {r['target']} | {met} |")
+    return lines
+
+
+PAGES = ("municipality map page", "Finland overview page")
+
+
+def growth_lines(rows):
+    """The national workloads by size (the growth curves): our median per checkpoint."""
+    national = [r for r in rows if r.get("national")]
+    sizes = sorted({r["size"] for r in national})
+    if not sizes:
+        return []
+    lines = ["| workload | " + " | ".join(_size(s) for s in sizes) + " |", "|---|" + "---|" * len(sizes)]
+    for name in dict.fromkeys(r["workload"] for r in national):
+        cells = []
+        for size in sizes:
+            r = next((r for r in national if r["workload"] == name and r["size"] == size), None)
+            if r is None or not r.get("available"):
+                cells.append("—")
+                continue
+            cell = _s(r["ours"]["median_s"])
+            if r.get("cold_median_s") is not None:
+                cell += f" (cold {_s(r['cold_median_s'])})"
+            cells.append(cell)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def parts_lines(meta):
+    lines = [f"Wall time of the run: {meta['wall_s'] / 60:.1f} min.", "", "| part | wall time |", "|---|---|"]
+    lines += [f"| {p['part']} | {p['seconds']:.0f} s |" for p in meta.get("parts", [])]
     return lines
 
 
 def merge(previous, rows):
     """Keep earlier rows for (workload, size) pairs this run did not measure."""
-    key = lambda r: (r["workload"], r["size"])  # noqa: E731
+    key = lambda r: (r["workload"], r["size"], bool(r.get("national")))  # noqa: E731
     fresh = {key(r) for r in rows}
     kept = [r for r in previous if key(r) not in fresh]
     order = ["bulk import with snapping", "GeoJSON download", "municipality map page", "recording under load", "OGC API paging"]
-    return sorted(kept + rows, key=lambda r: (order.index(r["workload"]) if r["workload"] in order else 99, r["size"]))
+    return sorted(kept + rows, key=lambda r: (bool(r.get("national")), order.index(r["workload"]) if r["workload"] in order else 99,
+                                              r["workload"], r["size"]))
 
 
 def write(rows, meta):
@@ -109,6 +148,9 @@ def write(rows, meta):
              f"Machine: {meta['machine']['cpu']}; Python {meta['machine']['python']}; {meta['machine']['psql']}; "
              f"kernel {meta['machine']['kernel']}. Geography: {meta['geography']}.", "",
              "```", meta["machine"]["free_m"], "```", "", *table_lines(merged), "",
+             *(["Growth (national workloads, our median at each checkpoint):", "", *growth_lines(merged), ""]
+               if growth_lines(merged) else []),
+             *parts_lines(meta), "",
              "Raw figures (every repetition, run time of each row): docs/benchmarks.json. "
              "Rows not measured in the latest run keep the figures of the run named in their `run_at`.", "", END]
     text = config.RESULTS_MD.read_text() if config.RESULTS_MD.exists() else "# Benchmarks\n\n" + BEGIN + "\n" + END + "\n"

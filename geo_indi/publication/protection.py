@@ -44,7 +44,6 @@ none of whose changed cells that scope knows. Hiding only grows and a
 certificate stays valid when more cells are hidden, so one pass suffices.
 """
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -71,12 +70,6 @@ class AreaTree:
             return 0
         return 1 if node <= self.n_municipalities else 2
 
-    @cached_property
-    def membership(self):
-        """(municipalities x leaves) 0/1 matrix."""
-        leaves = self.leaves
-        return (self.municipality[leaves][None, :] == np.arange(1, 1 + self.n_municipalities)[:, None]).astype(np.int64)
-
     def leaves_under(self, node):
         leaves = self.leaves
         if node == 0:
@@ -99,7 +92,10 @@ def aggregate(tree, leaf_table, n_phen_nodes):
     pl = phenomenon_leaves(n_phen_nodes)
     leaves = tree.leaves
     full[np.ix_(leaves, pl)] = leaf_table
-    full[1:1 + tree.n_municipalities, pl] = tree.membership @ leaf_table
+    # Summed by each leaf's municipality: a dense (municipalities x leaves) product took 30 times longer nationally.
+    munis = np.zeros((tree.n_municipalities, len(pl)), dtype=leaf_table.dtype)
+    np.add.at(munis, tree.municipality[leaves] - 1, leaf_table)
+    full[1:1 + tree.n_municipalities, pl] = munis
     full[0, pl] = leaf_table.sum(axis=0)
     if n_phen_nodes > 1:
         full[:, 0] = full[:, 1:].sum(axis=1)
