@@ -141,4 +141,10 @@ def tile_latency(size, reps, log, code=None, sample=SAMPLE_POINTS):
         revalidate_304=ms(revalidate) if revalidate else None, tile_bytes_max=max(sizes),
         page_bytes=page_bytes, met=pct(warm, 95) < 0.1,
     )
+    out["text"] = {
+        "ours": (f"{len(tiles)} tiles (z {', '.join(map(str, zooms))}) of {code}: warm p50 {out['warm']['p50_ms']} ms, "
+                 f"**p95 {out['warm']['p95_ms']} ms**; cold p50 {out['cold']['p50_ms']} ms, p95 {out['cold']['p95_ms']} ms; "
+                 f"page {page_bytes / 1024:.0f} KB"),
+        "peers": f"the tile's ST_AsMVT SQL alone: p50 {out['sql_alone']['p50_ms']} ms, p95 {out['sql_alone']['p95_ms']} ms",
+    }
     return out
