@@ -1,6 +1,6 @@
 """Reads off the primary, measured (issue 17, item 6): a local streaming replica of the bench cluster.
 
-`pg_basebackup -R` copies the bench cluster (all of its databases) into WORK_DIR/replica and
+`pg_basebackup -R` copies the bench cluster (all of its databases) into /tmp/geo_indi_bench_replica_<port> and
 starts the copy as a hot standby on REPLICA_PGPORT; the app server then runs with
 DATABASE_REPLICA_URL pointing at it (geo_indi/core/db_routers.py). Measured, on the same data:
 
@@ -60,7 +60,8 @@ class StreamingReplica:
 
     def __init__(self, log):
         self.log = log
-        self.data = config.WORK_DIR / "replica"
+        # Not under WORK_DIR: the postgres user must reach it, and pytest's tmp dirs are private to root.
+        self.data = Path(os.environ.get("BENCH_REPLICA_DIR", f"/tmp/geo_indi_bench_replica_{REPLICA_PGPORT}"))
         self.url = f"postgis://{config.PGUSER}@127.0.0.1:{REPLICA_PGPORT}/{config.DBNAME}"
         self.dsn = f"host=127.0.0.1 port={REPLICA_PGPORT} user={config.PGUSER} dbname={config.DBNAME}"
         self.basebackup_s = None
