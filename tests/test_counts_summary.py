@@ -382,3 +382,44 @@ def test_count_layers_are_the_same_from_the_summary_and_from_the_records(client,
         counted = [f["properties"]["count"] for f in json.loads(from_summary)["features"]]
     shown = any(n not in (None, "", 0, "0") for n in counted)
     assert shown == (who != "anonymous" or "date_from" not in url)  # outsiders get no half-year counts
+
+
+# --- The memo between two writes -----------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_repeated_counts_come_from_the_memo_until_any_write_moves_the_data_version(phenomena, users, organisations, settings):
+    """Outside a transaction the same question between two writes is answered without counting again;
+    a write by any path (here raw SQL, which no Python code sees) moves the version and the next answer
+    counts it."""
+    settings.COUNTS_CACHE_SECONDS = 60
+    build_observations(phenomena, organisations["698"], users["field_698"], n=40)
+    anonymous = AnonymousUser()
+    first = summary.grouped_counts({"year": 2025}, ["postcode_area_id", "direction"], user=anonymous)
+    with CaptureQueriesContext(connection) as again:
+        second = summary.grouped_counts({"year": 2025}, ["postcode_area_id", "direction"], user=anonymous)
+    assert second == first
+    assert not read_tables(again) & {SUMMARY_TABLE, RAW_TABLE}
+    area = PostcodeArea.objects.get(postcode="99001")
+    public = next(p for p in phenomena.values() if p.visibility == "public")
+    with connection.cursor() as cur:
+        cur.execute(
+            """INSERT INTO observations_observation (client_uuid, phenomenon_id, subject, direction, occurrences,
+                   age_group, description, observed_on, organisation_id, postcode_area_id, municipality_id,
+                   consent_recorded, follow_up_note, created_at, updated_at)
+               VALUES (gen_random_uuid(), %s, 'person', 'weakens', 1, '', '', '2025-06-01', %s, %s, %s,
+                   false, '', now(), now())""",
+            [public.id, organisations["698"].id, area.id, area.municipality_id])
+    third = summary.grouped_counts({"year": 2025}, ["postcode_area_id", "direction"], user=anonymous)
+    total = {(r["postcode_area_id"], r["direction"]): r["n"] for r in third}
+    before = {(r["postcode_area_id"], r["direction"]): r["n"] for r in first}
+    assert total[area.id, "weakens"] == before.get((area.id, "weakens"), 0) + 1
+
+
+def test_inside_a_transaction_the_memo_is_not_used(dataset, settings):
+    """A transaction may see its own uncommitted writes: what it counts must not outlive it."""
+    settings.COUNTS_CACHE_SECONDS = 60
+    with CaptureQueriesContext(connection) as captured:
+        summary.grouped_counts({"year": 2025}, ["direction"], user=AnonymousUser())
+        summary.grouped_counts({"year": 2025}, ["direction"], user=AnonymousUser())
+    assert sum(SUMMARY_TABLE in q["sql"] for q in captured.captured_queries) == 2

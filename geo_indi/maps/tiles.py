@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection as primary_connection
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from geo_indi.core.db_routers import read_connection as connection
 from geo_indi.observations.filters import filter_q, parse_filters
+from geo_indi.observations.summary import data_version
 from geo_indi.observations.models import Observation
 from geo_indi.observations.querysets import sees_internal_phenomena
 
@@ -95,12 +95,6 @@ def visibility_class(user):
     return "member" if sees_internal_phenomena(user) else "public"
 
 
-def data_version():
-    """Read on the primary even when the tile itself is read from a replica: a replica sees a
-    sequence move only every 32 values (sequences are WAL-logged ahead), the primary at every write."""
-    with primary_connection.cursor() as cur:
-        cur.execute("SELECT last_value FROM maps_observation_data_version")
-        return cur.fetchone()[0]
 
 
 def heat_cell_m(z):

@@ -13,14 +13,18 @@ are internal, exact counts: what leaves an organisation is decided by
 geo_indi.publication, which reads them here.
 """
 import calendar
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
+from threading import Lock
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 
 from .filters import filter_q
-from .models import Observation, ObservationMonthlyCount
+from .models import Observation, ObservationMonthlyCount, Phenomenon
 
 SUMMARY = "summary"
 RAW = "raw"
@@ -64,15 +68,75 @@ def _summary_q(filters):
     return q
 
 
+def data_version():
+    """A number that moves with every write to the observations (any statement: ORM, COPY, raw SQL, erasure).
+
+    The sequence `maps_observation_data_version` is bumped by statement triggers (maps migration 0001).
+    Read on the primary even when counts are read from a replica: a replica sees a sequence move only
+    every 32 values (sequences are WAL-logged ahead), the primary at every write."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT last_value FROM maps_observation_data_version")
+        return cur.fetchone()[0]
+
+
+class VersionedMemo:
+    """Process-local results keyed by the data version, for a short time.
+
+    The version moves when a write *starts*, not when it commits, so a result computed in between may
+    miss that write: `seconds` bounds how long. Never used inside a transaction, whose reads may see
+    its own uncommitted writes (and the test suite runs each test in one)."""
+
+    def __init__(self, size=256):
+        self.size, self.entries, self.lock = size, OrderedDict(), Lock()
+
+    def get_or_compute(self, key, compute):
+        seconds = getattr(settings, "COUNTS_CACHE_SECONDS", 60)
+        if seconds <= 0 or connection.in_atomic_block:
+            return compute()
+        key = (data_version(), key)
+        now = time.monotonic()
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit and now - hit[0] < seconds:
+                self.entries.move_to_end(key)
+                return hit[1]
+        value = compute()
+        with self.lock:
+            self.entries[key] = (now, value)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return value
+
+
+_memo = VersionedMemo()
+
+
+def _freeze(value):
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(sorted((_freeze(v) for v in value), key=repr))
+    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+
+
 def grouped_counts(filters, by, *, user, **where):
     """[{dimension: value, ..., "n": observations, "occ": sum of occurrences}] grouped by `by`.
 
     filters: cleaned observation filters (observations.filters); user: whose
     phenomena count (`publishable_to`), or ALL_PHENOMENA; where: further lookups
-    on fields both models have (e.g. municipality_id__in=...)."""
+    on fields both models have (e.g. municipality_id__in=...). Repeated questions
+    between two writes are answered from a short-lived memo (`VersionedMemo`)."""
     unknown = set(by) - DIMENSIONS
     if unknown:
         raise ValueError(f"cannot group counts by {sorted(unknown)}")
+    visible = (None if user is ALL_PHENOMENA
+               else tuple(Phenomenon.objects.publishable_to(user).order_by("id").values_list("id", flat=True)))
+    key = (_freeze(filters), tuple(by), visible, _freeze(where))
+    rows = _memo.get_or_compute(key, lambda: _grouped_counts(filters, by, user=user, **where))
+    return [dict(row) for row in rows]
+
+
+def _grouped_counts(filters, by, *, user, **where):
     if answerable(filters):
         qs = ObservationMonthlyCount.objects.all()
         if user is not ALL_PHENOMENA:
