@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from .models import PublishedRelease
 
@@ -66,12 +66,16 @@ def latest(key):
 
 
 def save(key, data_digest, computed_at, arrays):
-    """Store a release and delete the older ones of its year, k and rule (an older structure is never served again)."""
-    with transaction.atomic():
-        release = PublishedRelease.objects.create(
+    """Store a release and delete the older ones of its year, k and rule (an older structure is never served again).
+
+    On the primary by name: a release is not the viewer's write, so a map request that stores one
+    keeps reading from the replica (core/db_routers.py)."""
+    stored = PublishedRelease.objects.using(DEFAULT_DB_ALIAS)
+    with transaction.atomic(using=DEFAULT_DB_ALIAS):
+        release = stored.create(
             year=key.year, k=key.k, complementary=key.complementary, structure_digest=key.structure_digest,
             data_digest=data_digest, computed_at=computed_at, payload=encode(arrays))
-        (PublishedRelease.objects.filter(year=key.year, k=key.k, complementary=key.complementary)
+        (stored.filter(year=key.year, k=key.k, complementary=key.complementary)
          .exclude(pk=release.pk).filter(computed_at__lte=computed_at).delete())
     return release
 
