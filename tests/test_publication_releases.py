@@ -152,7 +152,13 @@ def test_publish_tables_prints_what_changed(record, settings):
         return out.getvalue()
 
     first = publish()
-    assert f"{YEAR}: first release: " in first and f"{this_year}: first release: 0 person cell(s), " in first
+    # small_areas: Lapland, 2 municipalities, 5 areas = 8 area nodes, times each group's total and phenomena
+    # (a group of one phenomenon: one column). The five in area 99001: 5 in 3 area nodes x (total, loneliness),
+    # none small (k = 5), so none hidden.
+    groups = tables.structure().groups
+    cells = sum(8 * (1 if len(g.phenomenon_ids) == 1 else 1 + len(g.phenomenon_ids)) for g in groups)
+    assert f"{YEAR}: first release: {cells} cell(s), 6 with persons, 0 of those hidden." in first
+    assert f"{this_year}: first release: {cells} cell(s), 0 with persons, 0 of those hidden." in first
     assert publish("--year", str(YEAR)).startswith(f"{YEAR}: unchanged (release of ")
     record_persons(record, 1)
     # Lapland, the municipality and the area; the group total and the phenomenon: 3 x 2 cells 5 -> 6.

@@ -11,8 +11,11 @@ def years_with_observations():
 
 
 def cells(arrays):
-    """(non-zero person cells, hidden cells) over every group."""
-    return sum(int((persons > 0).sum()) for persons, _o, _h in arrays), sum(int(h.sum()) for _p, _o, h in arrays)
+    """'T cell(s), N with persons, H of those hidden' over every group (zeros are hidden too, not counted)."""
+    total = sum(persons.size for persons, _o, _h in arrays)
+    counted = sum(int((persons > 0).sum()) for persons, _o, _h in arrays)
+    hidden = sum(int((h & (persons > 0)).sum()) for persons, _o, h in arrays)
+    return f"{total} cell(s), {counted} with persons, {hidden} of those hidden"
 
 
 def changed_cells(before, after):
@@ -36,15 +39,15 @@ class Command(BaseCommand):
         struct = structure()
         for y in years:
             publication = publish_release(y, struct=struct)
-            counted, hidden = cells(publication.arrays)
+            described = cells(publication.arrays)
             when = timezone.localtime(publication.release.computed_at).strftime("%Y-%m-%d %H:%M:%S")
             if not publication.changed:
-                self.stdout.write(f"{y}: unchanged (release of {when}): {counted} person cell(s), {hidden} hidden.")
+                self.stdout.write(f"{y}: unchanged (release of {when}): {described}.")
             elif publication.previous is None:
-                self.stdout.write(f"{y}: first release: {counted} person cell(s), {hidden} hidden.")
+                self.stdout.write(f"{y}: first release: {described}.")
             else:
                 before = releases.decode(publication.previous.payload, len(struct.groups))
                 self.stdout.write(f"{y}: new release replaces the one of "
                                   f"{timezone.localtime(publication.previous.computed_at):%Y-%m-%d %H:%M:%S}: "
                                   f"{changed_cells(before, publication.arrays)} cell(s) changed; "
-                                  f"{counted} person cell(s), {hidden} hidden.")
+                                  f"{described}.")
