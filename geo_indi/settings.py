@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "geo_indi.areas",
     "geo_indi.accounts",
     "geo_indi.observations",
+    "geo_indi.publication",
     "geo_indi.field",
     "geo_indi.maps",
     "geo_indi.layers",
@@ -271,6 +272,9 @@ COVERAGE_PLAUSIBLE_EXTENT = tuple(
 GEOGRAPHY_MAX_AREA_CHANGE = float(os.environ.get("GEOGRAPHY_MAX_AREA_CHANGE", "0.5"))
 # Areas with 1..k-1 observations are shown as "<k" outside the owning organisations.
 SUPPRESSION_K = env_int("SUPPRESSION_K", 5)
+# Published tables may be this many seconds old before a view refreshes them in the background;
+# 0: every view publishes the current data (and computes the suppression if it changed) itself.
+PUBLICATION_REFRESH_SECONDS = env_int("PUBLICATION_REFRESH_SECONDS", 600)
 # Questions to local actors: remind those who have not answered this many days before the closing date.
 QUESTION_REMINDER_DAYS = env_int("QUESTION_REMINDER_DAYS", 3)
 # Initiatives: the responsible organisations have this many days to answer a review's feedback request.

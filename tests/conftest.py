@@ -156,3 +156,9 @@ def pytest_runtest_teardown(item):
             close()
         finally:
             request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def publication_always_current(settings):
+    """Published tables follow the data at once (tests of the refresh, test_publication_releases, set a delay)."""
+    settings.PUBLICATION_REFRESH_SECONDS = 0

@@ -9,25 +9,31 @@ organisation. Groups and years share no published sum, so each is suppressed
 on its own. Object observations are published exactly (the object-points
 layer), so their counts in the same cells are published as they are.
 
-The pattern is cached (Django's cache) under a key made of the table's content,
-so a change of data or geography simply gives a new key.
+What is served is a release (releases.py): counts and pattern computed together and
+stored in the database. A release with the current counts is served as it is; with
+PUBLICATION_REFRESH_SECONDS > 0 an older one is served unchanged until it is that old,
+then still served while a background thread computes the next. The pattern of given
+counts is also cached (Django's cache) under a key made of their content.
 
 The suppression pattern is the same for every viewer outside a municipality:
 it protects each small cell against the anonymous viewer and against the
 members of every organisation, who know their own municipalities exactly.
 """
-import hashlib
 from dataclasses import dataclass
+from datetime import timedelta
 
 import numpy as np
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 
 from geo_indi.accounts.models import Organisation
 from geo_indi.areas.models import Municipality, PostcodeArea
 from geo_indi.observations import summary
 from geo_indi.observations.models import Phenomenon
 
+from . import releases
+from .models import PublishedRelease
 from .protection import AreaTree, full_table, protect
 
 # Switch for the audit's own test: with it off only primary suppression runs (never in production).
@@ -152,22 +158,88 @@ def _leaf_counts(struct, year):
     return leaf
 
 
-def year_tables(year, k=None, struct=None):
-    """The published tables of a calendar year (cached by their content); `struct` saves reading it again."""
-    k = settings.SUPPRESSION_K if k is None else k
-    struct = struct or structure()
+def _counted_tables(struct, year):
+    """[(persons, objects)] full tables per group, in the structure's group order."""
     leaf = _leaf_counts(struct, year)
-    persons, objects = leaf["person"], leaf["object"]
-    digest = hashlib.sha256(struct.signature().encode())
-    for group in struct.groups:
-        digest.update(persons[group].tobytes())
-    key = f"publication:{year}:{k}:{int(COMPLEMENTARY)}:{digest.hexdigest()}"
+    return [(full_table(struct.tree, leaf["person"][g]), full_table(struct.tree, leaf["object"][g]))
+            for g in struct.groups]
+
+
+def _data_digest(counted):
+    return releases.digest(table for pair in counted for table in pair)
+
+
+def _hidden(struct, persons, k):
+    """The hidden pattern of each group's person table (cached by their content)."""
+    key = f"publication:{k}:{int(COMPLEMENTARY)}:{releases.digest([struct.signature(), *persons])}"
     hidden = cache.get(key)
     if hidden is None:
         masks = struct.known_masks()
-        hidden = {g.phenomenon_ids: protect(full_table(struct.tree, persons[g]), struct.tree, k, masks, COMPLEMENTARY)
-                  for g in struct.groups}
+        hidden = [protect(table, struct.tree, k, masks, COMPLEMENTARY) for table in persons]
         cache.set(key, hidden, CACHE_SECONDS)
-    tables = {g: GroupTable(g, full_table(struct.tree, persons[g]), full_table(struct.tree, objects[g]),
-                            hidden[g.phenomenon_ids]) for g in struct.groups}
-    return YearTables(year, k, struct, tables)
+    return hidden
+
+
+def release_key(year, k, struct):
+    return releases.Key(year, k, COMPLEMENTARY, releases.digest([struct.signature()]))
+
+
+@dataclass
+class Publication:
+    release: PublishedRelease
+    previous: PublishedRelease | None
+    arrays: list  # [(persons, objects, hidden)] per group
+
+    @property
+    def changed(self):
+        return self.release != self.previous
+
+
+def _publish(key, struct, counted=None):
+    counted_at = timezone.now()
+    counted = counted or _counted_tables(struct, key.year)
+    data_digest = _data_digest(counted)
+    previous = releases.latest(key)
+    if previous is not None and previous.data_digest == data_digest:
+        return Publication(previous, previous, releases.decode(previous.payload, len(struct.groups)))
+    hidden = _hidden(struct, [persons for persons, _objects in counted], key.k)
+    arrays = [(persons, objects, h) for (persons, objects), h in zip(counted, hidden)]
+    return Publication(releases.save(key, data_digest, counted_at, arrays), previous, arrays)
+
+
+def publish_release(year, k=None, struct=None, wait=True):
+    """Make the year's release current now, one session at a time (the advisory lock); None when another
+    session is computing it and `wait` is false."""
+    k = settings.SUPPRESSION_K if k is None else k
+    struct = struct or structure()
+    key = release_key(year, k, struct)
+    with releases.computing(key, wait) as held:
+        return _publish(key, struct) if held else None
+
+
+def refresh_release(year, k):
+    """The background refresh: skipped when another process is already computing the year."""
+    return publish_release(year, k, wait=False)
+
+
+def _served(year, k, struct, arrays):
+    return YearTables(year, k, struct, {g: GroupTable(g, *a) for g, a in zip(struct.groups, arrays)})
+
+
+def year_tables(year, k=None, struct=None):
+    """The published tables of a calendar year: the latest release (see the module's docstring);
+    `struct` saves reading it again."""
+    k = settings.SUPPRESSION_K if k is None else k
+    struct = struct or structure()
+    key = release_key(year, k, struct)
+    counted = _counted_tables(struct, year)
+    release = releases.latest(key)
+    if release is None:
+        return _served(year, k, struct, _publish(key, struct, counted).arrays)
+    current = release.data_digest == _data_digest(counted)
+    refresh_seconds = settings.PUBLICATION_REFRESH_SECONDS
+    if not current and refresh_seconds <= 0:
+        return _served(year, k, struct, _publish(key, struct, counted).arrays)
+    if not current and timezone.now() - release.computed_at >= timedelta(seconds=refresh_seconds):
+        releases.refresh_in_background(key, refresh_release, year, k)
+    return _served(year, k, struct, releases.decode(release.payload, len(struct.groups)))

@@ -1,0 +1,133 @@
+"""Publication releases: the published tables stored in the database, refreshed stale-while-revalidate.
+
+A release freezes the counts of one year's tables together with the hidden pattern computed for
+them (models.PublishedRelease), so every server process serves the same numbers and a restart
+does not recompute anything. tables.year_tables decides when a release is served, refreshed in
+the background or computed at once; this module stores and loads releases, holds the
+PostgreSQL advisory lock that lets one process compute a key at a time, and runs the
+background refreshes.
+"""
+import hashlib
+import io
+import logging
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+
+from .models import PublishedRelease
+
+logger = logging.getLogger("geo_indi.publication")
+
+ARRAYS = ("persons", "objects", "hidden")
+LOCK_NAMESPACE = "geo_indi.publication.release"
+
+
+@dataclass(frozen=True)
+class Key:
+    year: int
+    k: int
+    complementary: bool
+    structure_digest: str
+
+    def lock_id(self):
+        """A signed 64-bit advisory lock id for this year, k and rule (any structure: one computation at a time)."""
+        text = f"{LOCK_NAMESPACE}:{self.year}:{self.k}:{int(self.complementary)}"
+        return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+
+
+def digest(parts):
+    """Hex SHA-256 of strings and numpy arrays, in order."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode() if isinstance(part, str) else np.ascontiguousarray(part).tobytes())
+    return h.hexdigest()
+
+
+def encode(arrays):
+    """arrays: [(persons, objects, hidden)] per group, in the structure's group order."""
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **{f"g{i}_{name}": a for i, group in enumerate(arrays)
+                                   for name, a in zip(ARRAYS, group)})
+    return buffer.getvalue()
+
+
+def decode(payload, n_groups):
+    with np.load(io.BytesIO(bytes(payload)), allow_pickle=False) as stored:
+        return [tuple(stored[f"g{i}_{name}"] for name in ARRAYS) for i in range(n_groups)]
+
+
+def latest(key):
+    return (PublishedRelease.objects
+            .filter(year=key.year, k=key.k, complementary=key.complementary, structure_digest=key.structure_digest)
+            .order_by("-computed_at", "-id").first())
+
+
+def save(key, data_digest, computed_at, arrays):
+    """Store a release and delete the older ones of its year, k and rule (an older structure is never served again).
+
+    On the primary by name: a release is not the viewer's write, so a map request that stores one
+    keeps reading from the replica (core/db_routers.py)."""
+    stored = PublishedRelease.objects.using(DEFAULT_DB_ALIAS)
+    with transaction.atomic(using=DEFAULT_DB_ALIAS):
+        release = stored.create(
+            year=key.year, k=key.k, complementary=key.complementary, structure_digest=key.structure_digest,
+            data_digest=data_digest, computed_at=computed_at, payload=encode(arrays))
+        (stored.filter(year=key.year, k=key.k, complementary=key.complementary)
+         .exclude(pk=release.pk).filter(computed_at__lte=computed_at).delete())
+    return release
+
+
+@contextmanager
+def computing(key, wait):
+    """Hold the key's advisory lock on this thread's connection; yields False when another session holds it
+    and `wait` is false."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_advisory_lock(%s)" if wait else "SELECT pg_try_advisory_lock(%s)", [key.lock_id()])
+        held = wait or cur.fetchone()[0]
+    try:
+        yield held
+    finally:
+        if held:
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_advisory_unlock(%s)", [key.lock_id()])
+
+
+_running = {}  # Key -> Thread of this process
+_running_lock = threading.Lock()
+
+
+def refresh_in_background(key, refresh, *args):
+    """Run refresh(*args) in a daemon thread with its own database connection, unless this process already
+    refreshes the key. Returns the thread (or the one already running)."""
+    with _running_lock:
+        thread = _running.get(key)
+        if thread is not None and thread.is_alive():
+            return thread
+        thread = threading.Thread(target=_run, args=(key, refresh, args), name=f"publication-refresh-{key.year}",
+                                  daemon=True)
+        _running[key] = thread
+        thread.start()
+    return thread
+
+
+def _run(key, refresh, args):
+    try:
+        refresh(*args)
+    except Exception as exc:  # a log names the type, never the message (it could quote a row)
+        logger.error("background refresh of the %s tables failed: %s", key.year, type(exc).__name__)
+    finally:
+        connections.close_all()
+        with _running_lock:
+            if _running.get(key) is threading.current_thread():
+                del _running[key]
+
+
+def join_background_refreshes(timeout=None):
+    """Wait for this process's background refreshes (tests, and a clean shutdown)."""
+    with _running_lock:
+        threads = list(_running.values())
+    for thread in threads:
+        thread.join(timeout)
