@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
-from django.db import connections
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from geo_indi.publication import releases, tables
@@ -52,6 +53,9 @@ def test_with_refresh_600_numbers_wait_for_the_next_release(record, settings):
     total, served = lapland_persons()
     assert total == 5
     assert not releases._running, "a release younger than the refresh time is served without a refresh"
+    with CaptureQueriesContext(connection) as young:
+        lapland_persons()
+    assert not [q for q in young.captured_queries if "observations_observation" in q["sql"] or "observations_monthlycount" in q["sql"]], "a young release counts nothing"
     call_command("publish_tables", "--year", str(YEAR), stdout=io.StringIO())
     assert lapland_persons()[0] == 6
 

@@ -232,12 +232,16 @@ def year_tables(year, k=None, struct=None):
     k = settings.SUPPRESSION_K if k is None else k
     struct = struct or structure()
     key = release_key(year, k, struct)
-    counted = _counted_tables(struct, year)
     release = releases.latest(key)
+    refresh_seconds = settings.PUBLICATION_REFRESH_SECONDS
+    if release is not None and timezone.now() - release.computed_at < timedelta(seconds=max(refresh_seconds, 0)):
+        # Young enough to serve without counting at all: under steady recording every view would
+        # otherwise count the year again only to learn that the release is stale.
+        return _served(year, k, struct, releases.decode(release.payload, len(struct.groups)))
+    counted = _counted_tables(struct, year)
     if release is None:
         return _served(year, k, struct, _publish(key, struct, counted).arrays)
     current = release.data_digest == _data_digest(counted)
-    refresh_seconds = settings.PUBLICATION_REFRESH_SECONDS
     if not current and refresh_seconds <= 0:
         return _served(year, k, struct, _publish(key, struct, counted).arrays)
     if not current and timezone.now() - release.computed_at >= timedelta(seconds=refresh_seconds):
