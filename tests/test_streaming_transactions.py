@@ -38,3 +38,15 @@ def test_unread_and_read_downloads_end_their_transactions(client, small_geograph
     response = client.get("/api/layers/postcode-areas.geojson")
     assert b"".join(response.streaming_content).startswith(b"{")
     assert _state() == before
+
+
+def test_a_stream_runs_without_jit_and_leaves_the_connection_as_it_was(transactional_db):
+    """Outside a test transaction, as in a request: the setting ends with the stream's transaction."""
+    with connection.cursor() as cur:
+        cur.execute("SHOW jit")
+        before = cur.fetchone()[0]
+    chunks = list(streaming.iter_rows("SELECT current_setting('jit')", []))
+    assert chunks == [[("off",)]]
+    with connection.cursor() as cur:
+        cur.execute("SHOW jit")
+        assert cur.fetchone()[0] == before

@@ -69,11 +69,13 @@ def feature_sql(lsql: LayerSQL, feature_id=None, limit=None, offset=0, after=Non
 
     Coordinates in `srid` (RFC 7946 WGS 84 longitude/latitude by default)."""
     tail, tail_params = _tail(lsql, feature_id, limit, offset, after)
+    # The Feature's text joined from parts, as json_build_object would write it ("key" : value),
+    # without parsing the geometry's GeoJSON back into json for every row.
+    geometry = f"ST_AsGeoJSON(ST_Transform({lsql.geom_sql}, {int(srid)}), {DECIMALS[srid]}, 0)"
     sql = (
-        "SELECT json_build_object("
-        f"'type', 'Feature', 'id', {lsql.id_sql}, "
-        f"'geometry', ST_AsGeoJSON(ST_Transform({lsql.geom_sql}, {int(srid)}), {DECIMALS[srid]}, 0)::json, "
-        f"'properties', {properties_sql(lsql.columns)})::text, {lsql.id_sql}"
+        f"""SELECT '{{"type" : "Feature", "id" : ' || to_json({lsql.id_sql})::text"""
+        f""" || ', "geometry" : ' || coalesce({geometry}, 'null')"""
+        f""" || ', "properties" : ' || {properties_sql(lsql.columns)}::text || '}}', {lsql.id_sql}"""
         f"{lsql.from_where}{tail}"
     )
     return sql, lsql.params + tail_params
@@ -124,6 +126,11 @@ def iter_rows(sql, params, chunk_rows=CHUNK_ROWS):
     so rows flow from the first one on (a WITH HOLD cursor would materialise the result)."""
     fetched = 0
     with transaction.atomic(using=connection.alias):
+        with connection.cursor() as setting:
+            # PostgreSQL's JIT compiles the per-row expressions anew for every page: on these
+            # streams of C function calls (ST_Transform, ST_AsGeoJSON, json) it cost ~0.3 s per
+            # 100,000-feature page and saved nothing (docs/benchmarks.md, "Where the time goes").
+            setting.execute("SET LOCAL jit = off")
         with connection.chunked_cursor() as cur:
             cur.execute(sql, params)
             while True:
