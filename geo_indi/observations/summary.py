@@ -90,7 +90,7 @@ class VersionedMemo:
         self.size, self.entries, self.lock = size, OrderedDict(), Lock()
 
     def get_or_compute(self, key, compute):
-        seconds = getattr(settings, "COUNTS_CACHE_SECONDS", 60)
+        seconds = settings.COUNTS_CACHE_SECONDS
         if seconds <= 0 or connection.in_atomic_block:
             return compute()
         key = (data_version(), key)
