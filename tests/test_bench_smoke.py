@@ -35,10 +35,13 @@ def smoke(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     db = settings.DATABASES["default"]
     test_db = db.get("TEST", {}).get("NAME") or "test_" + db["NAME"]
+    replica_port = _free_port()
     env = dict(
         os.environ, BENCH_DB=f"{test_db}_bench", BENCH_NATIONAL_DB=f"{test_db}_bench_national",
         BENCH_PGHOST=db.get("HOST") or "127.0.0.1", BENCH_PGPORT=str(db.get("PORT") or 5432),
         BENCH_PGUSER=db.get("USER") or "postgres", BENCH_PORT=str(_free_port()), BENCH_WORK_DIR=str(out / "work"),
+        # Its own replica port and data dir: a bench run beside the tests must not meet this one's.
+        BENCH_REPLICA_PGPORT=str(replica_port), BENCH_REPLICA_DIR=f"/tmp/geo_indi_smoke_replica_{replica_port}",
     )
     docs_before = (_digest(config.RESULTS_MD), _digest(config.RESULTS_JSON))
     proc = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(out)], cwd=config.ROOT, env=env,
