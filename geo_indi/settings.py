@@ -272,6 +272,9 @@ COVERAGE_PLAUSIBLE_EXTENT = tuple(
 GEOGRAPHY_MAX_AREA_CHANGE = float(os.environ.get("GEOGRAPHY_MAX_AREA_CHANGE", "0.5"))
 # Areas with 1..k-1 observations are shown as "<k" outside the owning organisations.
 SUPPRESSION_K = env_int("SUPPRESSION_K", 5)
+# Period comparison (maps/comparison.py): under this many observations in the two periods of an area
+# together, the change test answers "too few to tell" whatever its p-value (docs/maps.md).
+COMPARISON_MIN_COUNT = env_int("COMPARISON_MIN_COUNT", 10)
 # Published tables may be this many seconds old before a view refreshes them in the background;
 # 0: every view publishes the current data (and computes the suppression if it changed) itself.
 PUBLICATION_REFRESH_SECONDS = env_int("PUBLICATION_REFRESH_SECONDS", 600)

@@ -1,7 +1,9 @@
 """Shared fixtures. Every test talks to a real PostGIS (pytest-django's test database)."""
+import datetime as dt
 from pathlib import Path
 
 import pytest
+import time_machine
 import django.test.client as django_test_client
 from django.core.management import call_command
 from django.core.signals import request_finished
@@ -10,6 +12,8 @@ from django.db import close_old_connections
 from geo_indi.accounts.models import Membership, Organisation
 from geo_indi.areas.importer import import_postcode_areas
 from geo_indi.areas.models import Municipality
+
+from tests import clock
 
 TEST_DATA = Path(__file__).parent / "data"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -26,6 +30,34 @@ ON_ALFA_BETA_BORDER = (66.05, 25.2)  # shared border: lowest postcode, 99001
 IN_BETA_GAMMA_OVERLAP = (66.05, 25.395)  # overlap: lowest postcode, 99002
 IN_GAP_NEAR_ALFA = (66.104, 25.1)    # ~445 m from 99001, ~667 m from 99004
 OUTSIDE_COVERAGE = (66.5, 25.1)      # > 2 km from every area
+
+
+class FrozenClock:
+    """What a test gets from `frozen_clock`: the instant it started at (the clock ticks on from it)."""
+
+    def __init__(self, now: dt.datetime, coordinates):
+        self.now = now
+        self._coordinates = coordinates
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.astimezone(clock.HELSINKI).date()
+
+    def move_to(self, when: str | dt.datetime) -> None:
+        """Jump to another instant inside the test (a date string: noon in Helsinki)."""
+        self.now = clock.instant(when) if isinstance(when, str) else when
+        self._coordinates.move_to(self.now)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request):
+    """No test reads the real date: time (Python's and so Django's) starts at tests.clock's instant and ticks.
+
+    `@pytest.mark.clock("YYYY-MM-DD")` pins a test's instant; else GEO_INDI_TEST_DATE or the default."""
+    marker = request.node.get_closest_marker("clock")
+    when = clock.instant(marker.args[0]) if marker else clock.FROZEN_NOW
+    with time_machine.travel(when, tick=True) as coordinates:
+        yield FrozenClock(when, coordinates)
 
 
 @pytest.fixture(autouse=True)

@@ -4,19 +4,23 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.utils import timezone
 
 from geo_indi.accounts.models import Membership, Organisation
 from geo_indi.areas.models import PostcodeArea
 from geo_indi.indicators.alerts import evaluate_rule
 from geo_indi.indicators.models import AlertRule, FiredAlert, Indicator, IndicatorValue, PhenomenonIndicatorLink
+from tests.clock import FROZEN_NOW, FROZEN_TODAY
 from tests.conftest import INSIDE_ALFA
 
 IN_BETA = (66.05, 25.3)    # 99002, Rovaniemi (698)
 IN_GAMMA = (66.05, 25.5)   # 99003, Kemijärvi (320)
 
-NOW = timezone.now()
-TODAY = timezone.localdate(NOW)
+# The suite's frozen instant (tests/clock.py): read at import, when the clock is not frozen yet, timezone.now()
+# would be the real time. Windows "the last n days" are relative to it, so the module runs at any date.
+NOW = FROZEN_NOW
+TODAY = FROZEN_TODAY
+
+pytestmark = pytest.mark.calendar
 
 
 def days_ago(n):

@@ -125,6 +125,7 @@ def test_own_observations_need_login(client, small_geography):
     assert response.json()["error"]
 
 
+@pytest.mark.calendar
 def test_own_observations_only_and_edit_window(client, users, record, settings):
     mine_person = record(*INSIDE_ALFA)
     mine_object = record(*INSIDE_ALFA, subject="object", phenomenon="ilkivalta")

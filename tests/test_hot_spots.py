@@ -35,6 +35,7 @@ def test_demo_vandalism_cluster_is_a_hot_spot(demo, phenomena):
         assert spot.p_adjusted <= hotspots.ALPHA and spot.z > 0 and spot.recent > 0
 
 
+@pytest.mark.calendar
 def test_no_hot_spot_without_recent_excess(demo):
     old = timezone.localdate() + dt.timedelta(days=3 * 365)  # nothing recorded in the 90 days before it
     assert hotspots.compute_hot_spots(demo, today=old) == []

@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from geo_indi.indicators.models import AlertRule, FiredAlert, Indicator, IndicatorValue, PhenomenonIndicatorLink
 from geo_indi.indicators.suggestions import matched_words, suggest_links
+from tests.clock import FROZEN_TODAY
 from tests.conftest import INSIDE_ALFA
 
 IN_GAMMA = (66.05, 25.5)  # 99003, Kemijärvi (320)
-THIS_YEAR = timezone.localdate().year
+THIS_YEAR = FROZEN_TODAY.year  # the suite's frozen clock (tests/clock.py), not the real date at import
 
 
 def table_rows(html):
@@ -35,6 +36,7 @@ def loneliness(phenomena, users, small_geography, record):
     return indicator
 
 
+@pytest.mark.calendar  # "this year" is the frozen clock's
 def test_insider_sees_exact_counts_beside_values(client, users, loneliness):
     client.force_login(users["coord_698"])
     response = client.get("/indicators/698/")
@@ -49,6 +51,7 @@ def test_insider_sees_exact_counts_beside_values(client, users, loneliness):
     assert 'id="indicator-chart-data"' in html
 
 
+@pytest.mark.calendar  # "this year" is the frozen clock's
 @pytest.mark.parametrize("who", [None, "field_320"])
 def test_outsiders_see_suppressed_counts(client, users, loneliness, who):
     """The published yearly tables (geo_indi/publication): 2020 has Rovaniemi 6 beside Kemijärvi's 1, so
@@ -65,6 +68,7 @@ def test_outsiders_see_suppressed_counts(client, users, loneliness, who):
     assert chart[0]["counts"] == [None, 7] + [None] * len(gap_years) + [None]
 
 
+@pytest.mark.calendar  # "this year" is the frozen clock's
 @pytest.mark.parametrize("path", ["/maps/698/", "/maps/698/report/"])
 def test_map_page_and_report_show_indicators_beside_counts(client, users, loneliness, path):
     client.force_login(users["coord_698"])

@@ -23,7 +23,7 @@ from geo_indi.research.services import AUDIT_ACTION, extract_make
 
 from .conftest import INSIDE_ALFA
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.calendar]  # questions close, reviews fall due: relative to the frozen clock
 
 IN_BETA = (66.05, 25.3)  # 99002
 

@@ -59,6 +59,7 @@ def test_bulk_recording_announces_once_per_batch(phenomena, users, announcements
     assert outcomes[-1].observation.pk == stored.observation.pk
 
 
+@pytest.mark.calendar
 def test_bulk_import_fires_an_alert_without_the_cron_shortcut(rule, users, tmp_path, django_capture_on_commit_callbacks):
     path = tmp_path / "two.csv"
     with path.open("w", newline="") as handle:

@@ -145,6 +145,7 @@ def test_two_concurrent_refreshes_compute_once(record, settings, monkeypatch):
     assert not tables.refresh_release(YEAR, K).changed  # the lock is free again; the release is current
 
 
+@pytest.mark.calendar
 def test_publish_tables_prints_what_changed(record, settings):
     settings.SUPPRESSION_K = K
     record_persons(record, 5)

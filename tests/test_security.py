@@ -300,6 +300,7 @@ def test_erasure_is_refused_while_the_user_is_named_as_confirmer(users, phenomen
     assert users["coord_698"].__class__.objects.filter(pk=users["coord_698"].pk).exists()
 
 
+@pytest.mark.calendar
 def test_purge_follow_up_notes_empties_only_notes_older_than_the_retention(record, settings):
     settings.FOLLOW_UP_NOTE_RETENTION_DAYS = 30
     old = record(*INSIDE_ALFA, consent_recorded=True, follow_up_note="soita")

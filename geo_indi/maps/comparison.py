@@ -2,10 +2,19 @@
 
 Both counts come from geo_indi.publication.counts (exact inside the viewer's
 own municipalities, the published calendar-year tables elsewhere); a change
-involving a hidden count is hidden. The test: if the rate did not change, the
-first period's share of the n1 + n2 observations is binomial with p equal to
-its share of the time, t1 / (t1 + t2) (the conditional test of two Poisson
-counts); two-sided, "more than chance" below SIGNIFICANCE.
+involving a hidden count is hidden.
+
+The defaults are the last two *complete* periods of one kind (winters inside,
+calendar years outside): a period that is still running is never a default,
+so the page does not weigh a whole winter against its first three days.
+
+The test: if the rate did not change, the first period's share of the n1 + n2
+observations is binomial with p equal to its share of the time,
+t1 / (t1 + t2) (the exact conditional test of two Poisson counts, adjusted
+for the periods' lengths); two-sided, "more than chance" below SIGNIFICANCE.
+Under settings.COMPARISON_MIN_COUNT observations in the two periods together
+the answer is "too few to tell", whatever the p-value: one observation after
+none is never a finding.
 """
 import calendar
 import datetime as dt
@@ -13,6 +22,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +37,8 @@ SIGNIFICANCE = 0.05
 WINTER_FIRST_MONTH = 12
 # How far back the period choices reach.
 RECENT_WINTERS, RECENT_YEARS, RECENT_QUARTERS, RECENT_MONTHS = 3, 5, 8, 12
+# How many areas the "grew most" list names.
+GREW_MOST = 5
 # Diverging ColorBrewer RdBu (5 classes), blue = fewer, red = more.
 CHANGE_PALETTE = ["#0571b0", "#92c5de", "#f7f7f7", "#f4a582", "#ca0020"]
 
@@ -107,40 +119,90 @@ def current_winter_year(today):
     return today.year if today.month >= WINTER_FIRST_MONTH else today.year - 1
 
 
-def period_choices(exact, today):
+def containing(kind: str, day: dt.date) -> Period:
+    """The period of a kind that contains a day (the winter of 15 January 2027 is winter-2026)."""
+    if kind == "winter":
+        if day.month in (WINTER_FIRST_MONTH, 1, 2):
+            return parse_period(f"winter-{current_winter_year(day)}")
+        raise PeriodError(_("A winter is December to February."))
+    if kind == "year":
+        return parse_period(str(day.year))
+    if kind == "quarter":
+        return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+    return parse_period(f"{day.year}-{day.month:02d}")
+
+
+def previous(period: Period) -> Period:
+    """The period of the same kind just before this one."""
+    if period.kind == "winter":
+        return parse_period(f"winter-{period.start.year - 1}")
+    return containing(period.kind, period.start - dt.timedelta(days=1))
+
+
+def recent(kind: str, today: dt.date, count: int, *, complete: bool = False) -> list[Period]:
+    """The latest `count` periods of a kind, newest first: the one running today first, unless `complete`."""
+    if kind == "winter":
+        period = parse_period(f"winter-{current_winter_year(today)}")
+    else:
+        period = containing(kind, today)
+    if complete and period.end >= today:  # still running (its last day included)
+        period = previous(period)
+    periods = [period]
+    while len(periods) < count:
+        periods.append(previous(periods[-1]))
+    return periods
+
+
+def period_choices(exact: bool, today: dt.date) -> list[tuple]:
     """[(kind label, [Period, ...])] the viewer may compare: outsiders calendar years only (the published tables)."""
-    years = [parse_period(str(today.year - i)) for i in range(RECENT_YEARS)]
+    years = recent("year", today, RECENT_YEARS)
     if not exact:
         return [(PERIOD_KINDS["year"], years)]
-    winter = current_winter_year(today)
-    winters = [parse_period(f"winter-{winter - i}") for i in range(RECENT_WINTERS)]
-    quarters, months = [], []
-    y, q = today.year, (today.month - 1) // 3 + 1
-    for _i in range(RECENT_QUARTERS):
-        quarters.append(parse_period(f"{y}-Q{q}"))
-        y, q = (y, q - 1) if q > 1 else (y - 1, 4)
-    y, m = today.year, today.month
-    for _i in range(RECENT_MONTHS):
-        months.append(parse_period(f"{y}-{m:02d}"))
-        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
-    return [(PERIOD_KINDS["winter"], winters), (PERIOD_KINDS["year"], years),
-            (PERIOD_KINDS["quarter"], quarters), (PERIOD_KINDS["month"], months)]
+    return [(PERIOD_KINDS["winter"], recent("winter", today, RECENT_WINTERS)), (PERIOD_KINDS["year"], years),
+            (PERIOD_KINDS["quarter"], recent("quarter", today, RECENT_QUARTERS)),
+            (PERIOD_KINDS["month"], recent("month", today, RECENT_MONTHS))]
 
 
-def default_periods(exact, today):
-    """(earlier, later): last winter and this one inside; last year and this one outside."""
-    if exact:
-        winter = current_winter_year(today)
-        return parse_period(f"winter-{winter - 1}"), parse_period(f"winter-{winter}")
-    return parse_period(str(today.year - 1)), parse_period(str(today.year))
+def default_periods(exact: bool, today: dt.date) -> tuple[Period, Period]:
+    """(earlier, later): the last two complete winters inside, the last two complete calendar years outside."""
+    later, earlier = recent("winter" if exact else "year", today, 2, complete=True)
+    return earlier, later
 
 
-def change_test(n1, n2, t1, t2):
-    """Two-sided p-value that counts n1 in time t1 and n2 in time t2 come from one Poisson rate; None without data."""
+def min_count() -> int:
+    """Fewest observations in the two periods together for the test to answer: settings.COMPARISON_MIN_COUNT, at least 2
+
+    (one observation is never a finding, however short the period it fell in)."""
+    return max(2, settings.COMPARISON_MIN_COUNT)
+
+
+def change_test(n1: int, n2: int, t1: float, t2: float) -> float | None:
+    """Two-sided p-value that counts n1 in time t1 and n2 in time t2 come from one Poisson rate; None without data.
+
+    Conditional on n1 + n2, n1 is binomial with p = t1 / (t1 + t2) under one rate (exact, any count)."""
     total = n1 + n2
     if total == 0:
         return None
     return binomtest(n1, total, t1 / (t1 + t2)).pvalue
+
+
+class Verdict:
+    HIDDEN = "hidden"  # a count is hidden: no change, no test
+    NO_DATA = "no_data"  # nothing in either period
+    TOO_FEW = "too_few"  # under min_count() observations: too few to tell
+    MORE_THAN_CHANCE = "yes"
+    CHANCE = "no"
+
+
+def verdict(n1: int | None, n2: int | None, p_value: float | None, minimum: int) -> str:
+    """What the page says about a change: the test answers only from `minimum` observations on."""
+    if n1 is None or n2 is None:
+        return Verdict.HIDDEN
+    if n1 + n2 == 0 or p_value is None:
+        return Verdict.NO_DATA
+    if n1 + n2 < minimum:
+        return Verdict.TOO_FEW
+    return Verdict.MORE_THAN_CHANCE if p_value < SIGNIFICANCE else Verdict.CHANCE
 
 
 @dataclass
@@ -153,6 +215,7 @@ class ChangeRow:
     second: int | None
     p_value: float | None = None
     class_index: int | None = None
+    verdict: str = Verdict.HIDDEN
 
     @property
     def change(self):
@@ -166,7 +229,11 @@ class ChangeRow:
 
     @property
     def significant(self):
-        return self.p_value is not None and self.p_value < SIGNIFICANCE
+        return self.verdict == Verdict.MORE_THAN_CHANCE
+
+    @property
+    def too_few(self):
+        return self.verdict == Verdict.TOO_FEW
 
 
 @dataclass
@@ -179,6 +246,20 @@ class Comparison:
     total_second: int | None
     exact: bool
     withheld: str = ""
+    min_count: int = 10
+    days: tuple = (0, 0)  # the days each period counts (a running period: its days so far)
+
+    @property
+    def grew_most(self):
+        """The areas whose count grew most, largest rise first (ties: the clearer test, then the code)."""
+        grown = [r for r in self.rows if not r.suppressed and r.change > 0]
+        grown.sort(key=lambda r: (-r.change, r.p_value if r.p_value is not None else 1.0, r.code))
+        return grown[:GREW_MOST]
+
+    @property
+    def running(self):
+        """The periods compared that have not ended yet (their days so far are counted)."""
+        return [p for p, days in zip((self.first, self.second), self.days) if days < (p.end - p.start).days + 1]
 
 
 def change_breaks(changes):
@@ -222,17 +303,19 @@ def compare(user, municipality, filters, first, second, today):
         withheld = withheld or counts.withheld
         exact = exact and counts.fully_exact
     t1, t2 = first.days(today), second.days(today)
+    minimum = min_count()
     rows = []
     for shape in shapes:
         row = ChangeRow(shape["id"], shape["code"], shape["name"], shape["geometry"],
                         by_period[0][shape["id"]].count, by_period[1][shape["id"]].count)
         if not row.suppressed:
             row.p_value = change_test(row.first, row.second, t1, t2)
+        row.verdict = verdict(row.first, row.second, row.p_value, minimum)
         rows.append(row)
     breaks = change_breaks([r.change for r in rows])
     for row in rows:
         row.class_index = _class_of(row.change, breaks)
-    return Comparison(first, second, rows, breaks, totals[0], totals[1], exact, withheld)
+    return Comparison(first, second, rows, breaks, totals[0], totals[1], exact, withheld, minimum, (t1, t2))
 
 
 @dataclass
@@ -245,7 +328,7 @@ class ComparisonRequest:
 
 
 def comparison_request(user, municipality, params, today):
-    """The two periods asked for (period_1, period_2; default: last winter and this one, or years outside)."""
+    """The two periods asked for (period_1, period_2; default: the last two complete winters, or years outside)."""
     exact = published.Viewer(user).exact(municipality.id)
     first, second = default_periods(exact, today)
     requested = bool(params.get("period_1") or params.get("period_2"))

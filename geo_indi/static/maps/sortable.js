@@ -1,5 +1,7 @@
 // Sortable tables: every table[data-sortable] gets a button in each column header; aria-sort says the order.
 // A cell's data-sort attribute (a number, or empty for a hidden count) is used before its text.
+// The first click sorts ascending, or descending where the header says data-sort-first="descending"
+// (a change column: the largest first); each further click reverses the order.
 (function () {
   function key(cell) {
     var raw = cell.hasAttribute("data-sort") ? cell.getAttribute("data-sort") : cell.textContent.trim();
@@ -16,7 +18,8 @@
   function sortBy(table, index, header) {
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
-    var ascending = header.getAttribute("aria-sort") !== "ascending";
+    var current = header.getAttribute("aria-sort");
+    var ascending = current ? current !== "ascending" : header.getAttribute("data-sort-first") !== "descending";
     var keys = rows.map(function (row) { return key(row.cells[index]); });
     var numeric = keys.every(function (k) { return k.empty || !isNaN(k.number); });
     var order = rows.map(function (row, i) { return i; });
