@@ -9,7 +9,8 @@ The fixture (tests/data/small_areas.geojson, k = 5):
     Kemijärvi 320   99003 Gamma (pop. 300): 6 person strengthens 2026-03-01 (no category)
                     99004 Delta, 99005 Rusetti: none
 
-Published for outsiders (geo_indi/publication, year 2026 — this year, the default): person table of the
+Published for outsiders (geo_indi/publication, year 2026 — this year at the module's pinned clock,
+2026-11-27, so the default): person table of the
 public phenomena: Alfa 5, Beeta 2, Gamma 6; 698: 7, 320: 6, Lapland 13 (all loneliness). Primary: Beeta 2
 (and every 0). Its cheapest certificates: move Beeta's 2 to Alfa (changes only Alfa's cells: cost 6 + 6,
 less than anything that touches 698 or Lapland) and back (free once Alfa is hidden). So Alfa and Beeta are
@@ -29,7 +30,9 @@ from django.contrib.staticfiles import finders
 from geo_indi.observations.models import Category
 from tests.conftest import INSIDE_ALFA
 
-pytestmark = pytest.mark.django_db
+# The fixture's year is "this year" (the default year of pages and layers): the clock is pinned to a day of it,
+# whatever GEO_INDI_TEST_DATE says (tests/clock.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-11-27")]
 
 IN_ALFA = (66.03, 25.04)  # off the centre, where the area's representative point falls
 IN_BETA = (66.07, 25.33)
@@ -397,7 +400,7 @@ def test_heat_points_are_aggregated_per_100_m_cell(client, record, users, monkey
 # --- the public home page ----------------------------------------------------------
 
 def test_home_shows_the_published_counts_by_municipality(client, observations):
-    """Anonymous, this year (2026 in the fixture is this year): 698 = 9, 320 = 6, Lapland 15 (see the module docstring)."""
+    """Anonymous, this year (2026 at the module's clock): 698 = 9, 320 = 6, Lapland 15 (see the module docstring)."""
     response = client.get("/")
     assert response.status_code == 200
     rows = {row[0]: row[1] for row in tables(response)["home-table"]}

@@ -5,11 +5,21 @@ must work with every script, style and icon served by the app itself.
 Pages run under the app's Content-Security-Policy (no 'unsafe-eval'): give
 page.wait_for_function an arrow function ("() => ..."), not a bare expression.
 Shared gestures and axe-core (injected from node_modules/, never served) are in helpers.py.
+
+The clock: the live server runs in this process, so it reads the suite's frozen clock (tests/clock.py).
+Every context's Chromium clock is installed at the same instant (Playwright's clock.install; it then
+flows naturally) and in the server's time zone, so the pages' `new Date()` agrees with the server's
+today. Cookies: Django sends Max-Age with every cookie it sets (session, CSRF, language), and Chromium
+expires a cookie by Max-Age counted from its own receipt, not by the Expires date computed from the
+frozen clock, so a frozen date weeks or years from the real one does not log anybody out
+(test_clock_browser.py proves both).
 """
 import os
 import shutil
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -40,7 +50,9 @@ def page_factory(browser, live_server):
     contexts = []
 
     def make(width=1280, height=800, **kwargs):
-        context = browser.new_context(viewport={"width": width, "height": height}, **kwargs)
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      **{"timezone_id": settings.TIME_ZONE, **kwargs})
+        context.clock.install(time=timezone.now())  # the frozen clock's now (see the module docstring)
         contexts.append(context)
         outside = []
 

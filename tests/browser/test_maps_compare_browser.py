@@ -1,7 +1,8 @@
 """Officials' maps in Chromium: the winter-vs-winter question on one page, the printed report, 360 px, axe-core.
 
 Data (k = 5), loneliness about people in Rovaniemi 698: Alfa 2 in winter 2024–25 and 12 in winter
-2025–26 (+10; 2 of 14 where 7 are expected: p = 0.013, more than chance); Beeta 3 and 4 (+1, p = 1).
+2025–26 (+10; 2 of 14 where 7 are expected: p = 0.013, more than chance); Beeta 3 and 4 (+1, p = 1, and
+7 observations: too few to tell). The clock: 3 December 2026, winter 2026–27 three days old (issue 21).
 """
 import datetime as dt
 
@@ -10,7 +11,7 @@ import pytest
 from tests.browser.helpers import run_axe
 from tests.conftest import INSIDE_ALFA
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.clock("2026-12-03")]
 
 IN_BETA = (66.07, 25.33)
 A4_PRINTABLE_PX = round((210 - 2 * 15) / 25.4 * 96)  # A4 width less the report's 15 mm margins, at 96 px/inch
@@ -39,18 +40,29 @@ def test_where_loneliness_grows_this_winter_compared_with_last_on_one_page(page_
     login(page, "coord698")
     page.goto(f"{live_server.url}/maps/698/")
     page.select_option("#f-phenomenon", str(phenomena["yksinaisyys"].id))
-    page.select_option("#f-period_1", "winter-2024")
-    page.select_option("#f-period_2", "winter-2025")
+    # The defaults are the two winters that have ended, not the one three days old.
+    assert page.locator("#f-period_1").input_value() == "winter-2024"
+    assert page.locator("#f-period_2").input_value() == "winter-2025"
     page.click(".map-filters button[type=submit]")
     page.wait_for_selector(".map-frame-change path.leaflet-interactive")
+    # The page goes to the answer: the comparison has the focus and its top is in view.
+    assert page.evaluate("() => document.activeElement.id") == "comparison"
+    top = page.evaluate("() => document.getElementById('comparison').getBoundingClientRect().top")
+    assert 0 <= top < 50
+    grew = page.locator(".grew-most-list li").all_inner_texts()
+    assert grew[0].startswith("99001") and "2 → 12 (+10)" in grew[0] and grew[1].startswith("99002")
+    assert page.locator(".map-frame-change").bounding_box()["y"] < 768  # the change map on the first screen
     table = page.locator("table.change-table")
     change_header = table.locator("thead th").nth(4)
-    change_header.locator("button").click()
-    change_header.locator("button").click()
+    change_header.locator("button").click()  # the first click: largest change first
     assert change_header.get_attribute("aria-sort") == "descending"
     first = table.locator("tbody tr").first.locator("td").all_inner_texts()
     assert first[0] == "99001" and first[2:5] == ["2", "12", "+10"]
     assert first[5].startswith("kyllä") or first[5].startswith("yes")
+    last = table.locator("tbody tr").last.locator("td").all_inner_texts()
+    assert last[5] in ("liian vähän sanoakseen", "too few to tell")  # Beeta: 3 + 4 observations
+    change_header.locator("button").click()
+    assert change_header.get_attribute("aria-sort") == "ascending"
     assert page.locator(".map-frame-change .map-legend").is_visible()
     # The heatmap starts hidden, with its legend only when switched on.
     assert page.locator(".map-frame:not(.map-frame-change) canvas.leaflet-heatmap-layer").count() == 0
