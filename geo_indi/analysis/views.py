@@ -1,10 +1,11 @@
 """Pages for coordinators: suggested groups and situation summaries. Rules live in the services."""
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -104,7 +105,7 @@ def summary_list(request, code):
     return render(request, "analysis/summaries.html", {
         "municipality": municipality, "shown": summaries.summaries_shown_to(request.user, municipality),
         "editor": editor, "years": list(range(this_year, this_year - 6, -1)), "default_year": this_year - 1,
-        "languages": summaries.LANGUAGES,
+        "draft_languages": summaries.language_choices(), "current_language": translation.get_language(),
     })
 
 
@@ -133,9 +134,12 @@ def _summary(request, pk):
 def summary_detail(request, pk):
     summary, editor = _summary(request, pk)
     versions = list(summary.versions.select_related("created_by", "approved_by")) if editor else []
+    latest, approved = (summary.latest_version if editor else None), summary.approved_version
     return render(request, "analysis/summary.html", {
-        "summary": summary, "editor": editor, "versions": versions,
-        "latest": summary.latest_version if editor else None, "approved": summary.approved_version,
+        "summary": summary, "editor": editor, "versions": versions, "latest": latest, "approved": approved,
+        "latest_figures": summaries.figure_rows(latest, insider=True) if latest else [],
+        "approved_figures": summaries.figure_rows(approved, insider=False) if approved else [],
+        "k": settings.SUPPRESSION_K,
     })
 
 
