@@ -280,6 +280,8 @@ COMPARISON_MIN_COUNT = env_int("COMPARISON_MIN_COUNT", 10)
 PUBLICATION_REFRESH_SECONDS = env_int("PUBLICATION_REFRESH_SECONDS", 600)
 # How long one process reuses a grouped count while no write has moved the data version (observations.summary).
 COUNTS_CACHE_SECONDS = env_int("COUNTS_CACHE_SECONDS", 60)
+# A decision on a suggested group (new phenomenon, merge, dismissal) may be undone for this many minutes.
+GROUP_DECISION_UNDO_MINUTES = env_int("GROUP_DECISION_UNDO_MINUTES", 30)
 # Questions to local actors: remind those who have not answered this many days before the closing date.
 QUESTION_REMINDER_DAYS = env_int("QUESTION_REMINDER_DAYS", 3)
 # Initiatives: the responsible organisations have this many days to answer a review's feedback request.

@@ -132,7 +132,7 @@ def test_group_pages_are_for_coordinators(client, described, users):
     assert client.get(f"/analysis/groups/runs/{run.pk}/?format=json").json()["status"] == "done"
     group = run.groups.first()
     response = client.post(f"/analysis/groups/{group.pk}/decide/", {"action": "confirm", "name_fi": ""})
-    assert response.status_code == 302
+    assert response.status_code == 400  # the preview says a name is needed
     group.refresh_from_db()
     assert group.status == SuggestedGroup.Status.OPEN  # a name is required
     client.post(f"/analysis/groups/{group.pk}/decide/", {"action": "dismiss"})

@@ -1,7 +1,7 @@
 """Read-only admin views of the decisions and summary versions: the trail of who decided and approved what."""
 from django.contrib import admin
 
-from .models import GroupingRun, SituationSummary, SuggestedGroup, SummaryVersion
+from .models import GroupDecision, GroupingRun, SituationSummary, SuggestedGroup, SummaryVersion
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -26,6 +26,12 @@ class SuggestedGroupAdmin(ReadOnlyAdmin):
     list_display = ("id", "run", "status", "phenomenon", "decided_by", "decided_at")
     list_filter = ("status",)
     exclude = ("observations",)
+
+
+@admin.register(GroupDecision)
+class GroupDecisionAdmin(ReadOnlyAdmin):
+    list_display = ("at", "group", "action", "phenomenon_name", "by_username", "undoes")
+    list_filter = ("action",)
 
 
 @admin.register(SituationSummary)

@@ -64,6 +64,35 @@ class SuggestedGroup(models.Model):
         return ", ".join(self.shared_words[:3]) or f"group {self.pk}"
 
 
+class GroupDecision(models.Model):
+    """The audit trail of decisions on suggested groups, append-only: a decision, and its undo as a row of its own
+    that names the decision it undoes. `moved`: observation id -> [phenomenon id, category id] before the move."""
+
+    class Action(models.TextChoices):
+        CONFIRM = "confirm", _("Confirmed as a new phenomenon")
+        MERGE = "merge", _("Merged into a phenomenon")
+        DISMISS = "dismiss", _("Dismissed")
+        UNDO = "undo", _("Undone")
+
+    group = models.ForeignKey(SuggestedGroup, on_delete=models.CASCADE, related_name="decisions")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    phenomenon = models.ForeignKey("observations.Phenomenon", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    phenomenon_name = models.CharField(max_length=120, blank=True, help_text="The phenomenon's name when decided")
+    created_phenomenon = models.BooleanField(default=False)
+    moved = models.JSONField(default=dict, blank=True)
+    undoes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="undone_by")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    by_username = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.group_id} {self.get_action_display()} {self.by_username} {self.at:%Y-%m-%d %H:%M}"
+
+
 class SituationSummary(models.Model):
     """A municipality's situation picture (*tilannekuva*) for one calendar year, in one language."""
 

@@ -1,10 +1,11 @@
 """Pages for coordinators: suggested groups and situation summaries. Rules live in the services."""
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,7 +13,7 @@ from geo_indi.areas.models import Municipality
 from geo_indi.observations.models import Phenomenon
 
 from . import grouping_runs, services, summaries
-from .models import GroupingRun, SituationSummary, SuggestedGroup, SummaryVersion
+from .models import GroupDecision, GroupingRun, SituationSummary, SuggestedGroup, SummaryVersion
 
 
 def _require_grouper(user):
@@ -24,20 +25,117 @@ def _error_text(exc):
     return " ".join(str(m) for m in (exc.messages if hasattr(exc, "messages") else [exc]))
 
 
+def _active_phenomena():
+    return Phenomenon.objects.filter(is_active=True).order_by("name_fi")
+
+
 @login_required
 def groups(request):
     _require_grouper(request.user)
     runs = grouping_runs.runs_of(request.user)
     latest = runs.filter(status=GroupingRun.Status.DONE).first()
-    open_groups = (services.groups_open_to(request.user).filter(run=latest)
-                   .prefetch_related("observations__phenomenon", "observations__municipality",
-                                     "observations__postcode_area") if latest else [])
+    open_groups = list(services.groups_open_to(request.user).filter(run=latest)
+                       .prefetch_related("observations__phenomenon", "observations__municipality",
+                                         "observations__postcode_area")) if latest else []
+    for group in open_groups:
+        group.suggested_name = services.suggested_name(group)
     return render(request, "analysis/groups.html", {
         "latest": latest, "running": grouping_runs.running_grouping(request.user), "groups": open_groups,
-        "phenomena": Phenomenon.objects.filter(is_active=True),
-        "decided": (SuggestedGroup.objects.filter(run__in=runs).exclude(status=SuggestedGroup.Status.OPEN)
-                    .select_related("decided_by", "phenomenon").order_by("-decided_at")[:20]),
+        "phenomena": _active_phenomena(), "undoable": services.undoable_decisions(request.user),
+        "undo_minutes": settings.GROUP_DECISION_UNDO_MINUTES,
+        "decided": (GroupDecision.objects.filter(group__run__in=runs)
+                    .select_related("group", "undoes", "phenomenon").order_by("-at", "-id")[:30]),
     })
+
+
+def _plan_request(request, group, data):
+    """(plan, error message): the plan of a decision asked for in `data` (GET of the preview, POST of the decision)."""
+    action = data.get("action", "")
+    phenomenon = None
+    if action == "merge" and data.get("phenomenon", "").isdigit():
+        phenomenon = Phenomenon.objects.filter(pk=int(data["phenomenon"])).first()
+    try:
+        return services.decision_plan(group, user=request.user, action=action, phenomenon=phenomenon,
+                                      name_fi=data.get("name_fi", "")), ""
+    except ValidationError as exc:
+        return None, _error_text(exc)
+
+
+def _preview(request, group, plan, error="", status=200):
+    return render(request, "analysis/group_preview.html", {
+        "group": group, "plan": plan, "error": error, "undo_minutes": settings.GROUP_DECISION_UNDO_MINUTES,
+        "name_sv": request.POST.get("name_sv", request.GET.get("name_sv", "")),
+        "name_en": request.POST.get("name_en", request.GET.get("name_en", "")),
+    }, status=status)
+
+
+@login_required
+def group_preview(request, pk):
+    """What a decision would move, with the button that takes it: nothing changes on this page."""
+    group = _group(request, pk)
+    if group.status != SuggestedGroup.Status.OPEN:
+        messages.error(request, _("This group has already been decided."))
+        return redirect("analysis:groups")
+    plan, error = _plan_request(request, group, request.GET)
+    return _preview(request, group, plan, error, status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def group_decide(request, pk):
+    group = _group(request, pk)
+    action = request.POST.get("action")
+    if action == "dismiss":
+        try:
+            services.group_dismiss(group, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.info(request, _("Group dismissed. You can undo it for %(minutes)d minutes.") % {
+                "minutes": settings.GROUP_DECISION_UNDO_MINUTES})
+        return redirect("analysis:groups")
+    if group.status != SuggestedGroup.Status.OPEN:
+        messages.error(request, _("This group has already been decided."))
+        return redirect("analysis:groups")
+    plan, error = _plan_request(request, group, request.POST)
+    if error:
+        return _preview(request, group, None, error, status=400)
+    if request.POST.get("confirmed") != "yes" or not request.POST.get("fingerprint"):
+        # A decision is taken only from its preview: show it (nothing has changed).
+        return _preview(request, group, plan)
+    try:
+        if plan.action == "confirm":
+            group = services.group_confirm_new(
+                group, user=request.user, name_fi=plan.target_name, name_sv=request.POST.get("name_sv", ""),
+                name_en=request.POST.get("name_en", ""), fingerprint=request.POST["fingerprint"])
+            messages.success(request, _("New phenomenon %(name)s: %(n)d observation(s) moved to it.") % {
+                "name": group.phenomenon.name, "n": len(group.moved)})
+        else:
+            group = services.group_merge(group, user=request.user, phenomenon=plan.target,
+                                         fingerprint=request.POST["fingerprint"])
+            messages.success(request, _("Merged into %(name)s: %(n)d observation(s) moved.") % {
+                "name": plan.target.name, "n": len(group.moved)})
+    except ValidationError as exc:
+        plan, _error = _plan_request(request, group, request.POST)
+        return _preview(request, group, plan, _error_text(exc), status=409)
+    return redirect("analysis:groups")
+
+
+@login_required
+@require_POST
+def group_undo(request, pk):
+    group = _group(request, pk)
+    try:
+        undo, back, kept = services.group_undo(group, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("analysis:groups")
+    text = _("Decision undone: %(n)d observation(s) moved back; the group is open again.") % {"n": back}
+    if kept:
+        text += " " + _("%(n)d observation(s) stayed: they were moved since, or their phenomenon is no longer "
+                        "in use.") % {"n": kept}
+    messages.success(request, text)
+    return redirect("analysis:groups")
 
 
 @login_required
@@ -63,36 +161,6 @@ def _group(request, pk):
     return get_object_or_404(SuggestedGroup.objects.filter(run__in=grouping_runs.runs_of(request.user)), pk=pk)
 
 
-@login_required
-@require_POST
-def group_decide(request, pk):
-    group = _group(request, pk)
-    action = request.POST.get("action")
-    try:
-        if action == "confirm":
-            group = services.group_confirm_new(group, user=request.user, name_fi=request.POST.get("name_fi", ""),
-                                               name_sv=request.POST.get("name_sv", ""),
-                                               name_en=request.POST.get("name_en", ""))
-            messages.success(request, _("New phenomenon %(name)s: %(n)d observation(s) moved to it.") % {
-                "name": group.phenomenon.name, "n": len(group.moved)})
-        elif action == "merge":
-            phenomenon = Phenomenon.objects.filter(pk=request.POST.get("phenomenon") or 0, is_active=True).first()
-            if phenomenon is None:
-                raise ValidationError(_("Choose a phenomenon."))
-            group = services.group_merge(group, user=request.user, phenomenon=phenomenon)
-            messages.success(request, _("Merged into %(name)s: %(n)d observation(s) moved.") % {
-                "name": phenomenon.name, "n": len(group.moved)})
-        elif action == "dismiss":
-            services.group_dismiss(group, user=request.user)
-            messages.info(request, _("Group dismissed."))
-        else:
-            raise ValidationError(_("Unknown action."))
-    except (ValidationError, ValueError) as exc:
-        messages.error(request, _error_text(exc))
-        return redirect("analysis:groups")
-    return redirect("analysis:groups")
-
-
 def _municipality(code):
     return get_object_or_404(Municipality, code=code)
 
@@ -104,7 +172,7 @@ def summary_list(request, code):
     return render(request, "analysis/summaries.html", {
         "municipality": municipality, "shown": summaries.summaries_shown_to(request.user, municipality),
         "editor": editor, "years": list(range(this_year, this_year - 6, -1)), "default_year": this_year - 1,
-        "languages": summaries.LANGUAGES,
+        "draft_languages": summaries.language_choices(), "current_language": translation.get_language(),
     })
 
 
@@ -133,9 +201,12 @@ def _summary(request, pk):
 def summary_detail(request, pk):
     summary, editor = _summary(request, pk)
     versions = list(summary.versions.select_related("created_by", "approved_by")) if editor else []
+    latest, approved = (summary.latest_version if editor else None), summary.approved_version
     return render(request, "analysis/summary.html", {
-        "summary": summary, "editor": editor, "versions": versions,
-        "latest": summary.latest_version if editor else None, "approved": summary.approved_version,
+        "summary": summary, "editor": editor, "versions": versions, "latest": latest, "approved": approved,
+        "latest_figures": summaries.figure_rows(latest, insider=True) if latest else [],
+        "approved_figures": summaries.figure_rows(approved, insider=False) if approved else [],
+        "k": settings.SUPPRESSION_K,
     })
 
 
