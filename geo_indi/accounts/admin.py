@@ -46,7 +46,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             self.delete_model(request, token)
 
 
-@admin.action(description=_("Erase selected accounts (observations stay with the organisation)"), permissions=["delete"])
+@admin.action(description=_("Erase selected accounts (observations stay with the organisation)"), permissions=["erase"])
 def erase_accounts(modeladmin, request, queryset):
     if request.POST.get("post") != "yes":
         return TemplateResponse(request, "accounts/erase_confirmation.html", {
@@ -76,4 +76,14 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class ErasableUserAdmin(UserAdmin):
+    """Accounts are removed only by erasure (accounts/erasure.py): Django's plain delete, which would
+    take the account's trail with it, is neither an action nor a button here."""
+
     actions = [erase_accounts]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_erase_permission(self, request):
+        opts = self.opts
+        return request.user.has_perm(f"{opts.app_label}.delete_{opts.model_name}")

@@ -12,15 +12,17 @@ class Organisation(models.Model):
         COMPANY = "company", _("Company")
         AUTHORITY = "authority", _("Authority")
 
-    name = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=30, choices=Kind.choices)
+    name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
+    kind = models.CharField(max_length=30, choices=Kind.choices, verbose_name=_("kind"))
     municipalities = models.ManyToManyField(
         "areas.Municipality", related_name="organisations", blank=True,
-        help_text="Municipalities the organisation works in",
+        help_text=_("Municipalities the organisation works in"), verbose_name=_("municipalities"),
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
 
     def __str__(self):
         return self.name
@@ -34,9 +36,15 @@ class Membership(models.Model):
         COORDINATOR = "coordinator", _("Coordinator")
         ADMINISTRATOR = "administrator", _("Administrator")
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.FIELD_WORKER)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership",
+                                verbose_name=_("user"))
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships",
+                                     verbose_name=_("organisation"))
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.FIELD_WORKER, verbose_name=_("role"))
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
 
     def __str__(self):
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
@@ -45,10 +53,12 @@ class Membership(models.Model):
 class ApiToken(models.Model):
     """A named API key of a user. Only a SHA-256 hash of the key is stored; the key is shown once."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("user"))
     name = models.CharField(_("name"), max_length=100)
-    key_prefix = models.CharField(max_length=8, help_text="First characters of the key, to tell keys apart")
-    key_hash = models.CharField(max_length=64, unique=True)
+    key_prefix = models.CharField(max_length=8, help_text=_("First characters of the key, to tell keys apart"),
+                                  verbose_name=_("key prefix"))
+    key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
 

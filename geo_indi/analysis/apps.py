@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AnalysisConfig(AppConfig):
     name = "geo_indi.analysis"
     label = "analysis"
-    verbose_name = "Phenomena analysis"
+    verbose_name = _("Phenomena analysis")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -13,18 +13,22 @@ class GroupingRun(models.Model):
         FAILED = "failed", _("Failed")
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, null=True, blank=True,
-                                     related_name="+", help_text="Whose scope was grouped; empty: all (an administrator)")
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
-    step = models.PositiveIntegerField(default=0)
-    total_steps = models.PositiveIntegerField(default=3)
-    observation_count = models.PositiveIntegerField(default=0)
-    message = models.TextField(blank=True)
+                                     related_name="+", help_text=_("Whose scope was grouped; empty: all (an administrator)"),
+                                     verbose_name=_("organisation"))
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                                   verbose_name=_("started by"))
+    started_at = models.DateTimeField(auto_now_add=True, verbose_name=_("started"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, verbose_name=_("status"))
+    step = models.PositiveIntegerField(default=0, verbose_name=_("step"))
+    total_steps = models.PositiveIntegerField(default=3, verbose_name=_("steps in total"))
+    observation_count = models.PositiveIntegerField(default=0, verbose_name=_("number of observations"))
+    message = models.TextField(blank=True, verbose_name=_("message"))
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        verbose_name = _("grouping run")
+        verbose_name_plural = _("grouping runs")
 
     def __str__(self):
         return f"{self.organisation} {self.started_at:%Y-%m-%d %H:%M} {self.get_status_display()}"
@@ -46,19 +50,23 @@ class SuggestedGroup(models.Model):
         MERGED = "merged", _("Merged into a phenomenon")
         DISMISSED = "dismissed", _("Dismissed")
 
-    run = models.ForeignKey(GroupingRun, on_delete=models.CASCADE, related_name="groups")
-    observations = models.ManyToManyField("observations.Observation", related_name="+")
-    shared_words = models.JSONField(default=list)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    run = models.ForeignKey(GroupingRun, on_delete=models.CASCADE, related_name="groups",
+                            verbose_name=_("grouping run"))
+    observations = models.ManyToManyField("observations.Observation", related_name="+",
+                                          verbose_name=_("observations"))
+    shared_words = models.JSONField(default=list, verbose_name=_("shared words"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, verbose_name=_("status"))
     phenomenon = models.ForeignKey("observations.Phenomenon", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+                                   related_name="+", verbose_name=_("phenomenon"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    moved = models.JSONField(default=dict, blank=True)
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided"))
+    moved = models.JSONField(default=dict, blank=True, verbose_name=_("observations moved"))
 
     class Meta:
         ordering = ["run", "id"]
+        verbose_name = _("suggested group")
+        verbose_name_plural = _("suggested groups")
 
     def __str__(self):
         return ", ".join(self.shared_words[:3]) or f"group {self.pk}"
@@ -96,15 +104,19 @@ class GroupDecision(models.Model):
 class SituationSummary(models.Model):
     """A municipality's situation picture (*tilannekuva*) for one calendar year, in one language."""
 
-    municipality = models.ForeignKey("areas.Municipality", on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    language = models.CharField(max_length=2, choices=[("fi", "suomi"), ("sv", "svenska"), ("en", "English")])
-    created_at = models.DateTimeField(auto_now_add=True)
+    municipality = models.ForeignKey("areas.Municipality", on_delete=models.CASCADE, related_name="+",
+                                     verbose_name=_("municipality"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    language = models.CharField(max_length=2, choices=[("fi", "suomi"), ("sv", "svenska"), ("en", "English")],
+                                verbose_name=_("language"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:
         ordering = ["municipality", "-year", "language"]
         constraints = [models.UniqueConstraint(fields=["municipality", "year", "language"],
                                                name="summary_one_per_municipality_year_language")]
+        verbose_name = _("situation summary")
+        verbose_name_plural = _("situation summaries")
 
     def __str__(self):
         return f"{self.municipality} {self.year} {self.language}"
@@ -121,20 +133,26 @@ class SituationSummary(models.Model):
 class SummaryVersion(models.Model):
     """One text of a summary: the draft from the figures, or a person's edit. Never changed after approval."""
 
-    summary = models.ForeignKey(SituationSummary, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
-    text = models.TextField()
-    figures = models.JSONField(default=dict, help_text="The figures the draft was written from")
-    drafted = models.BooleanField(default=False, help_text="Written by the system from the figures")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    summary = models.ForeignKey(SituationSummary, on_delete=models.CASCADE, related_name="versions",
+                                verbose_name=_("situation summary"))
+    number = models.PositiveIntegerField(verbose_name=_("version number"))
+    text = models.TextField(verbose_name=_("text"))
+    figures = models.JSONField(default=dict, help_text=_("The figures the draft was written from"),
+                               verbose_name=_("figures"))
+    drafted = models.BooleanField(default=False, help_text=_("Written by the system from the figures"),
+                                  verbose_name=_("drafted by the system"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
     approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
-    approved_at = models.DateTimeField(null=True, blank=True)
+                                    related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("approved"))
 
     class Meta:
         ordering = ["summary", "-number"]
         constraints = [models.UniqueConstraint(fields=["summary", "number"], name="summary_version_unique_number")]
+        verbose_name = _("version of a situation summary")
+        verbose_name_plural = _("versions of situation summaries")
 
     def __str__(self):
         return f"{self.summary} v{self.number}"

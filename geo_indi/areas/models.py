@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from .derived import rebuild_derived
 
@@ -8,34 +9,37 @@ SRID = settings.GEO_INDI_STORAGE_SRID
 
 
 class Municipality(models.Model):
-    code = models.CharField(max_length=3, unique=True, help_text="Official 3-digit code")
-    name_fi = models.CharField(max_length=100)
-    name_sv = models.CharField(max_length=100, blank=True)
-    geom = models.MultiPolygonField(srid=SRID)
-    population = models.PositiveIntegerField(null=True, blank=True)
-    source = models.CharField(max_length=40, blank=True)
+    code = models.CharField(max_length=3, unique=True, help_text=_("Official 3-digit code"), verbose_name=_("code"))
+    name_fi = models.CharField(max_length=100, verbose_name=_("name in Finnish"))
+    name_sv = models.CharField(max_length=100, blank=True, verbose_name=_("name in Swedish"))
+    geom = models.MultiPolygonField(srid=SRID, verbose_name=_("geometry"))
+    population = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("population"))
+    source = models.CharField(max_length=40, blank=True, verbose_name=_("source"))
 
     class Meta:
         ordering = ["name_fi"]
-        verbose_name_plural = "municipalities"
+        verbose_name_plural = _("municipalities")
+        verbose_name = _("municipality")
 
     def __str__(self):
         return f"{self.name_fi} ({self.code})"
 
 
 class PostcodeArea(models.Model):
-    postcode = models.CharField(max_length=5, unique=True)
-    name_fi = models.CharField(max_length=100, blank=True)
-    name_sv = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=5, unique=True, verbose_name=_("postcode"))
+    name_fi = models.CharField(max_length=100, blank=True, verbose_name=_("name in Finnish"))
+    name_sv = models.CharField(max_length=100, blank=True, verbose_name=_("name in Swedish"))
     municipality = models.ForeignKey(
-        Municipality, on_delete=models.PROTECT, related_name="postcode_areas"
+        Municipality, on_delete=models.PROTECT, related_name="postcode_areas", verbose_name=_("municipality")
     )
-    geom = models.MultiPolygonField(srid=SRID)
-    population = models.PositiveIntegerField(null=True, blank=True)
-    source = models.CharField(max_length=40, blank=True)
+    geom = models.MultiPolygonField(srid=SRID, verbose_name=_("geometry"))
+    population = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("population"))
+    source = models.CharField(max_length=40, blank=True, verbose_name=_("source"))
 
     class Meta:
         ordering = ["postcode"]
+        verbose_name = _("postcode area")
+        verbose_name_plural = _("postcode areas")
 
     def __str__(self):
         return f"{self.postcode} {self.name_fi}".strip()
@@ -61,6 +65,11 @@ class PostcodeAreaPart(models.Model):
     Rebuilt whenever its area is saved (`derived.rebuild_derived`); never edited by hand.
     """
 
-    area = models.ForeignKey(PostcodeArea, on_delete=models.CASCADE, related_name="parts")
-    postcode = models.CharField(max_length=5)
-    geom = models.PolygonField(srid=SRID)
+    area = models.ForeignKey(PostcodeArea, on_delete=models.CASCADE, related_name="parts",
+                             verbose_name=_("postcode area"))
+    postcode = models.CharField(max_length=5, verbose_name=_("postcode"))
+    geom = models.PolygonField(srid=SRID, verbose_name=_("geometry"))
+
+    class Meta:
+        verbose_name = _("postcode area part")
+        verbose_name_plural = _("postcode area parts")

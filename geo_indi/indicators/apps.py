@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IndicatorsConfig(AppConfig):
     name = "geo_indi.indicators"
     label = "indicators"
+    verbose_name = _("Indicators and alerts")
 
     def ready(self):
         from geo_indi.observations.services import observation_recorded

@@ -11,21 +11,25 @@ from geo_indi.observations.models import Direction
 
 
 class Indicator(models.Model):
-    sotkanet_id = models.PositiveIntegerField(unique=True)
-    title_fi = models.CharField(max_length=500)
-    title_sv = models.CharField(max_length=500, blank=True)
-    title_en = models.CharField(max_length=500, blank=True)
-    unit = models.CharField(max_length=200, blank=True, help_text="Primary value type, e.g. 'Prosentti'")
-    decimals = models.PositiveSmallIntegerField(null=True, blank=True)
-    source_organisation = models.CharField(max_length=300, blank=True)
-    description_fi = models.TextField(blank=True)
-    description_sv = models.TextField(blank=True)
-    description_en = models.TextField(blank=True)
-    imported_at = models.DateTimeField(null=True, blank=True)
-    is_sample = models.BooleanField(default=False, help_text="Demo values made up for trying the service, not THL's data")
+    sotkanet_id = models.PositiveIntegerField(unique=True, verbose_name=_("Sotkanet id"))
+    title_fi = models.CharField(max_length=500, verbose_name=_("title in Finnish"))
+    title_sv = models.CharField(max_length=500, blank=True, verbose_name=_("title in Swedish"))
+    title_en = models.CharField(max_length=500, blank=True, verbose_name=_("title in English"))
+    unit = models.CharField(max_length=200, blank=True, help_text=_("Primary value type, e.g. 'Prosentti'"),
+                            verbose_name=_("unit"))
+    decimals = models.PositiveSmallIntegerField(null=True, blank=True, verbose_name=_("decimals"))
+    source_organisation = models.CharField(max_length=300, blank=True, verbose_name=_("source organisation"))
+    description_fi = models.TextField(blank=True, verbose_name=_("description in Finnish"))
+    description_sv = models.TextField(blank=True, verbose_name=_("description in Swedish"))
+    description_en = models.TextField(blank=True, verbose_name=_("description in English"))
+    imported_at = models.DateTimeField(null=True, blank=True, verbose_name=_("imported"))
+    is_sample = models.BooleanField(default=False, help_text=_("Demo values made up for trying the service, not THL's data"),
+                                    verbose_name=_("sample data"))
 
     class Meta:
         ordering = ["sotkanet_id"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
 
     def __str__(self):
         return f"{self.sotkanet_id} {self.title_fi}"
@@ -37,12 +41,14 @@ class Indicator(models.Model):
 
 
 class IndicatorValue(models.Model):
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
-    municipality = models.ForeignKey("areas.Municipality", on_delete=models.CASCADE, related_name="indicator_values")
-    year = models.PositiveSmallIntegerField()
-    gender = models.CharField(max_length=10, default="total")
-    value = models.FloatField(null=True, blank=True)
-    absolute_value = models.FloatField(null=True, blank=True)
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values",
+                                  verbose_name=_("indicator"))
+    municipality = models.ForeignKey("areas.Municipality", on_delete=models.CASCADE, related_name="indicator_values",
+                                     verbose_name=_("municipality"))
+    year = models.PositiveSmallIntegerField(verbose_name=_("year"))
+    gender = models.CharField(max_length=10, default="total", verbose_name=_("gender"))
+    value = models.FloatField(null=True, blank=True, verbose_name=_("value"))
+    absolute_value = models.FloatField(null=True, blank=True, verbose_name=_("absolute value"))
 
     class Meta:
         ordering = ["indicator", "municipality", "year"]
@@ -51,6 +57,8 @@ class IndicatorValue(models.Model):
                 fields=["indicator", "municipality", "year", "gender"], name="indicator_value_unique"
             )
         ]
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
 
     def __str__(self):
         return f"{self.indicator_id} · {self.municipality_id} · {self.year} · {self.value}"
@@ -59,17 +67,23 @@ class IndicatorValue(models.Model):
 class PhenomenonIndicatorLink(models.Model):
     """A link a person confirmed: nothing is linked automatically."""
 
-    phenomenon = models.ForeignKey("observations.Phenomenon", on_delete=models.CASCADE, related_name="indicator_links")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="phenomenon_links")
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    confirmed_at = models.DateTimeField(auto_now_add=True)
-    matched_words = models.CharField(max_length=500, blank=True, help_text="Words the suggestion matched, if any")
+    phenomenon = models.ForeignKey("observations.Phenomenon", on_delete=models.CASCADE, related_name="indicator_links",
+                                   verbose_name=_("phenomenon"))
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="phenomenon_links",
+                                  verbose_name=_("indicator"))
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("confirmed by"))
+    confirmed_at = models.DateTimeField(auto_now_add=True, verbose_name=_("confirmed"))
+    matched_words = models.CharField(max_length=500, blank=True, help_text=_("Words the suggestion matched, if any"),
+                                     verbose_name=_("matched words"))
 
     class Meta:
         ordering = ["phenomenon", "indicator"]
         constraints = [
             models.UniqueConstraint(fields=["phenomenon", "indicator"], name="phenomenon_indicator_link_unique")
         ]
+        verbose_name = _("link of a phenomenon and an indicator")
+        verbose_name_plural = _("links of phenomena and indicators")
 
     def __str__(self):
         return f"{self.phenomenon} ↔ {self.indicator}"
@@ -88,30 +102,47 @@ class AlertRule(models.Model):
         ABOVE = "above", _("above")
         BELOW = "below", _("below")
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="alert_rules")
-    name = models.CharField(max_length=200, blank=True)
-    phenomenon = models.ForeignKey("observations.Phenomenon", on_delete=models.CASCADE, related_name="alert_rules")
-    category = models.ForeignKey("observations.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    direction = models.CharField(max_length=12, choices=Direction.choices, blank=True)
-    municipality = models.ForeignKey("areas.Municipality", on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules")
-    postcode_area = models.ForeignKey("areas.PostcodeArea", on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules")
-    condition = models.CharField(max_length=24, choices=Condition.choices)
-    min_count = models.PositiveIntegerField(null=True, blank=True, help_text="N for 'at least N observations'")
-    window_days = models.PositiveIntegerField(null=True, blank=True, help_text="D: length of the period in days")
-    increase_percent = models.FloatField(null=True, blank=True, help_text="P for 'increase of at least P %'")
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules")
-    comparison = models.CharField(max_length=5, choices=Comparison.choices, blank=True)
-    threshold = models.FloatField(null=True, blank=True, help_text="Indicator value the latest year is compared with")
-    recipient_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
-    recipient_emails = models.TextField(blank=True, help_text="Extra e-mail addresses of the organisation, one per line")
-    is_active = models.BooleanField(default=True)
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="alert_rules",
+                                     verbose_name=_("organisation"))
+    name = models.CharField(max_length=200, blank=True, verbose_name=_("name"))
+    phenomenon = models.ForeignKey("observations.Phenomenon", on_delete=models.CASCADE, related_name="alert_rules",
+                                   verbose_name=_("phenomenon"))
+    category = models.ForeignKey("observations.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                 verbose_name=_("category"))
+    direction = models.CharField(max_length=12, choices=Direction.choices, blank=True,
+                                 verbose_name=_("effect on wellbeing"))
+    municipality = models.ForeignKey("areas.Municipality", on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules",
+                                     verbose_name=_("municipality"))
+    postcode_area = models.ForeignKey("areas.PostcodeArea", on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules",
+                                      verbose_name=_("postcode area"))
+    condition = models.CharField(max_length=24, choices=Condition.choices, verbose_name=_("condition"))
+    min_count = models.PositiveIntegerField(null=True, blank=True, help_text=_("N for 'at least N observations'"),
+                                            verbose_name=_("minimum count N"))
+    window_days = models.PositiveIntegerField(null=True, blank=True, help_text=_("D: length of the period in days"),
+                                              verbose_name=_("period in days D"))
+    increase_percent = models.FloatField(null=True, blank=True, help_text=_("P for 'increase of at least P %'"),
+                                         verbose_name=_("increase in per cent P"))
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules",
+                                  verbose_name=_("indicator"))
+    comparison = models.CharField(max_length=5, choices=Comparison.choices, blank=True,
+                                  verbose_name=_("above or below"))
+    threshold = models.FloatField(null=True, blank=True, help_text=_("Indicator value the latest year is compared with"),
+                                  verbose_name=_("threshold"))
+    recipient_users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+",
+                                             verbose_name=_("recipients"))
+    recipient_emails = models.TextField(blank=True, help_text=_("Extra e-mail addresses of the organisation, one per line"),
+                                        verbose_name=_("other e-mail addresses"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
     condition_state = models.JSONField(default=dict, blank=True, editable=False,
-                                       help_text="What the condition saw at the previous evaluation (new hot spot: the hot spot areas)")
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+                                       help_text=_("What the condition saw at the previous evaluation (new hot spot: the hot spot areas)"),
+                                       verbose_name=_("state of the condition"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
     limit_set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                     help_text="Who last set the condition or its limit")
-    limit_set_at = models.DateTimeField(null=True, blank=True)
+                                     help_text=_("Who last set the condition or its limit"),
+                                     verbose_name=_("limit set by"))
+    limit_set_at = models.DateTimeField(null=True, blank=True, verbose_name=_("limit set"))
 
     LIMIT_FIELDS = ("condition", "min_count", "window_days", "increase_percent", "indicator", "comparison", "threshold")
 
@@ -124,6 +155,8 @@ class AlertRule(models.Model):
                 name="alert_rule_one_area",
             ),
         ]
+        verbose_name = _("alert rule")
+        verbose_name_plural = _("alert rules")
 
     def __str__(self):
         return self.name or f"{self.phenomenon} · {self.area} · {self.get_condition_display()}"
@@ -201,22 +234,25 @@ class AlertRule(models.Model):
 class FiredAlert(models.Model):
     """One firing of a rule. At most one open (not cleared) alert per rule: it fires once per window."""
 
-    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="fired_alerts")
-    fired_at = models.DateTimeField()
-    window_start = models.DateField()
-    window_end = models.DateField()
-    observed_value = models.FloatField(null=True, blank=True)
-    message = models.TextField()
-    recipients_notified = models.PositiveIntegerField(default=0)
-    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    cleared_at = models.DateTimeField(null=True, blank=True)
+    rule = models.ForeignKey(AlertRule, on_delete=models.CASCADE, related_name="fired_alerts", verbose_name=_("rule"))
+    fired_at = models.DateTimeField(verbose_name=_("fired"))
+    window_start = models.DateField(verbose_name=_("period start"))
+    window_end = models.DateField(verbose_name=_("period end"))
+    observed_value = models.FloatField(null=True, blank=True, verbose_name=_("observed value"))
+    message = models.TextField(verbose_name=_("message"))
+    recipients_notified = models.PositiveIntegerField(default=0, verbose_name=_("recipients notified"))
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                        verbose_name=_("acknowledged by"))
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged"))
+    cleared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cleared"))
 
     class Meta:
         ordering = ["-fired_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["rule"], condition=Q(cleared_at__isnull=True), name="one_open_alert_per_rule"),
         ]
+        verbose_name = _("fired alert")
+        verbose_name_plural = _("fired alerts")
 
     def __str__(self):
         return f"{self.rule} · {self.fired_at:%Y-%m-%d %H:%M}"
@@ -230,18 +266,21 @@ class SotkanetImportRun(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    indicator_ids = models.JSONField(default=list)
-    years = models.JSONField(default=list)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
-    step = models.PositiveIntegerField(default=0)
-    total_steps = models.PositiveIntegerField(default=1)
-    message = models.TextField(blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                                   verbose_name=_("started by"))
+    started_at = models.DateTimeField(auto_now_add=True, verbose_name=_("started"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished"))
+    indicator_ids = models.JSONField(default=list, verbose_name=_("indicator ids"))
+    years = models.JSONField(default=list, verbose_name=_("years"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, verbose_name=_("status"))
+    step = models.PositiveIntegerField(default=0, verbose_name=_("step"))
+    total_steps = models.PositiveIntegerField(default=1, verbose_name=_("steps in total"))
+    message = models.TextField(blank=True, verbose_name=_("message"))
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        verbose_name = _("Sotkanet import")
+        verbose_name_plural = _("Sotkanet imports")
 
     def __str__(self):
         return f"{self.started_at:%Y-%m-%d %H:%M} {self.get_status_display()}"

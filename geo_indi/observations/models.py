@@ -34,25 +34,29 @@ class Phenomenon(TranslatedNameMixin, models.Model):
         PUBLIC = "public", _("Public")
         INTERNAL = "internal", _("Internal")
 
-    slug = models.SlugField(max_length=60, unique=True)
-    name_fi = models.CharField(max_length=120)
-    name_sv = models.CharField(max_length=120, blank=True)
-    name_en = models.CharField(max_length=120, blank=True)
-    description_fi = models.TextField(blank=True)
-    description_sv = models.TextField(blank=True)
-    description_en = models.TextField(blank=True)
-    examples_fi = models.TextField(blank=True, help_text="What counts and what does not, shown under the description")
-    examples_sv = models.TextField(blank=True)
-    examples_en = models.TextField(blank=True)
-    icon = models.CharField(max_length=60, blank=True, help_text="Icon file name under static/icons/")
-    is_active = models.BooleanField(default=True)
-    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    slug = models.SlugField(max_length=60, unique=True, verbose_name=_("identifier (slug)"))
+    name_fi = models.CharField(max_length=120, verbose_name=_("name in Finnish"))
+    name_sv = models.CharField(max_length=120, blank=True, verbose_name=_("name in Swedish"))
+    name_en = models.CharField(max_length=120, blank=True, verbose_name=_("name in English"))
+    description_fi = models.TextField(blank=True, verbose_name=_("description in Finnish"))
+    description_sv = models.TextField(blank=True, verbose_name=_("description in Swedish"))
+    description_en = models.TextField(blank=True, verbose_name=_("description in English"))
+    examples_fi = models.TextField(blank=True, help_text=_("What counts and what does not, shown under the description"),
+                                   verbose_name=_("examples in Finnish"))
+    examples_sv = models.TextField(blank=True, verbose_name=_("examples in Swedish"))
+    examples_en = models.TextField(blank=True, verbose_name=_("examples in English"))
+    icon = models.CharField(max_length=60, blank=True, help_text=_("Icon file name under static/icons/"),
+                            verbose_name=_("icon"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC,
+                                  verbose_name=_("visibility"))
 
     objects = PhenomenonQuerySet.as_manager()
 
     class Meta:
         ordering = ["name_fi"]
-        verbose_name_plural = "phenomena"
+        verbose_name_plural = _("phenomena")
+        verbose_name = _("phenomenon")
 
     def __str__(self):
         return self.name_fi
@@ -67,17 +71,19 @@ class Phenomenon(TranslatedNameMixin, models.Model):
 
 
 class Category(TranslatedNameMixin, models.Model):
-    phenomenon = models.ForeignKey(Phenomenon, on_delete=models.CASCADE, related_name="categories")
-    slug = models.SlugField(max_length=60)
-    name_fi = models.CharField(max_length=120)
-    name_sv = models.CharField(max_length=120, blank=True)
-    name_en = models.CharField(max_length=120, blank=True)
-    is_active = models.BooleanField(default=True)
+    phenomenon = models.ForeignKey(Phenomenon, on_delete=models.CASCADE, related_name="categories",
+                                   verbose_name=_("phenomenon"))
+    slug = models.SlugField(max_length=60, verbose_name=_("identifier (slug)"))
+    name_fi = models.CharField(max_length=120, verbose_name=_("name in Finnish"))
+    name_sv = models.CharField(max_length=120, blank=True, verbose_name=_("name in Swedish"))
+    name_en = models.CharField(max_length=120, blank=True, verbose_name=_("name in English"))
+    is_active = models.BooleanField(default=True, verbose_name=_("active"))
 
     class Meta:
         ordering = ["phenomenon", "name_fi"]
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
         constraints = [models.UniqueConstraint(fields=["phenomenon", "slug"], name="category_unique_slug")]
+        verbose_name = _("category")
 
     def __str__(self):
         return f"{self.phenomenon} / {self.name_fi}"
@@ -109,24 +115,32 @@ class Observation(models.Model):
     area on write and dropped (a database constraint holds it).
     """
 
-    client_uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
-    phenomenon = models.ForeignKey(Phenomenon, on_delete=models.PROTECT, related_name="observations")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="observations")
-    subject = models.CharField(max_length=10, choices=Subject.choices)
-    direction = models.CharField(max_length=12, choices=Direction.choices)
-    occurrences = models.PositiveSmallIntegerField(default=1)
-    age_group = models.CharField(max_length=15, choices=AgeGroup.choices, blank=True)
-    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True)
-    observed_on = models.DateField()
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="observations")
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="observations")
-    postcode_area = models.ForeignKey("areas.PostcodeArea", on_delete=models.PROTECT, related_name="observations")
-    municipality = models.ForeignKey("areas.Municipality", on_delete=models.PROTECT, related_name="observations")
-    location = models.PointField(srid=settings.GEO_INDI_STORAGE_SRID, null=True, blank=True)
-    consent_recorded = models.BooleanField(default=False)
-    follow_up_note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    client_uuid = models.UUIDField(unique=True, default=uuid.uuid4, editable=False,
+                                   verbose_name=_("client identifier (UUID)"))
+    phenomenon = models.ForeignKey(Phenomenon, on_delete=models.PROTECT, related_name="observations",
+                                   verbose_name=_("phenomenon"))
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, null=True, blank=True, related_name="observations",
+                                 verbose_name=_("category"))
+    subject = models.CharField(max_length=10, choices=Subject.choices, verbose_name=_("about a person or a place"))
+    direction = models.CharField(max_length=12, choices=Direction.choices, verbose_name=_("effect on wellbeing"))
+    occurrences = models.PositiveSmallIntegerField(default=1, verbose_name=_("occurrences"))
+    age_group = models.CharField(max_length=15, choices=AgeGroup.choices, blank=True, verbose_name=_("age group"))
+    description = models.TextField(max_length=DESCRIPTION_MAX_LENGTH, blank=True, verbose_name=_("description"))
+    observed_on = models.DateField(verbose_name=_("observed on"))
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="observations",
+                                 verbose_name=_("reporter"))
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="observations",
+                                     verbose_name=_("organisation"))
+    postcode_area = models.ForeignKey("areas.PostcodeArea", on_delete=models.PROTECT, related_name="observations",
+                                      verbose_name=_("postcode area"))
+    municipality = models.ForeignKey("areas.Municipality", on_delete=models.PROTECT, related_name="observations",
+                                     verbose_name=_("municipality"))
+    location = models.PointField(srid=settings.GEO_INDI_STORAGE_SRID, null=True, blank=True,
+                                 verbose_name=_("location"))
+    consent_recorded = models.BooleanField(default=False, verbose_name=_("consent recorded"))
+    follow_up_note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True, verbose_name=_("follow-up note"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated"))
 
     objects = ObservationQuerySet.as_manager()
 
@@ -156,6 +170,8 @@ class Observation(models.Model):
                 name="follow_up_note_needs_consent",
             ),
         ]
+        verbose_name = _("observation")
+        verbose_name_plural = _("observations")
 
     def __str__(self):
         return f"{self.phenomenon} · {self.postcode_area_id} · {self.observed_on}"
@@ -170,15 +186,19 @@ class ObservationMonthlyCount(models.Model):
     counts. Read through geo_indi.observations.summary, never directly.
     """
 
-    month = models.DateField(help_text="First day of the month")
-    municipality = models.ForeignKey("areas.Municipality", on_delete=models.DO_NOTHING, related_name="+", db_index=False)
-    postcode_area = models.ForeignKey("areas.PostcodeArea", on_delete=models.DO_NOTHING, related_name="+", db_index=False)
-    phenomenon = models.ForeignKey(Phenomenon, on_delete=models.DO_NOTHING, related_name="+", db_index=False)
-    category = models.ForeignKey(Category, on_delete=models.DO_NOTHING, null=True, related_name="+", db_index=False)
-    direction = models.CharField(max_length=12, choices=Direction.choices)
-    subject = models.CharField(max_length=10, choices=Subject.choices)
-    observations = models.IntegerField()
-    occurrences = models.BigIntegerField()
+    month = models.DateField(help_text=_("First day of the month"), verbose_name=_("month"))
+    municipality = models.ForeignKey("areas.Municipality", on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+                                     verbose_name=_("municipality"))
+    postcode_area = models.ForeignKey("areas.PostcodeArea", on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+                                      verbose_name=_("postcode area"))
+    phenomenon = models.ForeignKey(Phenomenon, on_delete=models.DO_NOTHING, related_name="+", db_index=False,
+                                   verbose_name=_("phenomenon"))
+    category = models.ForeignKey(Category, on_delete=models.DO_NOTHING, null=True, related_name="+", db_index=False,
+                                 verbose_name=_("category"))
+    direction = models.CharField(max_length=12, choices=Direction.choices, verbose_name=_("effect on wellbeing"))
+    subject = models.CharField(max_length=10, choices=Subject.choices, verbose_name=_("about a person or a place"))
+    observations = models.IntegerField(verbose_name=_("records"))
+    occurrences = models.BigIntegerField(verbose_name=_("occurrences"))
 
     objects = ObservationMonthlyCountQuerySet.as_manager()
 
@@ -191,6 +211,8 @@ class ObservationMonthlyCount(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["municipality", "month"], name="monthlycount_muni_month")]
+        verbose_name = _("monthly count of observations")
+        verbose_name_plural = _("monthly counts of observations")
 
     def __str__(self):
         return f"{self.month:%Y-%m} · {self.postcode_area_id} · {self.phenomenon_id}: {self.observations}"

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PublishedRelease(models.Model):
@@ -9,17 +10,20 @@ class PublishedRelease(models.Model):
     structure (areas, phenomenon groups, organisations' scopes); only the latest per key is kept.
     """
 
-    year = models.IntegerField()
-    k = models.PositiveSmallIntegerField()
-    complementary = models.BooleanField()
-    structure_digest = models.CharField(max_length=64)
-    data_digest = models.CharField(max_length=64)
-    computed_at = models.DateTimeField(help_text="when the counts were read")
-    payload = models.BinaryField(help_text="np.savez_compressed: persons, objects, hidden per phenomenon group")
+    year = models.IntegerField(verbose_name=_("year"))
+    k = models.PositiveSmallIntegerField(verbose_name=_("small-count limit k"))
+    complementary = models.BooleanField(verbose_name=_("complementary suppression"))
+    structure_digest = models.CharField(max_length=64, verbose_name=_("structure digest"))
+    data_digest = models.CharField(max_length=64, verbose_name=_("data digest"))
+    computed_at = models.DateTimeField(help_text=_("when the counts were read"), verbose_name=_("computed"))
+    payload = models.BinaryField(help_text=_("np.savez_compressed: persons, objects, hidden per phenomenon group"),
+                                 verbose_name=_("content"))
 
     class Meta:
         indexes = [models.Index(fields=["year", "k", "complementary", "structure_digest", "-computed_at"],
                                 name="publication_release_key")]
+        verbose_name = _("published release")
+        verbose_name_plural = _("published releases")
 
     def __str__(self):
         return f"{self.year} k={self.k} {self.computed_at:%Y-%m-%d %H:%M:%S}"

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class QuestionsConfig(AppConfig):
     name = "geo_indi.questions"
-    verbose_name = "Questions to local actors"
+    verbose_name = _("Questions to local actors")

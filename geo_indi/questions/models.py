@@ -58,30 +58,37 @@ class QuestionQuerySet(models.QuerySet):
 
 
 class Question(models.Model):
-    phenomenon = models.ForeignKey("observations.Phenomenon", on_delete=models.PROTECT, related_name="questions")
-    municipality = models.ForeignKey("areas.Municipality", on_delete=models.PROTECT, related_name="questions")
+    phenomenon = models.ForeignKey("observations.Phenomenon", on_delete=models.PROTECT, related_name="questions",
+                                   verbose_name=_("phenomenon"))
+    municipality = models.ForeignKey("areas.Municipality", on_delete=models.PROTECT, related_name="questions",
+                                     verbose_name=_("municipality"))
     postcode_areas = models.ManyToManyField("areas.PostcodeArea", blank=True, related_name="questions",
-                                            help_text="Empty: the whole municipality")
+                                            help_text=_("Empty: the whole municipality"),
+                                            verbose_name=_("postcode areas"))
     text = models.TextField(_("question"), max_length=QUESTION_MAX_LENGTH)
     kind = models.CharField(_("answered with"), max_length=10, choices=Kind.choices, default=Kind.TREND)
     options = models.JSONField(_("options"), default=list, blank=True,
-                               help_text="The options of a choice question; the measures of a review")
+                               help_text=_("The options of a choice question; the measures of a review"))
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT,
-                                     related_name="questions_asked")
+                                     related_name="questions_asked", verbose_name=_("organisation"))
     asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                 related_name="questions_asked")
+                                 related_name="questions_asked", verbose_name=_("asked by"))
     target_organisations = models.ManyToManyField("accounts.Organisation", blank=True,
-                                                  related_name="questions_received")
+                                                  related_name="questions_received",
+                                                  verbose_name=_("organisations asked"))
     target_roles = models.JSONField(default=list, blank=True,
-                                    help_text="Roles asked in every organisation working in the municipality")
+                                    help_text=_("Roles asked in every organisation working in the municipality"),
+                                    verbose_name=_("roles asked"))
     closes_on = models.DateField(_("closes on"))
-    created_at = models.DateTimeField(auto_now_add=True)
-    reminded_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
+    reminded_on = models.DateField(null=True, blank=True, verbose_name=_("reminded on"))
 
     objects = QuestionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
 
     def __str__(self):
         return self.text[:60]
@@ -100,23 +107,28 @@ class Question(models.Model):
 
 
 class Answer(models.Model):
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
-    client_uuid = models.UUIDField(unique=True, default=uuid.uuid4)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers",
+                                 verbose_name=_("question"))
+    client_uuid = models.UUIDField(unique=True, default=uuid.uuid4, verbose_name=_("client identifier (UUID)"))
     respondent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
-                                   related_name="question_answers")
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="answers")
+                                   related_name="question_answers", verbose_name=_("respondent"))
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="answers",
+                                     verbose_name=_("organisation"))
     text = models.TextField(_("answer"), max_length=ANSWER_MAX_LENGTH, blank=True)
-    choice = models.CharField(max_length=200, blank=True)
-    trend = models.CharField(max_length=10, choices=Trend.choices, blank=True)
-    progress = models.JSONField(default=list, blank=True, help_text="A review: one progress value per measure")
+    choice = models.CharField(max_length=200, blank=True, verbose_name=_("choice"))
+    trend = models.CharField(max_length=10, choices=Trend.choices, blank=True, verbose_name=_("trend"))
+    progress = models.JSONField(default=list, blank=True, help_text=_("A review: one progress value per measure"),
+                                verbose_name=_("progress"))
     text_reviewed = models.BooleanField(
         _("text checked"), default=False,
-        help_text="Someone checked that the text identifies no one; only then can it go into research extracts")
-    answered_at = models.DateTimeField(default=timezone.now)
+        help_text=_("Someone checked that the text identifies no one; only then can it go into research extracts"))
+    answered_at = models.DateTimeField(default=timezone.now, verbose_name=_("answered"))
 
     class Meta:
         ordering = ["-answered_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["question", "respondent"], name="one_answer_per_respondent")]
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
 
     def __str__(self):
         return f"{self.question_id} · {self.organisation}"

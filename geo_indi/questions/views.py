@@ -16,7 +16,7 @@ def index(request):
     """The asking organisation's questions with their answers; a coordinator asks a new one here."""
     if not access.may_ask(request.user):
         raise PermissionDenied(_("Only coordinators and administrators ask questions."))
-    form = AskForm(request.POST or None)
+    form = AskForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             question = services.question_ask(asked_by=request.user, **form.service_arguments())
