@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from geo_indi.publication import releases, tables
 from geo_indi.publication.models import PublishedRelease
-from geo_indi.publication.protection import protect
+from geo_indi.publication.protection import protect_linked
 
 from .conftest import INSIDE_ALFA
 from .disclosure import Knowledge
@@ -75,8 +75,9 @@ def test_a_stale_release_serves_its_own_pattern_and_passes_the_audit(world, reco
     live = tables._counted_tables(struct, YEAR)
     for group in struct.groups:
         table = served.table_of(group)
-        assert (table.hidden == protect(table.persons, struct.tree, K, struct.known_masks())).all()
-    assert any((served.table_of(g).persons != p).any() for g, (p, _o) in zip(struct.groups, live)), \
+        assert (table.hidden == protect_linked(table.persons, table.person_occurrences, struct.tree, K,
+                                              struct.known_masks())).all()
+    assert any((served.table_of(g).persons != p).any() for g, (p, *_rest) in zip(struct.groups, live)), \
         "the served tables must be the stale release, not the live counts"
 
     for name, user, own_areas in viewers(world):
@@ -122,9 +123,9 @@ def test_two_concurrent_refreshes_compute_once(record, settings, monkeypatch):
         calls.append(threading.current_thread().name)
         computing.set()
         assert go_on.wait(60)
-        return protect(*args, **kwargs)
+        return protect_linked(*args, **kwargs)
 
-    monkeypatch.setattr(tables, "protect", held_protect)
+    monkeypatch.setattr(tables, "protect_linked", held_protect)
 
     def first_refresh():
         try:
