@@ -7,6 +7,12 @@ object counts are known exactly from the object-points layer. A hidden
 number is a cell to check. For each hidden cell whose true person count is
 1..k-1, linear programming (scipy linprog, HiGHS) gives the tightest bounds
 all equations allow; the cell is protected when they include 0 and k-1.
+
+The same holds for occurrences (the cases each record counts, 1-999): a
+Knowledge of occurrence sums has the occurrences as its truth, the object
+points' occurrences as the exactly known part, and checks the cells whose
+*records* are 1..k-1 (`records`, the cells the rule hides): their hidden
+occurrence sums must also allow 0 and k-1.
 """
 from collections import defaultdict
 from dataclasses import dataclass
@@ -34,19 +40,22 @@ class Violation:
 
 
 class Knowledge:
-    def __init__(self, truth_persons, truth_objects, k):
-        """truth_*: {(year, area id, phenomenon id): n} — the database, used only to grade the result."""
+    def __init__(self, truth_persons, truth_objects, k, records=None):
+        """truth_*: {(year, area id, phenomenon id): n} — the database, used only to grade the result;
+        records: the person records of the cells when the truth is occurrences (which cells must be protected)."""
         self.truth_persons, self.truth_objects, self.k = truth_persons, truth_objects, k
+        self.records = truth_persons if records is None else records
         self.objects = defaultdict(int)  # what the object-points layer gave the viewer
         self.known_areas = set()
         self.equations = {}  # Cell -> person count
         self.hidden = {}  # Cell -> where it was seen
         self.contradictions = []
 
-    def see_object_points(self, points):
-        """points: [(year, area id, phenomenon id)] — one per object observation the points layer returned."""
-        for key in points:
-            self.objects[key] += 1
+    def see_object_points(self, points, weights=None):
+        """points: [(year, area id, phenomenon id)] — one per object observation the points layer returned;
+        weights: what each counts (its occurrences), 1 each by default."""
+        for key, weight in zip(points, weights or [1] * len(points)):
+            self.objects[key] += weight
 
     def knows_exactly(self, area_ids):
         """A member's own municipalities: every count there is exact to them."""
@@ -109,7 +118,7 @@ class Knowledge:
             if cell.areas & self.known_areas:
                 continue  # (partly) known to this viewer: its unknown part is checked through smaller cells
             truth = self._sum(self.truth_persons, cell)
-            if not 0 < truth < self.k:
+            if not 0 < self._sum(self.records, cell) < self.k:
                 continue
             if cell in self.equations:
                 found.append(Violation(cell, truth, self.equations[cell], self.equations[cell], source))

@@ -321,10 +321,19 @@ def test_year_tables_and_yearly_series_are_the_same_either_way(dataset, users, s
 def test_the_summary_counts_what_the_records_hold(dataset, phenomena, users):
     """Independent of both SQL paths: counted in Python from the written observations."""
     internal = phenomena["nuorten-paihteet"].id
-    expected = Counter((o.observed_on.replace(day=1), o.direction) for o in dataset if o.phenomenon_id != internal)
-    assert queries.monthly_counts(AnonymousUser(), {}) == dict(expected)
-    by_category = Counter(o.category_id for o in dataset)
-    assert queries.category_counts(users["admin"], {}) == dict(by_category)
+    records, cases = Counter(), Counter()
+    for o in dataset:
+        if o.phenomenon_id != internal:
+            records[(o.observed_on.replace(day=1), o.direction)] += 1
+            cases[(o.observed_on.replace(day=1), o.direction)] += o.occurrences
+    assert records != cases, "the dataset must have records of several occurrences"
+    assert queries.monthly_counts(AnonymousUser(), {}, "records") == dict(records)
+    assert queries.monthly_counts(AnonymousUser(), {}) == dict(cases)  # the default unit: occurrences
+    by_category, cases_by_category = Counter(o.category_id for o in dataset), Counter()
+    for o in dataset:
+        cases_by_category[o.category_id] += o.occurrences
+    assert queries.category_counts(users["admin"], {}, "records") == dict(by_category)
+    assert queries.category_counts(users["admin"], {}, "occurrences") == dict(cases_by_category)
 
 
 @pytest.mark.parametrize("filters", [
@@ -336,7 +345,7 @@ def test_the_summary_counts_what_the_records_hold(dataset, phenomena, users):
 def test_filters_the_summary_cannot_answer_count_the_records(dataset, users, filters):
     assert summary.source(filters) == summary.RAW
     with CaptureQueriesContext(connection) as captured:
-        monthly = queries.monthly_counts(users["admin"], filters)
+        monthly = queries.monthly_counts(users["admin"], filters, "records")
     assert read_tables(captured) == {RAW_TABLE}
     start, end = filters.get("date_from", dt.date.min), filters.get("date_to", dt.date.max)
     expected = Counter((o.observed_on.replace(day=1), o.direction) for o in dataset

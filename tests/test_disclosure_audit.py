@@ -12,6 +12,13 @@ indicator page's yearly counts, and the figures of a situation summary (both yea
 export, OGC items and single items, GeoJSON layers, the map pages). Every
 published number becomes an equation (tests/disclosure.py); the audit fails
 if any hidden cell with 1..k-1 people is pinned or bounded tighter than 0..k-1.
+
+Records carry random occurrences (mostly 1, some 2..40), and every output is
+read in both units: each published record count is an equation of the records'
+knowledge, each published occurrence sum one of the occurrences' knowledge
+(object points give their occurrences too). Both audits must pass: no hidden
+record count and no hidden occurrence sum of a cell with 1..k-1 people is
+pinned or bounded tighter than 0..k-1.
 """
 import datetime as dt
 import csv
@@ -44,6 +51,8 @@ K = 5
 YEAR = 2025
 SCENARIOS = int(__import__("os").environ.get("AUDIT_SCENARIOS", 200))
 SUBJECTS = (ALL, PERSON, OBJECT)
+UNITS = ("records", "occurrences")
+OCCURRENCES = [1] * 8 + [2, 2, 3, 4, 5, 12, 40]  # what one record counts: mostly 1, sometimes many
 
 
 @pytest.fixture
@@ -71,10 +80,14 @@ def audit_world(organisations, users, phenomena, settings):
 SKEWED = [0] * 10 + [1] * 5 + [2] * 4 + [3] * 3 + [4] * 3 + [5, 6, 7, 9, 12]
 
 
-def fill(world, rng):
-    """Replace all observations by a random skewed set (one INSERT) and return the truth tables."""
+def fill(world, rng, several=True):
+    """Replace all observations by a random skewed set (one INSERT) and return the truth tables: records
+    ("person", "object") and their occurrences ("person_occurrences", "object_occurrences").
+
+    several: records of several occurrences (else every record is one)."""
     Observation.objects.all().delete()
-    rows = {"ph": [], "subject": [], "direction": [], "day": [], "org": [], "area": [], "category": [], "age": []}
+    rows = {"ph": [], "subject": [], "direction": [], "day": [], "org": [], "area": [], "category": [], "age": [],
+            "occ": []}
     phenomena = list(world["slugs"].values())
     orgs = [o.id for o in world["organisations"].values()]
     busy = rng.random()
@@ -92,6 +105,7 @@ def fill(world, rng):
                     rows["area"].append(area_id)
                     rows["category"].append(world["categories"][pid] if rng.random() < 0.5 else None)
                     rows["age"].append(rng.choice(["youth", "adults", ""]) if subject == "person" else "")
+                    rows["occ"].append(rng.choice(OCCURRENCES) if several else 1)
     with connection.cursor() as cur:
         cur.execute(
             """
@@ -99,26 +113,36 @@ def fill(world, rng):
                 (client_uuid, phenomenon_id, category_id, subject, direction, occurrences, age_group, description,
                  observed_on, reporter_id, organisation_id, postcode_area_id, municipality_id, location,
                  consent_recorded, follow_up_note, created_at, updated_at)
-            SELECT gen_random_uuid(), t.ph, t.category, t.subject, t.direction, 1, t.age, '', t.day, NULL, t.org,
+            SELECT gen_random_uuid(), t.ph, t.category, t.subject, t.direction, t.occ, t.age, '', t.day, NULL, t.org,
                    pa.id, pa.municipality_id,
                    CASE WHEN t.subject = 'object' THEN ST_PointOnSurface(pa.geom) END, false, '', now(), now()
-              FROM unnest(%s::int[], %s::text[], %s::text[], %s::date[], %s::int[], %s::int[], %s::int[], %s::text[])
-                   AS t(ph, subject, direction, day, org, area, category, age)
+              FROM unnest(%s::int[], %s::text[], %s::text[], %s::date[], %s::int[], %s::int[], %s::int[], %s::text[],
+                          %s::int[])
+                   AS t(ph, subject, direction, day, org, area, category, age, occ)
               JOIN areas_postcodearea pa ON pa.id = t.area
             """,
             [rows["ph"], rows["subject"], rows["direction"], rows["day"], rows["org"], rows["area"],
-             rows["category"], rows["age"]],
+             rows["category"], rows["age"], rows["occ"]],
         )
-    truth = {"person": Counter(), "object": Counter()}
-    for subject, day, area, pid in zip(rows["subject"], rows["day"], rows["area"], rows["ph"]):
+    truth = {"person": Counter(), "object": Counter(), "person_occurrences": Counter(), "object_occurrences": Counter()}
+    for subject, day, area, pid, occ in zip(rows["subject"], rows["day"], rows["area"], rows["ph"], rows["occ"]):
         truth[subject][(day.year, area, pid)] += 1
+        truth[f"{subject}_occurrences"][(day.year, area, pid)] += occ
     return truth
+
+
+def knowledge_of(truth):
+    """{unit: Knowledge}: what a viewer learns of the records and of their occurrences."""
+    return {"records": Knowledge(truth["person"], truth["object"], K),
+            "occurrences": Knowledge(truth["person_occurrences"], truth["object_occurrences"], K,
+                                     records=truth["person"])}
 
 
 class Reader:
     """Reads every output a viewer can get and feeds it to their Knowledge."""
 
     def __init__(self, world, user, knowledge):
+        """knowledge: {unit: Knowledge} (knowledge_of)."""
         self.world, self.user, self.knowledge = world, user, knowledge
         self.visible = set(Phenomenon.objects.publishable_to(user).values_list("id", flat=True))
         self.public = set(Phenomenon.objects.filter(visibility="public", is_active=True).values_list("id", flat=True))
@@ -133,18 +157,20 @@ class Reader:
     def known(self, areas):
         return all(self.world["areas"][a] in self.scope for a in areas)
 
-    def publish(self, areas, phenomena, subject, value, source, year=YEAR):
+    def publish(self, areas, phenomena, subject, value, source, year=YEAR, unit="occurrences"):
         if areas and not self.known(areas):
-            self.knowledge.publish(year, areas, phenomena & self.visible, subject, value, source)
+            self.knowledge[str(unit)].publish(year, areas, phenomena & self.visible, subject, value, source)
 
     def object_points(self):
         lsql = LAYERS["observations"].sql(self.user, parse_layer_query({}))
         data = json.loads("".join(c if isinstance(c, str) else c.decode() for c in streaming.feature_collection_chunks(lsql)))
-        points = []
+        points, weights = [], []
         for f in data["features"]:
             p = f["properties"]
             points.append((int(p["observed_on"][:4]), self.world["postcodes"][p["postcode"]], self.world["slugs"][p["phenomenon"]]))
-        self.knowledge.see_object_points(points)
+            weights.append(p["occurrences"])
+        self.knowledge["records"].see_object_points(points)
+        self.knowledge["occurrences"].see_object_points(points, weights)
 
     def layer(self, layer_id, params, finer_than_cells=False, year=YEAR):
         """finer_than_cells: object counts for a category or date range (exact for everyone; not a table cell)."""
@@ -164,40 +190,55 @@ class Reader:
                 areas = self.areas_of.get(self.world["municipality_codes"][f["id"]], set())
             props = f["properties"]
             value = None if props["suppressed"] else props["count"]
-            self.publish(areas, self.phenomena_of(filters), subject, value, f"{layer_id} {params}", year)
+            unit = props["unit"]
+            assert unit == (params.get("unit") or "occurrences")
+            self.publish(areas, self.phenomena_of(filters), subject, value, f"{layer_id} {params}", year, unit)
+            for both in UNITS:
+                value = None if props["suppressed"] else props[both]
+                self.publish(areas, self.phenomena_of(filters), subject, value, f"{layer_id} {params} {both}", year,
+                             both)
             for slug, pid in slugs.items():
                 if slug in props:
-                    self.publish(areas, {pid}, subject, props[slug], f"{layer_id} {params} {slug}", year)
+                    self.publish(areas, {pid}, subject, props[slug], f"{layer_id} {params} {slug}", year, unit)
 
     def map_rows(self, data, filters, source, area_sets):
         subject = filters.get("subject") or ALL
         for row in data.areas:
             areas = area_sets(row.id)
-            self.publish(areas, self.phenomena_of(filters), subject, row.count, source)
+            self.publish(areas, self.phenomena_of(filters), subject, row.count, source, unit=data.unit)
+            self.publish(areas, self.phenomena_of(filters), subject, row.records, source, unit="records")
+            self.publish(areas, self.phenomena_of(filters), subject, row.occurrences, source, unit="occurrences")
             for pid, n in row.by_phenomenon.items():
-                self.publish(areas, {pid}, subject, n, f"{source} popup {pid}")
+                self.publish(areas, {pid}, subject, n, f"{source} popup {pid}", unit=data.unit)
 
-    def overview(self, params):
+    def totals(self, areas, filters, data, source):
+        subject = filters.get("subject") or ALL
+        phenomena = self.phenomena_of(filters)
+        self.publish(areas, phenomena, subject, data.total, source, unit=data.unit)
+        self.publish(areas, phenomena, subject, data.total_records, source, unit="records")
+        self.publish(areas, phenomena, subject, data.total_occurrences, source, unit="occurrences")
+
+    def overview(self, params, unit="occurrences"):
         form, errors = parse_filters(params)
         assert not errors
-        data = map_services.overview(self.user, form, map_services.MapOptions())
+        data = map_services.overview(self.user, form, map_services.MapOptions(unit=unit))
         filters = form.active()
         self.map_rows(data, filters, f"overview {params}", lambda muni_id: self.areas_of.get(muni_id, set()))
-        self.publish(set(self.world["areas"]), self.phenomena_of(filters), filters.get("subject") or ALL, data.total,
-                     f"overview total {params}")
+        self.totals(set(self.world["areas"]), filters, data, f"overview total {params}")
         assert not (data.trend or data.categories) or filters.get("subject") == OBJECT  # persons: exact pages only
 
-    def municipality(self, municipality, params):
+    def municipality(self, municipality, params, unit="occurrences"):
         form, errors = parse_filters(params)
         assert not errors
-        data = map_services.municipality_view(self.user, municipality, form, map_services.MapOptions(person_heat=True))
+        data = map_services.municipality_view(self.user, municipality, form,
+                                              map_services.MapOptions(person_heat=True, unit=unit))
         filters = form.active()
         self.map_rows(data, filters, f"municipality {municipality.code} {params}", lambda area_id: {area_id})
-        self.publish(self.areas_of.get(municipality.id, set()), self.phenomena_of(filters), filters.get("subject") or ALL,
-                     data.total, f"municipality total {municipality.code} {params}")
+        self.totals(self.areas_of.get(municipality.id, set()), filters, data,
+                    f"municipality total {municipality.code} {params}")
         where = {tuple(point): area_id for area_id, point in map_queries.representative_points(self.areas_of[municipality.id]).items()}
         for lat, lon, n in data.person_heat_points:
-            self.publish({where[(lat, lon)]}, self.phenomena_of(filters), PERSON, n, "person heat points")
+            self.publish({where[(lat, lon)]}, self.phenomena_of(filters), PERSON, n, "person heat points", unit=unit)
 
     def indicators(self, municipality):
         for row in indicator_services.municipality_report(municipality, self.user):
@@ -237,19 +278,22 @@ class Reader:
         for subject in (SUBJECTS if all_filters else (ALL, rng.choice((PERSON, OBJECT)))):
             params = {**year, **({"subject": subject} if subject else {})}
             for layer_id in ("postcode-area-stats", "municipality-stats"):
-                self.layer(layer_id, params)
+                self.layer(layer_id, {**params, "unit": rng.choice(UNITS)})
             if maps:
-                self.overview(params)
+                self.overview(params, rng.choice(UNITS))
         phenomena = sorted(self.visible)
         for pid in (phenomena if all_filters else [rng.choice(phenomena)]):
             for subject in (SUBJECTS if all_filters else [rng.choice(SUBJECTS)]):
                 params = {**year, "phenomenon": str(pid), **({"subject": subject} if subject else {})}
-                self.layer(rng.choice(("postcode-area-stats", "municipality-stats")), params)
+                # Per-phenomenon columns are in the unit asked for: read both.
+                for unit in UNITS:
+                    self.layer(rng.choice(("postcode-area-stats", "municipality-stats")), {**params, "unit": unit})
                 if maps:
-                    self.overview(params)
+                    self.overview(params, rng.choice(UNITS))
         for municipality in Municipality.objects.all():
             if maps:
-                self.municipality(municipality, year)
+                for unit in UNITS:
+                    self.municipality(municipality, year, unit)
             self.indicators(municipality)
             self.summaries(municipality)
         if all_filters:
@@ -285,17 +329,26 @@ def audit(world, rng, all_filters=False, who=0, maps=True):
     found = []
     everyone = viewers(world)
     for name, user, own_areas in (everyone if all_filters else [everyone[who % len(everyone)]]):
-        knowledge = Knowledge(truth["person"], truth["object"], K)
-        knowledge.knows_exactly(own_areas)
-        reader = Reader(world, user, knowledge)
+        found += [(name, *v) for v in audit_viewer(world, truth, user, own_areas, rng, all_filters, maps or all_filters)]
+    return found
+
+
+def audit_viewer(world, truth, user, own_areas, rng, all_filters, maps):
+    """[(unit, Violation)] of everything one viewer reads, for the records and for their occurrences."""
+    knowledge = knowledge_of(truth)
+    reader = Reader(world, user, knowledge)
+    for known in knowledge.values():
+        known.knows_exactly(own_areas)
         for area in world["areas"]:  # small counts must stay protected even where no output marks them hidden
             for year in (YEAR - 1, YEAR):
-                knowledge.must_protect(year, {area}, reader.public)
+                known.must_protect(year, {area}, reader.public)
                 for pid in reader.visible:
-                    knowledge.must_protect(year, {area}, {pid})
-        reader.everything(rng, all_filters, maps or all_filters)
-        assert not knowledge.contradictions, (name, knowledge.contradictions[:3])
-        found += [(name, v) for v in knowledge.violations()]
+                    known.must_protect(year, {area}, {pid})
+    reader.everything(rng, all_filters, maps)
+    found = []
+    for unit, known in knowledge.items():
+        assert not known.contradictions, (unit, known.contradictions[:3])
+        found += [(unit, v) for v in known.violations()]
     return found
 
 
@@ -332,7 +385,7 @@ def test_one_random_scenario_through_http(client, world):
     items, the maps' CSV export and the overview page."""
     from . import test_publication_regressions as http
 
-    fill(world, random.Random(99))
+    fill(world, random.Random(99), several=False)  # the pages read here show one unit: every record is one case
     slugs = world["slugs"]
     public = set(Phenomenon.objects.filter(visibility="public", is_active=True).values_list("id", flat=True))
     view = {"postcodes": world["postcodes"], "slugs": slugs, "public": public,

@@ -76,7 +76,9 @@ def test_postcode_stats_anonymous_show_only_the_published_cells(client, layer_sc
     alfa = features["99001"]["properties"]
     assert (alfa["count"], alfa["suppressed"], alfa["count_label"]) == (9, False, "9")
     assert (alfa["yksinaisyys"], alfa["ilkivalta"], alfa["digitaalisuus"]) == (6, None, None)
-    assert alfa["weakens"] is None and alfa["occurrences"] is None  # not published outside the organisation
+    assert alfa["weakens"] is None  # not published outside the organisation
+    # Occurrences are published in the same cells as records (every record here is one occurrence).
+    assert (alfa["occurrences"], alfa["records"], alfa["unit"]) == (9, 9, "occurrences")
     assert "nuorten-paihteet" not in alfa  # internal phenomenon: no column for the public
     gamma = features["99003"]["properties"]
     assert (gamma["count"], gamma["suppressed"], gamma["count_label"]) == (None, True, "..")

@@ -43,6 +43,11 @@ FILTER_PARAMETERS = [
     OpenApiParameter("municipality", str, description="3-digit municipality code."),
     OpenApiParameter("postcode", str, description="5-digit postcode."),
     OpenApiParameter("age_group", str),
+    OpenApiParameter(
+        "unit", str, enum=["occurrences", "records"],
+        description="What the statistics layers' `count` (and per-phenomenon columns) counts: occurrences (the "
+        "cases recorded, the default) or records. `occurrences` and `records` are both always given.",
+    ),
 ]
 
 

@@ -56,7 +56,7 @@ OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 DOCUMENT_PARAMS = frozenset({"f"})
 ITEM_PARAMS = frozenset({"f", "crs"})
 ITEMS_PARAMS = frozenset(
-    {"f", "crs", "bbox", "bbox-crs", "datetime", "limit", "offset", "after", *SHARED_FILTERS}
+    {"f", "crs", "bbox", "bbox-crs", "datetime", "limit", "offset", "after", "unit", *SHARED_FILTERS}
 )
 
 

@@ -92,6 +92,8 @@ def _parameters():
         "offset": _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
                          "Features to skip; the `next` links use `after` instead."),
         **_shared_filter_parameters(),
+        "unit": _query("unit", {"type": "string", "enum": ["occurrences", "records"], "default": "occurrences"},
+                       str(next(p for p in FILTER_PARAMETERS if p.name == "unit").description)),
         "featureId": {"name": "featureId", "in": "path", "required": True, "schema": {"type": "string"},
                       "description": "Feature id: observation id, postcode or municipality code."},
     }

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from geo_indi.core.geo import bbox_polygon, parse_projected_bbox, parse_wgs84_bbox
-from geo_indi.observations.filters import parse_filters
+from geo_indi.observations.filters import DEFAULT_UNIT, UNIT_PARAM, Unit, parse_filters, parse_unit
 
 # GDAL and QGIS page with their own limit (GDAL 3.6: 10); a client that sends none gets 1000.
 # Pages stream from a server-side cursor, so a large page costs the server no memory.
@@ -54,6 +54,7 @@ class LayerQuery:
     limit: int | None = None
     offset: int = 0
     after: str | None = None  # keyset paging: features with an id after this one
+    unit: Unit = DEFAULT_UNIT  # what the statistics layers' `count` counts: occurrences or records
 
     def observation_q(self):
         """All observation filters (shared ones plus datetime) as one Q."""
@@ -158,6 +159,10 @@ def parse_layer_query(params, paged=False, bbox_srid=WGS84_SRID):
     else:
         query.filter_q = form.q()
         query.filters = form.active()
+    try:
+        query.unit = parse_unit(params)
+    except ValueError as exc:
+        errors[UNIT_PARAM] = [str(exc)]
     for name, parse in (("bbox", lambda raw: parse_bbox(raw, bbox_srid)), ("datetime", parse_datetime)):
         raw = params.get(name)
         if raw in (None, ""):

@@ -205,7 +205,7 @@ class AreaStatsMixin:
         filters = {**query.filters, "date_from": query.date_from, "date_to": query.date_to}
         filters = {name: value for name, value in filters.items() if value not in (None, "")}
         try:
-            counts = published.area_counts(user, self.level, self.all_areas(), filters)
+            counts = published.area_counts(user, self.level, self.all_areas(), filters, query.unit)
         except published.NotPublished as exc:
             raise LayerParamError({"filters": [str(exc)]}) from None
         phenomena = stats_phenomena(user, query)
@@ -216,7 +216,9 @@ class AreaStatsMixin:
                 "count": c.count,
                 "count_label": suppression.label(c.count),
                 "suppressed": c.suppressed,
+                "unit": query.unit.value,
                 "occurrences": c.occurrences,
+                "records": c.records,
                 "weakens": c.weakens,
                 "strengthens": c.strengthens,
             }
@@ -233,7 +235,9 @@ class AreaStatsMixin:
             num("count"),
             Column("count_label", "coalesce(s.v->>'count_label', '0')"),
             Column("suppressed", "coalesce((s.v->>'suppressed')::boolean, false)", "boolean"),
+            Column("unit", "s.v->>'unit'"),
             num("occurrences"),
+            num("records"),
             num("weakens"),
             num("strengthens"),
         ]

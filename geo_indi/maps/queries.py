@@ -9,6 +9,7 @@ import math
 from django.conf import settings
 from geo_indi.core.db_routers import read_connection as connection
 from geo_indi.observations import summary
+from geo_indi.observations.filters import DEFAULT_UNIT
 
 # Tolerances in metres (EPSG:3067) for ST_SimplifyPreserveTopology.
 MUNICIPALITY_TOLERANCE_M = 250
@@ -115,13 +116,13 @@ def representative_points(area_ids):
         return {area_id: [round(lat, 5), round(lon, 5)] for area_id, lat, lon in cur.fetchall()}
 
 
-def monthly_counts(user, filters):
-    """{(month date, direction): n} of the observations this user may count (observations.summary)."""
+def monthly_counts(user, filters, unit=DEFAULT_UNIT):
+    """{(month date, direction): n} of the observations this user may count (observations.summary), in `unit`."""
     rows = summary.grouped_counts(filters, ["month", "direction"], user=user)
-    return {(row["month"], row["direction"]): row["n"] for row in rows}
+    return {(row["month"], row["direction"]): row[summary.unit_key(unit)] for row in rows}
 
 
-def category_counts(user, filters):
-    """{(category_id or None): n} of the observations this user may count (observations.summary)."""
+def category_counts(user, filters, unit=DEFAULT_UNIT):
+    """{(category_id or None): n} of the observations this user may count (observations.summary), in `unit`."""
     rows = summary.grouped_counts(filters, ["category_id"], user=user)
-    return {row["category_id"]: row["n"] for row in rows}
+    return {row["category_id"]: row[summary.unit_key(unit)] for row in rows}

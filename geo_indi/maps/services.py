@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from geo_indi.areas.models import Municipality
 from geo_indi.observations import suppression
-from geo_indi.observations.filters import parse_filters
+from geo_indi.observations.filters import DEFAULT_UNIT, Unit, parse_filters, parse_unit
 from geo_indi.observations.models import AgeGroup, Category, Direction, Observation, Phenomenon, Subject
 from geo_indi.publication import counts as published
 
@@ -39,8 +39,13 @@ class MapOptionsError(ValueError):
 @dataclass
 class MapOptions:
     classes: str = "quantiles"
-    measure: str = "count"
+    measure: str = "count"  # count | rate (per 1,000 inhabitants) of the unit
     person_heat: bool = False
+    unit: Unit = DEFAULT_UNIT  # what is counted: occurrences (cases) or records
+
+    def unit_query(self):
+        """The unit as a query parameter for links that keep it (empty for the default)."""
+        return "" if self.unit == DEFAULT_UNIT else f"unit={self.unit.value}"
 
 
 def parse_request(params):
@@ -58,7 +63,11 @@ def parse_request(params):
     person_heat = params.get("person_heat") or "0"
     if person_heat not in ("0", "1"):
         raise MapOptionsError(_("person_heat must be 0 or 1"))
-    return form, MapOptions(classes=classes, measure=measure, person_heat=person_heat == "1")
+    try:
+        unit = parse_unit(params)
+    except ValueError as exc:
+        raise MapOptionsError(str(exc)) from None
+    return form, MapOptions(classes=classes, measure=measure, person_heat=person_heat == "1", unit=unit)
 
 
 @dataclass
@@ -68,7 +77,7 @@ class AreaRow:
     name: str
     population: int | None
     geometry: dict
-    count: int | None  # None: suppressed
+    count: int | None  # None: suppressed; in the page's unit (MapData.unit)
     weakens: int | None
     strengthens: int | None
     by_phenomenon: dict  # phenomenon_id -> n or None
@@ -76,6 +85,8 @@ class AreaRow:
     rate: float | None = None
     value: float | None = None
     class_index: int | None = None
+    records: int | None = None  # both units, whichever the page shows (None: hidden)
+    occurrences: int | None = None
 
     @property
     def suppressed(self):
@@ -114,6 +125,9 @@ class MapData:
     person_heat_points: list = field(default_factory=list)
     phenomena: dict = field(default_factory=dict)  # id -> name
     withheld: str = ""  # why rows outside the viewer's municipalities are empty, if they are
+    unit: Unit = DEFAULT_UNIT  # what count, total, trend and categories count
+    total_records: int | None = None  # the total in both units
+    total_occurrences: int | None = None
 
     @property
     def has_heat(self):
@@ -166,7 +180,8 @@ def _rows(shapes, counts):
     for shape in shapes:
         c = counts.rows[shape["id"]]
         rows.append(AreaRow(shape["id"], shape["code"], shape["name"], shape["population"], shape["geometry"],
-                            c.count, c.weakens, c.strengthens, c.by_phenomenon, c.exact))
+                            c.count, c.weakens, c.strengthens, c.by_phenomenon, c.exact,
+                            records=c.records, occurrences=c.occurrences))
     return rows
 
 
@@ -181,9 +196,9 @@ def _apply_measure(rows, options):
     return classification
 
 
-def _trend(user, filters):
-    """Months with weakening and strengthening counts (exact pages only)."""
-    cells = queries.monthly_counts(user, filters)
+def _trend(user, filters, unit):
+    """Months with weakening and strengthening counts in `unit` (exact pages only)."""
+    cells = queries.monthly_counts(user, filters, unit)
     months = sorted({month for month, _d in cells})
     return [
         {"month": m, "weakens": cells.get((m, Direction.WEAKENS), 0), "strengthens": cells.get((m, Direction.STRENGTHENS), 0)}
@@ -191,8 +206,8 @@ def _trend(user, filters):
     ]
 
 
-def _categories(user, filters):
-    counts = queries.category_counts(user, filters)
+def _categories(user, filters, unit):
+    counts = queries.category_counts(user, filters, unit)
     names = {c.id: c for c in Category.objects.filter(id__in=[key for key in counts if key]).select_related("phenomenon")}
     rows = []
     for key, n in counts.items():
@@ -211,11 +226,11 @@ def _phenomenon_names(rows):
     return {p.id: p.name for p in Phenomenon.objects.filter(id__in=ids)}
 
 
-def _exact_extras(user, filters, area_counts):
+def _exact_extras(user, filters, area_counts, unit):
     """Trend and categories, only when every number of the page is exact."""
     if not area_counts.fully_exact:
         return [], []
-    return _trend(user, filters), _categories(user, filters)
+    return _trend(user, filters, unit), _categories(user, filters, unit)
 
 
 def overview(user, form, options):
@@ -223,15 +238,17 @@ def overview(user, form, options):
     k = suppression.threshold()
     filters = form.active()
     shapes = queries.municipality_shapes()
-    counts = published.area_counts(user, "municipality", [(s["id"], s["id"]) for s in shapes], filters)
+    counts = published.area_counts(user, "municipality", [(s["id"], s["id"]) for s in shapes], filters, options.unit)
     rows = _rows(shapes, counts)
     classification = _apply_measure(rows, options)
-    total, weakens, strengthens = published.lapland_total(user, filters)
-    trend, categories = _exact_extras(user, filters, counts)
+    totals = {u: published.lapland_total(user, filters, u) for u in Unit}
+    total, weakens, strengthens = totals[options.unit]
+    trend, categories = _exact_extras(user, filters, counts, options.unit)
     return MapData(
         areas=rows, classification=classification, k=k, exact=counts.fully_exact, total=total, weakens=weakens,
         strengthens=strengthens, trend=trend, categories=categories, phenomena=_phenomenon_names(rows),
-        withheld=counts.withheld,
+        withheld=counts.withheld, unit=options.unit,
+        total_records=totals[Unit.RECORDS][0], total_occurrences=totals[Unit.OCCURRENCES][0],
     )
 
 
@@ -244,9 +261,10 @@ def municipality_view(user, municipality, form, options, *, object_heat=False):
     filters = {**form.active(), "municipality": municipality.code}
     shapes = queries.postcode_area_shapes(municipality)
     areas = [(s["id"], municipality.id) for s in shapes]
-    counts = published.area_counts(user, "postcode_area", areas, filters)
+    counts = published.area_counts(user, "postcode_area", areas, filters, options.unit)
     rows = _rows(shapes, counts)
-    own = published.area_counts(user, "municipality", [(municipality.id, municipality.id)], filters).rows[municipality.id]
+    own = published.area_counts(user, "municipality", [(municipality.id, municipality.id)], filters,
+                                options.unit).rows[municipality.id]
     classification = _apply_measure(rows, options)
     heat_points = []
     if object_heat:
@@ -256,16 +274,17 @@ def municipality_view(user, municipality, form, options, *, object_heat=False):
         )
     person_heat_points = []
     if options.person_heat and filters.get("subject") != Subject.OBJECT:
-        people = published.area_counts(user, "postcode_area", areas, {**filters, "subject": Subject.PERSON})
+        people = published.area_counts(user, "postcode_area", areas, {**filters, "subject": Subject.PERSON},
+                                       options.unit)
         shown = {area_id: c.count for area_id, c in people.rows.items() if c.count}
         points = queries.representative_points(shown.keys())
         person_heat_points = [[*points[area_id], n] for area_id, n in shown.items() if area_id in points]
-    trend, categories = _exact_extras(user, filters, counts)
+    trend, categories = _exact_extras(user, filters, counts, options.unit)
     return MapData(
         areas=rows, classification=classification, k=k, exact=counts.fully_exact, total=own.count,
         weakens=own.weakens, strengthens=own.strengthens, trend=trend, categories=categories,
         heat_points=heat_points, person_heat_points=person_heat_points, phenomena=_phenomenon_names(rows),
-        withheld=counts.withheld,
+        withheld=counts.withheld, unit=options.unit, total_records=own.records, total_occurrences=own.occurrences,
     )
 
 
@@ -301,14 +320,18 @@ def filters_in_words(form):
 class OverviewRow:
     code: str
     name: str
-    count: int | None  # None: not shown
+    count: int | None  # None: not shown; in the unit asked for
+    records: int | None = None
+    occurrences: int | None = None
 
 
-def municipality_overview(user, year):
+def municipality_overview(user, year, unit=DEFAULT_UNIT):
     """(rows by municipality, Lapland total) of one calendar year as published for this viewer (the home page)."""
     municipalities = list(Municipality.objects.order_by("name_fi").values_list("id", "code", "name_fi"))
     filters = {"year": year}
-    counts = published.area_counts(user, "municipality", [(m_id, m_id) for m_id, _c, _n in municipalities], filters)
-    rows = [OverviewRow(code, name, counts.rows[m_id].count) for m_id, code, name in municipalities]
-    total, _weakens, _strengthens = published.lapland_total(user, filters)
+    counts = published.area_counts(user, "municipality", [(m_id, m_id) for m_id, _c, _n in municipalities], filters,
+                                   unit)
+    rows = [OverviewRow(code, name, counts.rows[m_id].count, counts.rows[m_id].records, counts.rows[m_id].occurrences)
+            for m_id, code, name in municipalities]
+    total, _weakens, _strengthens = published.lapland_total(user, filters, unit)
     return rows, total

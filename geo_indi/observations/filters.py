@@ -4,6 +4,7 @@ Values are ids (phenomenon, category, municipality by id or 3-digit code) and
 ISO dates; anything else is a clear error, never a silent "match all".
 """
 from django import forms
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
@@ -14,6 +15,31 @@ from geo_indi.core.geo import bbox_polygon, parse_wgs84_bbox
 from .models import AgeGroup, Direction, Subject
 
 EMPTY = object()  # a bbox outside the coverage: nothing matches
+
+
+class Unit(models.TextChoices):
+    """What a count counts: the cases a worker entered under "How many occurrences" (1-999 per record),
+    or the records themselves. Occurrences are the default (what the pilots asked to see: "12 young people
+    drinking" recorded once is 12 cases); suppression is decided on records either way (publication/)."""
+
+    OCCURRENCES = "occurrences", _("occurrences")
+    RECORDS = "records", _("records")
+
+
+DEFAULT_UNIT = Unit.OCCURRENCES
+UNIT_PARAM = "unit"
+
+
+def parse_unit(params, default=DEFAULT_UNIT):
+    """The `unit` option (occurrences|records) of a request: a Unit, or ValueError with a message for a 400.
+
+    The one parser of it: maps, tiles, reports, exports, layers and alert rules read it here."""
+    raw = params.get(UNIT_PARAM)
+    if raw in (None, ""):
+        return Unit(default)
+    if raw not in Unit.values:
+        raise ValueError(_("unit must be one of: %(choices)s") % {"choices": ", ".join(Unit.values)})
+    return Unit(raw)
 
 
 class ObservationFilterForm(forms.Form):

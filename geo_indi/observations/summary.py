@@ -37,6 +37,13 @@ PERIOD_FILTERS = ("date_from", "date_to", "year")
 DIMENSIONS = frozenset({"month", "year", "municipality_id", "postcode_area_id", "phenomenon_id", "category_id",
                         "direction", "subject"})
 ALL_PHENOMENA = object()  # no viewer: internal builders that group phenomena themselves (publication tables)
+# The key of grouped_counts' rows that holds each unit (filters.Unit): records "n", occurrences "occ".
+UNIT_KEYS = {"records": "n", "occurrences": "occ"}
+
+
+def unit_key(unit):
+    """"n" or "occ": where a row of grouped_counts holds the count in `unit` (a filters.Unit or its value)."""
+    return UNIT_KEYS[str(getattr(unit, "value", unit))]
 
 
 def _last_of_month(day):

@@ -7,6 +7,11 @@ observations (persons + the exactly published objects), of one calendar year,
 of all public phenomena or of one phenomenon; municipality and postcode
 filters only select rows of it. Object observations alone are public and are
 counted exactly for any filter. Anything else is refused (NotPublished).
+
+Every count is given in both units (observations.filters.Unit): records and the
+sum of their occurrences. A row's `count`, `weakens`, `strengthens` and
+`by_phenomenon` are in the unit asked for (default: occurrences), and
+`records` / `occurrences` are both always there. A hidden cell hides both.
 """
 import datetime as dt
 from collections import defaultdict
@@ -16,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geo_indi.observations import summary, suppression
+from geo_indi.observations.filters import DEFAULT_UNIT, Unit
 from geo_indi.observations.querysets import sees_internal_phenomena
 from geo_indi.observations.models import Direction, Phenomenon, Subject
 
@@ -30,19 +36,73 @@ class NotPublished(ValueError):
 
 
 @dataclass
+class Tally:
+    """One unit's numbers of an area: total, by direction (None: not shown) and per phenomenon."""
+
+    count: int | None = 0  # None: not shown
+    weakens: int | None = 0
+    strengthens: int | None = 0
+    by_phenomenon: dict = field(default_factory=dict)  # phenomenon id -> n or None
+
+    def add(self, phenomenon_id, direction, n, in_total=True):
+        self.by_phenomenon[phenomenon_id] = self.by_phenomenon.get(phenomenon_id, 0) + n
+        if not in_total:
+            return
+        self.count += n
+        if direction == Direction.WEAKENS:
+            self.weakens += n
+        else:
+            self.strengthens += n
+
+
+def _hidden_tally():
+    return Tally(None, None, None, {})
+
+
+@dataclass
 class AreaCount:
+    """An area's counts in both units; `count` & co. in the unit asked for."""
+
     area_id: int
     municipality_id: int
-    count: int | None  # None: not shown
     exact: bool
-    weakens: int | None = None
-    strengthens: int | None = None
-    occurrences: int | None = None
-    by_phenomenon: dict = field(default_factory=dict)  # phenomenon id -> n or None
+    tallies: dict  # Unit -> Tally
+    unit: Unit = DEFAULT_UNIT
+
+    @classmethod
+    def zero(cls, area_id, municipality_id, unit=DEFAULT_UNIT):
+        return cls(area_id, municipality_id, True, {u: Tally() for u in Unit}, unit)
+
+    def tally(self, unit=None):
+        return self.tallies[Unit(unit or self.unit)]
+
+    @property
+    def count(self):
+        return self.tally().count
+
+    @property
+    def weakens(self):
+        return self.tally().weakens
+
+    @property
+    def strengthens(self):
+        return self.tally().strengthens
+
+    @property
+    def by_phenomenon(self):
+        return self.tally().by_phenomenon
+
+    @property
+    def records(self):
+        return self.tallies[Unit.RECORDS].count
+
+    @property
+    def occurrences(self):
+        return self.tallies[Unit.OCCURRENCES].count
 
     @property
     def suppressed(self):
-        return self.count is None
+        return self.records is None
 
 
 @dataclass(frozen=True)
@@ -102,22 +162,28 @@ class Viewer:
         return self.scope == suppression.EVERYWHERE
 
 
-def _published(table, node, phen_node, subject):
-    """A cell of a group table as published: persons, objects or both; None where persons are hidden."""
+UNIT_ARRAYS = {Unit.RECORDS: ("persons", "objects"), Unit.OCCURRENCES: ("person_occurrences", "object_occurrences")}
+
+
+def _published(table, node, phen_node, subject, unit):
+    """A cell of a group table as published, in a unit: persons, objects or both; None where persons are hidden
+    (the same cells for records and occurrences)."""
+    person_name, object_name = UNIT_ARRAYS[Unit(unit)]
+    objects = int(getattr(table, object_name)[node, phen_node])
     if subject == Subject.OBJECT:
-        return int(table.objects[node, phen_node])
+        return objects
     if table.hidden[node, phen_node]:
         return None
-    n = int(table.persons[node, phen_node])
-    return n if subject == Subject.PERSON else n + int(table.objects[node, phen_node])
+    n = int(getattr(table, person_name)[node, phen_node])
+    return n if subject == Subject.PERSON else n + objects
 
 
 def _visible_groups(viewer, tables):
     return [g for g in tables.structure.groups if g.public or viewer.members_only]
 
 
-def published_cell(viewer, request, node_of, tables=None):
-    """(count, {phenomenon id: count}) of one area node of the published tables; None: not shown."""
+def published_cell(viewer, request, node_of, tables=None, unit=DEFAULT_UNIT):
+    """(count, {phenomenon id: count}) of one area node of the published tables, in a unit; None: not shown."""
     tables = tables or year_tables(request.year)
     struct = tables.structure
     node = node_of(struct)
@@ -133,17 +199,26 @@ def published_cell(viewer, request, node_of, tables=None):
         for pid in group.phenomenon_ids:
             if request.phenomenon_id and pid != request.phenomenon_id:
                 continue
-            by_phenomenon[pid] = _published(table, node, group.node_of(pid), request.subject)
+            by_phenomenon[pid] = _published(table, node, group.node_of(pid), request.subject, unit)
     if request.phenomenon_id:
         count = by_phenomenon.get(request.phenomenon_id, 0)
     elif struct.public_group is not None and struct.public_group in groups:
-        count = _published(tables.table_of(struct.public_group), node, 0, request.subject)
+        count = _published(tables.table_of(struct.public_group), node, 0, request.subject, unit)
     else:
         count = 0
     return count, by_phenomenon
 
 
-def _exact_rows(user, filters, level, area_ids, total_over=None):
+def _published_area(viewer, request, level, area_id, muni_id, tables, unit):
+    """An AreaCount of the published tables (both units, the same hidden cells)."""
+    tallies = {}
+    for u in Unit:
+        count, by_phenomenon = published_cell(viewer, request, _node_getter(level, area_id), tables, u)
+        tallies[u] = Tally(count, None, None, by_phenomenon)
+    return AreaCount(area_id, muni_id, False, tallies, unit)
+
+
+def _exact_rows(user, filters, level, area_ids, total_over=None, unit=DEFAULT_UNIT):
     """{area id: AreaCount} exact, from one grouped count (per area, phenomenon and direction).
 
     total_over: the phenomena the totals count (None: all the user may see)."""
@@ -153,16 +228,10 @@ def _exact_rows(user, filters, level, area_ids, total_over=None):
     for row in summary.grouped_counts(filters, by, user=user, **{f"{area_field}__in": area_ids}):
         c = rows.get(row[area_field])
         if c is None:
-            c = rows[row[area_field]] = AreaCount(row[area_field], row["municipality_id"], 0, True, 0, 0, 0, {})
-        c.by_phenomenon[row["phenomenon_id"]] = c.by_phenomenon.get(row["phenomenon_id"], 0) + row["n"]
-        if total_over is not None and row["phenomenon_id"] not in total_over:
-            continue
-        c.count += row["n"]
-        c.occurrences += row["occ"]
-        if row["direction"] == Direction.WEAKENS:
-            c.weakens += row["n"]
-        else:
-            c.strengthens += row["n"]
+            c = rows[row[area_field]] = AreaCount.zero(row[area_field], row["municipality_id"], unit)
+        in_total = total_over is None or row["phenomenon_id"] in total_over
+        for u, value in ((Unit.RECORDS, row["n"]), (Unit.OCCURRENCES, row["occ"])):
+            c.tallies[u].add(row["phenomenon_id"], row["direction"], value, in_total)
     return rows
 
 
@@ -188,8 +257,9 @@ class AreaCounts:
     fully_exact: bool = False
 
 
-def area_counts(user, level, areas, filters):
-    """AreaCounts for `areas` [(area id, municipality id)] at `level` ('municipality' or 'postcode_area').
+def area_counts(user, level, areas, filters, unit=DEFAULT_UNIT):
+    """AreaCounts for `areas` [(area id, municipality id)] at `level` ('municipality' or 'postcode_area'):
+    every row in both units, `count` & co. in `unit` (observations.filters.Unit, default occurrences).
 
     Raises NotPublished when no row is exact and the filters map onto no published table."""
     viewer = Viewer(user)
@@ -201,10 +271,10 @@ def area_counts(user, level, areas, filters):
     total_over = None if fully_exact or filters.get("phenomenon") else public_phenomenon_ids()
     rows = {}
     if exact_ids:
-        counted = _exact_rows(user, filters, level, exact_ids, total_over)
+        counted = _exact_rows(user, filters, level, exact_ids, total_over, unit)
         for area_id, muni_id in areas:
             if area_id in exact_ids:
-                rows[area_id] = counted.get(area_id) or AreaCount(area_id, muni_id, 0, True, 0, 0, 0, {})
+                rows[area_id] = counted.get(area_id) or AreaCount.zero(area_id, muni_id, unit)
     rest = [(a, m) for a, m in areas if a not in exact_ids]
     withheld = ""
     if rest:
@@ -215,12 +285,11 @@ def area_counts(user, level, areas, filters):
                 raise
             withheld = str(exc)
             for area_id, muni_id in rest:
-                rows[area_id] = AreaCount(area_id, muni_id, None, False)
+                rows[area_id] = AreaCount(area_id, muni_id, False, {u: _hidden_tally() for u in Unit}, unit)
         else:
             tables = year_tables(request.year)
             for area_id, muni_id in rest:
-                count, by_phenomenon = published_cell(viewer, request, _node_getter(level, area_id), tables)
-                rows[area_id] = AreaCount(area_id, muni_id, count, False, by_phenomenon=by_phenomenon)
+                rows[area_id] = _published_area(viewer, request, level, area_id, muni_id, tables, unit)
     return AreaCounts(rows, withheld, fully_exact or subject_object)
 
 
@@ -235,14 +304,15 @@ def _node_getter(level, area_id):
     return node_of
 
 
-def lapland_total(user, filters):
-    """(count, weakens, strengthens) for all of Lapland; None where not shown."""
+def lapland_total(user, filters, unit=DEFAULT_UNIT):
+    """(count, weakens, strengthens) for all of Lapland in `unit`; None where not shown."""
     viewer = Viewer(user)
     if viewer.exact_everywhere or filters.get("subject") == Subject.OBJECT:
         where = {}
         if not viewer.exact_everywhere and not filters.get("phenomenon"):
             where["phenomenon_id__in"] = public_phenomenon_ids()
-        by_direction = {row["direction"]: row["n"]
+        value = summary.unit_key(unit)
+        by_direction = {row["direction"]: row[value]
                         for row in summary.grouped_counts(filters, ["direction"], user=user, **where)}
         weakens, strengthens = by_direction.get(Direction.WEAKENS, 0), by_direction.get(Direction.STRENGTHENS, 0)
         return weakens + strengthens, weakens, strengthens
@@ -250,24 +320,25 @@ def lapland_total(user, filters):
         request = table_request(user, filters)
     except NotPublished:
         return None, None, None
-    count, _by = published_cell(viewer, request, lambda struct: 0)
+    count, _by = published_cell(viewer, request, lambda struct: 0, unit=unit)
     return count, None, None
 
 
-def yearly_counts(user, municipality, years):
-    """{phenomenon id: {year: n or None}} for a municipality: all observations per phenomenon and year."""
+def yearly_counts(user, municipality, years, unit=DEFAULT_UNIT):
+    """{phenomenon id: {year: n or None}} for a municipality: all observations per phenomenon and year, in `unit`."""
     viewer = Viewer(user)
     if viewer.exact(municipality.id):
         exact = defaultdict(dict)
+        value = summary.unit_key(unit)
         for row in summary.grouped_counts({}, ["phenomenon_id", "year"], user=user, municipality_id=municipality.id):
-            exact[row["phenomenon_id"]][row["year"]] = row["n"]
+            exact[row["phenomenon_id"]][row["year"]] = row[value]
         return dict(exact)
     result = defaultdict(dict)
     struct = structure()
     for year in years:
         _count, by_phenomenon = published_cell(
             viewer, TableRequest(year, None, None), _node_getter("municipality", municipality.id),
-            year_tables(year, struct=struct))
+            year_tables(year, struct=struct), unit)
         for pid, n in by_phenomenon.items():
             result[pid][year] = n
     return dict(result)

@@ -8,6 +8,7 @@ class PublishedRelease(models.Model):
     A pattern is never served over other counts than its own, so the counts are frozen with it
     (releases.py explains the refresh). Keyed by year, k, complementary suppression and the
     structure (areas, phenomenon groups, organisations' scopes); only the latest per key is kept.
+    The payload also holds the occurrence sums of the same cells (tables.RELEASE_FORMAT).
     """
 
     year = models.IntegerField(verbose_name=_("year"))

@@ -342,17 +342,18 @@ def cell_cost(X, hidden, known):
     return np.where(known[:, None], BIG, cost)
 
 
-def protect(X, tree, k, known_scopes, complementary=True):
+def protect(X, tree, k, known_scopes, complementary=True, *, primary=None, hidden=None):
     """Boolean mask of hidden cells of X (area nodes x phenomenon nodes).
 
     known_scopes: boolean arrays over area nodes, one per kind of viewer: the
     anonymous viewer knows nothing, an organisation's members know their
-    municipalities and their areas."""
+    municipalities and their areas. primary: the cells to protect (default: X in 1..k-1);
+    hidden: cells already hidden (default: X < k). protect_linked passes both."""
     X = np.asarray(X)
-    hidden = X < k
+    hidden = (X < k) if hidden is None else hidden.copy()
     if not complementary:
         return hidden
-    primary = np.argwhere((X > 0) & (X < k))
+    primary = np.argwhere((X > 0) & (X < k)) if primary is None else np.argwhere(primary)
     order = sorted(primary.tolist(), key=lambda c: (tree.level(c[0]), c[1] != 0, X[c[0], c[1]]))
     for u, f in order:
         cell = _Cell(X, tree, (u, f))
@@ -370,3 +371,20 @@ def protect(X, tree, k, known_scopes, complementary=True):
                 hidden |= changed
                 found[name].append(changed)
     return hidden
+
+
+def protect_linked(records, occurrences, tree, k, known_scopes, complementary=True):
+    """One hidden pattern for a table of records and the table of their occurrences (the same cells).
+
+    Primary cells are decided on records (1..k-1 records, and zeros). The pattern first protects the
+    records; then each primary cell gets the same two certificates in the occurrence table (its
+    occurrences moved away, down to 0; k-1-o more added when it holds o < k-1), starting from the
+    records' pattern. Hiding only grows and a certificate stays valid when more cells are hidden, so
+    the result protects both tables: neither a hidden record count nor a hidden occurrence sum can be
+    bounded tighter than 0..k-1 from what is published."""
+    records, occurrences = np.asarray(records), np.asarray(occurrences)
+    hidden = protect(records, tree, k, known_scopes, complementary)
+    if not complementary:
+        return hidden
+    primary = (records > 0) & (records < k)
+    return protect(occurrences, tree, k, known_scopes, complementary, primary=primary, hidden=hidden)

@@ -21,7 +21,8 @@ from .models import PublishedRelease
 
 logger = logging.getLogger("geo_indi.publication")
 
-ARRAYS = ("persons", "objects", "hidden")
+# Counts and pattern frozen together: records and occurrences of the same cells, and the one pattern hiding both.
+ARRAYS = ("persons", "objects", "hidden", "person_occurrences", "object_occurrences")
 LOCK_NAMESPACE = "geo_indi.publication.release"
 
 
@@ -47,7 +48,8 @@ def digest(parts):
 
 
 def encode(arrays):
-    """arrays: [(persons, objects, hidden)] per group, in the structure's group order."""
+    """arrays: [(persons, objects, hidden, person occurrences, object occurrences)] per group, in the
+    structure's group order."""
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **{f"g{i}_{name}": a for i, group in enumerate(arrays)
                                    for name, a in zip(ARRAYS, group)})

@@ -6,7 +6,10 @@ group total -> phenomenon (protection.py explains the cells and the rule).
 Groups: all public, active phenomena together (with their total); every other
 phenomenon (internal, or no longer active) alone, shown only to members of an
 organisation. Groups and years share no published sum, so each is suppressed
-on its own. Object observations are published exactly (the object-points
+on its own. Every table is kept twice over the same cells: the number of
+records and the sum of their occurrences (the cases a worker entered); one
+hidden pattern, decided on records and protecting both (protection.protect_linked),
+hides both numbers of a cell together. Object observations are published exactly (the object-points
 layer), so their counts in the same cells are published as they are.
 
 What is served is a release (releases.py): counts and pattern computed together and
@@ -34,11 +37,13 @@ from geo_indi.observations.models import Phenomenon
 
 from . import releases
 from .models import PublishedRelease
-from .protection import AreaTree, full_table, protect
+from .protection import AreaTree, full_table, protect_linked
 
 # Switch for the audit's own test: with it off only primary suppression runs (never in production).
 COMPLEMENTARY = True
 CACHE_SECONDS = 7 * 24 * 3600  # the key is the table's content, so an entry is never stale
+# Part of every release key: a release stored before occurrences were published (3 arrays) is never served.
+RELEASE_FORMAT = "records+occurrences"
 
 
 @dataclass(frozen=True)
@@ -126,9 +131,11 @@ def structure():
 @dataclass
 class GroupTable:
     group: Group
-    persons: np.ndarray  # (area nodes, phenomenon nodes) true counts
+    persons: np.ndarray  # (area nodes, phenomenon nodes) true counts of records
     objects: np.ndarray  # the same for object observations (published exactly)
-    hidden: np.ndarray  # bool, person cells not published
+    hidden: np.ndarray  # bool, person cells not published (records and occurrences alike)
+    person_occurrences: np.ndarray  # the sums of the person records' occurrences, same cells
+    object_occurrences: np.ndarray  # the same for object observations
 
 
 @dataclass
@@ -142,53 +149,60 @@ class YearTables:
         return self.tables[group]
 
 
+COUNTED = (("person", "n"), ("object", "n"), ("person", "occ"), ("object", "occ"))  # the order of _counted_tables
+
+
 def _leaf_counts(struct, year):
-    """{subject: {group: (areas x phenomenon leaves) counts}} from one grouped query."""
+    """{(subject, "n" or "occ"): {group: (areas x phenomenon leaves) counts}} from one grouped query."""
     rows = summary.grouped_counts({"year": year}, ["subject", "postcode_area_id", "phenomenon_id"],
                                   user=summary.ALL_PHENOMENA)
-    leaf = {subject: {g: np.zeros((len(struct.area_ids), len(g.phenomenon_ids)), dtype=np.int64) for g in struct.groups}
-            for subject in ("person", "object")}
+    leaf = {what: {g: np.zeros((len(struct.area_ids), len(g.phenomenon_ids)), dtype=np.int64) for g in struct.groups}
+            for what in COUNTED}
     n_munis = len(struct.municipality_ids)
     for row in rows:
         group = struct.group_of(row["phenomenon_id"])
         if group is None or row["postcode_area_id"] not in struct._area_index:
             continue
-        leaf[row["subject"]][group][struct.node_of_area(row["postcode_area_id"]) - 1 - n_munis,
-                                    group.phenomenon_ids.index(row["phenomenon_id"])] += row["n"]
+        cell = (struct.node_of_area(row["postcode_area_id"]) - 1 - n_munis,
+                group.phenomenon_ids.index(row["phenomenon_id"]))
+        for value in ("n", "occ"):
+            leaf[(row["subject"], value)][group][cell] += row[value]
     return leaf
 
 
 def _counted_tables(struct, year):
-    """[(persons, objects)] full tables per group, in the structure's group order."""
+    """[(persons, objects, person occurrences, object occurrences)] full tables per group, in the structure's
+    group order."""
     leaf = _leaf_counts(struct, year)
-    return [(full_table(struct.tree, leaf["person"][g]), full_table(struct.tree, leaf["object"][g]))
-            for g in struct.groups]
+    return [tuple(full_table(struct.tree, leaf[what][g]) for what in COUNTED) for g in struct.groups]
 
 
 def _data_digest(counted):
     return releases.digest(table for pair in counted for table in pair)
 
 
-def _hidden(struct, persons, k):
-    """The hidden pattern of each group's person table (cached by their content)."""
-    key = f"publication:{k}:{int(COMPLEMENTARY)}:{releases.digest([struct.signature(), *persons])}"
+def _hidden(struct, persons, person_occurrences, k):
+    """The hidden pattern of each group's person tables, records and occurrences (cached by their content)."""
+    key = (f"publication:{RELEASE_FORMAT}:{k}:{int(COMPLEMENTARY)}:"
+           f"{releases.digest([struct.signature(), *persons, *person_occurrences])}")
     hidden = cache.get(key)
     if hidden is None:
         masks = struct.known_masks()
-        hidden = [protect(table, struct.tree, k, masks, COMPLEMENTARY) for table in persons]
+        hidden = [protect_linked(records, occurrences, struct.tree, k, masks, COMPLEMENTARY)
+                  for records, occurrences in zip(persons, person_occurrences)]
         cache.set(key, hidden, CACHE_SECONDS)
     return hidden
 
 
 def release_key(year, k, struct):
-    return releases.Key(year, k, COMPLEMENTARY, releases.digest([struct.signature()]))
+    return releases.Key(year, k, COMPLEMENTARY, releases.digest([RELEASE_FORMAT, struct.signature()]))
 
 
 @dataclass
 class Publication:
     release: PublishedRelease
     previous: PublishedRelease | None
-    arrays: list  # [(persons, objects, hidden)] per group
+    arrays: list  # [(persons, objects, hidden, person occurrences, object occurrences)] per group
 
     @property
     def changed(self):
@@ -202,8 +216,9 @@ def _publish(key, struct, counted=None):
     previous = releases.latest(key)
     if previous is not None and previous.data_digest == data_digest:
         return Publication(previous, previous, releases.decode(previous.payload, len(struct.groups)))
-    hidden = _hidden(struct, [persons for persons, _objects in counted], key.k)
-    arrays = [(persons, objects, h) for (persons, objects), h in zip(counted, hidden)]
+    hidden = _hidden(struct, [c[0] for c in counted], [c[2] for c in counted], key.k)
+    arrays = [(persons, objects, h, person_occ, object_occ)
+              for (persons, objects, person_occ, object_occ), h in zip(counted, hidden)]
     return Publication(releases.save(key, data_digest, counted_at, arrays), previous, arrays)
 
 

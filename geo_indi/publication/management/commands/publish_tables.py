@@ -12,15 +12,16 @@ def years_with_observations():
 
 def cells(arrays):
     """'T cell(s), N with persons, H of those hidden' over every group (zeros are hidden too, not counted)."""
-    total = sum(persons.size for persons, _o, _h in arrays)
-    counted = sum(int((persons > 0).sum()) for persons, _o, _h in arrays)
-    hidden = sum(int((h & (persons > 0)).sum()) for persons, _o, h in arrays)
+    total = sum(persons.size for persons, *_rest in arrays)
+    counted = sum(int((persons > 0).sum()) for persons, *_rest in arrays)
+    hidden = sum(int((h & (persons > 0)).sum()) for persons, _o, h, *_occurrences in arrays)
     return f"{total} cell(s), {counted} with persons, {hidden} of those hidden"
 
 
 def changed_cells(before, after):
-    """Cells whose person or object count differs between two releases of one structure."""
-    return sum(int(((b[0] != a[0]) | (b[1] != a[1])).sum()) for b, a in zip(before, after))
+    """Cells whose person or object count (records or occurrences) differs between two releases of one structure."""
+    return sum(int(((b[0] != a[0]) | (b[1] != a[1]) | (b[3] != a[3]) | (b[4] != a[4])).sum())
+               for b, a in zip(before, after))
 
 
 class Command(BaseCommand):
