@@ -55,8 +55,11 @@ messages:
 	$(PY) manage.py makemessages -d djangojs -l fi -l sv -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
 
+# The local PostGIS cluster and the shared cache (Redis) beside it.
 db-start:
 	bash scripts/db.sh start
+	bash scripts/redis.sh start
 
 db-stop:
+	bash scripts/redis.sh stop
 	bash scripts/db.sh stop

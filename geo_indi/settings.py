@@ -191,6 +191,28 @@ if DATABASE_REPLICA_URL:
     DATABASE_ROUTERS = ["geo_indi.core.db_routers.PrimaryReplicaRouter"]
     MIDDLEWARE.append("geo_indi.core.db_routers.ReplicaReadsMiddleware")
 
+# The shared cache (docs/operations.md): rate-limit counters, vector tiles, the count memo, hot spots and
+# the replica's read-your-writes pins, seen alike by every server process and the worker. Default: the
+# project-local Redis of scripts/redis.sh on 127.0.0.1:GEO_INDI_REDIS_PORT (63790).
+DEFAULT_REDIS_URL = "redis://127.0.0.1:%s/0" % os.environ.get("GEO_INDI_REDIS_PORT", "63790")
+REDIS_URL = env("REDIS_URL", DEFAULT_REDIS_URL)
+if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    refuse_to_start(f"REDIS_URL={REDIS_URL!r}: use redis://host:port/db, rediss://… or unix:///path")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "geo_indi"),
+        # Keys carry the database's name too (core/cache.py): two databases on one Redis never mix.
+        "KEY_FUNCTION": "geo_indi.core.cache.make_key",
+        # An unreachable cache fails a request in about a second instead of holding the worker.
+        "OPTIONS": {
+            "socket_connect_timeout": env_int("REDIS_CONNECT_TIMEOUT", 1),
+            "socket_timeout": env_int("REDIS_TIMEOUT", 2),
+        },
+    }
+}
+
 # `make backup` / `manage.py backup` writes here (git-ignored by default: var/).
 BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever is missing (system packages, venv from the hashed lock file,
-# front-end vendor files), makes the local secret key and starts the database.
+# front-end vendor files), makes the local secret key and starts the database and the cache.
 # Fast the second time: every step checks first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -17,6 +17,8 @@ ldconfig -p | grep -q libgdal || need_apt+=(libgdal32)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v msgfmt >/dev/null || need_apt+=(gettext)
 command -v pg_dump >/dev/null || need_apt+=(postgresql-client-15)
+# The shared cache (scripts/redis.sh): rate limits, tiles, counts, read-your-writes across server processes
+command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c "import ensurepip, venv" 2>/dev/null || need_apt+=(python3-venv)
 # Voikko: the Finnish analysis of the description check (names, places, streets)
@@ -56,3 +58,4 @@ if [ ! -s var/secret_key ]; then
 fi
 
 bash scripts/db.sh start
+bash scripts/redis.sh start

@@ -72,6 +72,20 @@ def security_counters_off(settings):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def shared_cache_of_this_test(request):
+    """The shared cache is the real Redis (scripts/redis.sh, started by scripts/run-tests.sh). A test that uses
+    the database starts with none of its database's keys: data versions start again in every test database, and
+    a counter or tile of an earlier test must not answer this one."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames)
+    if uses_db:
+        from geo_indi.core.cache import clear_database_namespace
+
+        request.getfixturevalue("django_db_setup")
+        clear_database_namespace()
+    yield
+
+
 @pytest.fixture
 def small_geography(db):
     """Five small postcode areas in two municipalities: a shared border, an overlap, a gap, an invalid bowtie."""

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,9 @@ def free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def gunicorn(db, tmp_path):
-    """gunicorn on a free port against the test database; yields (base url, path of its log)."""
+@contextmanager
+def serve_gunicorn(tmp_path, workers=1, extra_env=None, extra_args=()):
+    """gunicorn (scripts/gunicorn.conf.py) on a free port against the test database; yields (base url, log path)."""
     test_db = settings.DATABASES["default"]
     bind = f"127.0.0.1:{free_port()}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
@@ -32,14 +33,16 @@ def gunicorn(db, tmp_path):
         DATABASE_URL=f"postgis://{test_db['USER']}@{test_db['HOST']}:{test_db['PORT']}/{test_db['NAME']}",
         DJANGO_SECRET_KEY="server-test-" + uuid.uuid4().hex * 2,
         GEO_INDI_BIND=bind,
-        WEB_CONCURRENCY="1",
+        WEB_CONCURRENCY=str(workers),
+        **(extra_env or {}),
     )
     if test_db.get("PASSWORD"):
         env["PGPASSWORD"] = test_db["PASSWORD"]
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("gunicorn")), "-c", "scripts/gunicorn.conf.py", "geo_indi.wsgi"],
+            [str(Path(sys.executable).with_name("gunicorn")), "-c", "scripts/gunicorn.conf.py", *extra_args,
+             "geo_indi.wsgi"],
             env=env, cwd=ROOT, stdout=log, stderr=log,
         )
         try:
@@ -55,6 +58,13 @@ def gunicorn(db, tmp_path):
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=60)
+
+
+@pytest.fixture
+def gunicorn(db, tmp_path):
+    """gunicorn on a free port against the test database; yields (base url, path of its log)."""
+    with serve_gunicorn(tmp_path) as served:
+        yield served
 
 
 def test_access_log_has_paths_without_query_strings(gunicorn):

@@ -4,14 +4,40 @@ A view names its scope with `throttle_scope` ("api" by default, "downloads", "og
 anonymous callers are counted per IP address, signed-in ones per user, each against
 settings.THROTTLE_RATES["<scope>_anon" | "<scope>_user"]. Rates are read on every
 request, so settings (and tests) can change them; an empty rate switches a scope off.
+
+Counted in the shared cache (Redis, settings.CACHES), so a limit holds across every server process.
+DRF's own check reads the history, then writes it back: two processes that read at once both
+let a request through. Here the check and the count are one Redis script (a sliding window kept
+as a sorted set of request times), so N per period is N, whatever the number of workers.
 """
 import math
+import uuid
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework.throttling import SimpleRateThrottle
 
 DEFAULT_SCOPE = "api"
+
+# KEYS[1] the caller's window; ARGV now, period (s), limit, a unique member. Returns {allowed, seconds to wait}.
+SLIDING_WINDOW = """
+local key, now, period, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - period)
+if redis.call('ZCARD', key) < limit then
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('PEXPIRE', key, math.ceil(period * 1000))
+  return {1, '0'}
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return {0, tostring(tonumber(oldest[2]) + period - now)}
+"""
+
+
+def _redis_client(key):
+    """The Redis client behind Django's cache, or None with another cache backend."""
+    backend = getattr(cache, "_cache", None)
+    return backend.get_client(key, write=True) if hasattr(backend, "get_client") else None
 
 
 class RequestThrottle(SimpleRateThrottle):
@@ -26,7 +52,20 @@ class RequestThrottle(SimpleRateThrottle):
         if self.rate is None:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+        key = self.get_cache_key(request, view)
+        client = _redis_client(key)
+        if client is None:
+            return super().allow_request(request, view)
+        self.now = self.timer()
+        allowed, wait = client.eval(SLIDING_WINDOW, 1, cache.make_key(key), self.now, self.duration,
+                                    self.num_requests, f"{self.now}:{uuid.uuid4().hex}")
+        self._wait = float(wait)
+        return bool(allowed)
+
+    def wait(self):
+        if hasattr(self, "_wait"):
+            return self._wait
+        return super().wait()
 
     def get_cache_key(self, request, view):
         user = request.user

@@ -13,12 +13,11 @@ are internal, exact counts: what leaves an organisation is decided by
 geo_indi.publication, which reads them here.
 """
 import calendar
-import time
-from collections import OrderedDict
+import hashlib
 from dataclasses import dataclass
-from threading import Lock
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
@@ -87,31 +86,27 @@ def data_version():
 
 
 class VersionedMemo:
-    """Process-local results keyed by the data version, for a short time.
+    """Results keyed by the data version, for a short time, in the shared cache (every server process and
+    the worker see the same entries; settings.CACHES).
 
     The version moves when a write *starts*, not when it commits, so a result computed in between may
     miss that write: `seconds` bounds how long. Never used inside a transaction, whose reads may see
     its own uncommitted writes (and the test suite runs each test in one)."""
 
-    def __init__(self, size=256):
-        self.size, self.entries, self.lock = size, OrderedDict(), Lock()
+    def __init__(self, namespace="counts"):
+        self.namespace = namespace
 
     def get_or_compute(self, key, compute):
         seconds = settings.COUNTS_CACHE_SECONDS
         if seconds <= 0 or connection.in_atomic_block:
             return compute()
-        key = (data_version(), key)
-        now = time.monotonic()
-        with self.lock:
-            hit = self.entries.get(key)
-            if hit and now - hit[0] < seconds:
-                self.entries.move_to_end(key)
-                return hit[1]
+        question = hashlib.sha256(repr(key).encode()).hexdigest()
+        cache_key = f"{self.namespace}:{data_version()}:{question}"
+        hit = cache.get(cache_key)
+        if hit is not None:
+            return hit
         value = compute()
-        with self.lock:
-            self.entries[key] = (now, value)
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+        cache.set(cache_key, value, seconds)
         return value
 
 
@@ -132,7 +127,7 @@ def grouped_counts(filters, by, *, user, **where):
     filters: cleaned observation filters (observations.filters); user: whose
     phenomena count (`publishable_to`), or ALL_PHENOMENA; where: further lookups
     on fields both models have (e.g. municipality_id__in=...). Repeated questions
-    between two writes are answered from a short-lived memo (`VersionedMemo`)."""
+    between two writes are answered from a short-lived memo in the shared cache (`VersionedMemo`)."""
     unknown = set(by) - DIMENSIONS
     if unknown:
         raise ValueError(f"cannot group counts by {sorted(unknown)}")
