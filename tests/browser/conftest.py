@@ -7,9 +7,12 @@ page.wait_for_function an arrow function ("() => ..."), not a bare expression.
 Shared gestures and axe-core (injected from node_modules/, never served) are in helpers.py.
 
 The clock: the live server runs in this process, so it reads the suite's frozen clock (tests/clock.py).
-Every context's Chromium clock is installed at the same instant (Playwright's clock.install; it then
-flows naturally) and in the server's time zone, so the pages' `new Date()` agrees with the server's
-today. Cookies: Django sends Max-Age with every cookie it sets (session, CSRF, language), and Chromium
+Every context's `Date` is shifted to the same instant (an init script: `Date.now()` and `new Date()`
+are the browser's real time plus the offset between the frozen clock and the real one, read through
+time-machine's escape hatch) and the context runs in the server's time zone, so the pages' `new Date()`
+agrees with the server's today and flows on with it. Not Playwright's `clock.install()`: its fake
+timers and `performance` kept Leaflet's layer control from opening on hover (test_map_tiles_browser.py
+failed with it); timers stay real here. Cookies: Django sends Max-Age with every cookie it sets (session, CSRF, language), and Chromium
 expires a cookie by Max-Age counted from its own receipt, not by the Expires date computed from the
 frozen clock, so a frozen date weeks or years from the real one does not log anybody out
 (test_clock_browser.py proves both).
@@ -18,6 +21,7 @@ import os
 import shutil
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.utils import timezone
 
@@ -30,6 +34,23 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.browser
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+# Date shifted by an offset (ms), everything else real. Runs before the page's own scripts, outside its CSP.
+_SHIFTED_DATE = """(() => {
+  const offset = %d, RealDate = Date;
+  class ShiftedDate extends RealDate {
+    constructor(...args) { if (args.length) super(...args); else super(RealDate.now() + offset); }
+    static now() { return RealDate.now() + offset; }
+  }
+  globalThis.Date = ShiftedDate;
+})();"""
+
+
+def _frozen_offset_ms():
+    """How far the frozen clock (tests/clock.py) is from the real one, in milliseconds."""
+    hatch = time_machine.escape_hatch
+    return round((timezone.now().timestamp() - hatch.time.time()) * 1000) if hatch.is_travelling() else 0
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +73,7 @@ def page_factory(browser, live_server):
     def make(width=1280, height=800, **kwargs):
         context = browser.new_context(viewport={"width": width, "height": height},
                                       **{"timezone_id": settings.TIME_ZONE, **kwargs})
-        context.clock.install(time=timezone.now())  # the frozen clock's now (see the module docstring)
+        context.add_init_script(_SHIFTED_DATE % _frozen_offset_ms())  # see the module docstring
         contexts.append(context)
         outside = []
 

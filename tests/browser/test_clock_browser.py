@@ -15,7 +15,8 @@ def test_the_page_and_the_server_share_the_frozen_date_and_the_session_lasts(pag
     assert dt.date(*today) == dt.date(2001, 1, 1)
     assert page.evaluate("() => Intl.DateTimeFormat().resolvedOptions().timeZone") == "Europe/Helsinki"
     later = page.evaluate("() => new Promise(done => { const t = Date.now(); setTimeout(() => done(Date.now() - t), 50); })")
-    assert later >= 40  # the installed clock flows: timers fire, time moves on
+    assert later >= 40  # the shifted clock flows: timers fire, time moves on
+    assert page.evaluate("() => new Date(2020, 0, 2).getDate()") == 2  # a Date with arguments is untouched
     cookies = {c["name"]: c for c in page.context.cookies()}
     # Django's Expires says 15 January 2001; Chromium counted Max-Age from its own (real) time instead.
     assert cookies["sessionid"]["expires"] > dt.datetime(2002, 1, 1, tzinfo=dt.timezone.utc).timestamp()
