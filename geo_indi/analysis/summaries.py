@@ -252,7 +252,10 @@ def status_text(status: str, *, insider: bool) -> str:
     if not insider:
         return _("not published (hidden to protect small numbers)")
     if status == TOO_FEW:
-        return _("not published: too few (fewer than %(k)d)") % {"k": settings.SUPPRESSION_K}
+        # Only observations about persons are suppressed (those about places and things are public): a figure
+        # with many object records is still hidden when its person records are few.
+        return _("not published: too few observations about persons (fewer than %(k)d)") % {
+            "k": settings.SUPPRESSION_K}
     return _("not published: hidden to protect another small number (it is not small itself)")
 
 
