@@ -129,7 +129,7 @@ def _linked_indicators(phenomenon_ids, municipality, year):
 def _count_rows(user, municipality, year, struct, phenomena):
     """Figure rows of one year: the total of the public phenomena, then each phenomenon with counts."""
     published = published_year(municipality, year, struct)
-    exact = insider_year(user, municipality, year)
+    exact = insider_year(user, municipality, year) if user is not None else None
     exact_by = dict(exact.by_phenomenon) if exact else {}
     public_ids = set(struct.public_group.phenomenon_ids) if struct.public_group else set()
     counted = {pid for pid, n in exact_by.items() if n}
@@ -152,9 +152,10 @@ def _count_rows(user, municipality, year, struct, phenomena):
     return rows
 
 
-def summary_figures(municipality, year, user):
+def summary_figures(municipality, year, user=None):
     """The figures a draft is written from: for `year` and the year before, what outsiders are given (with the
-    release it comes from) and what this editor sees exactly, and the published changes tested."""
+    release it comes from) and what `user` (the editor; None: no one) sees exactly, and the published changes
+    tested."""
     struct = structure()
     phenomena = {p.pk: p for p in Phenomenon.objects.all()}
     rows = _count_rows(user, municipality, year, struct, phenomena) + _count_rows(
@@ -251,7 +252,10 @@ def status_text(status: str, *, insider: bool) -> str:
     if not insider:
         return _("not published (hidden to protect small numbers)")
     if status == TOO_FEW:
-        return _("not published: too few (fewer than %(k)d)") % {"k": settings.SUPPRESSION_K}
+        # Only observations about persons are suppressed (those about places and things are public): a figure
+        # with many object records is still hidden when its person records are few.
+        return _("not published: too few observations about persons (fewer than %(k)d)") % {
+            "k": settings.SUPPRESSION_K}
     return _("not published: hidden to protect another small number (it is not small itself)")
 
 

@@ -33,6 +33,9 @@ def test_coordinator_confirms_a_suggested_group_as_a_new_phenomenon(page_factory
     assert first.locator("tbody tr").count() == len(members)
     first.locator("input[name=name_fi]").fill("Demo: uusi ilmiö")
     first.locator(".confirm-form button[type=submit]").click()
+    page.wait_for_selector("#preview")  # what moves, before it moves
+    assert not Phenomenon.objects.filter(name_fi="Demo: uusi ilmiö").exists()
+    page.click("#confirm-button")
     page.wait_for_selector(".messages")
     assert "Demo: uusi ilmiö" in page.inner_text(".messages")
     new = Phenomenon.objects.get(name_fi="Demo: uusi ilmiö")
