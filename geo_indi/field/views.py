@@ -21,8 +21,9 @@ ICONS = ["person.svg", "device.svg", "bottle.svg", "hammer.svg", "star.svg", "sh
 RECENT_LIMIT = 20
 OUTLINES_MAX_AGE_S = 3600
 
-# Bump when the service worker's own logic changes; the shell list is hashed in too.
-SERVICE_WORKER_VERSION = "2"
+# Bump when the service worker's own logic or a cached static file changes (static URLs carry no hash,
+# so a new cache name is what makes phones fetch them again); the shell list is hashed in too.
+SERVICE_WORKER_VERSION = "3"  # 3: the phone form of issue 21 (field.js, field.css, field-questions.js)
 
 
 def shell_urls():

@@ -97,6 +97,8 @@ def test_offline_submissions_wait_and_are_sent_once_online(page_factory, live_se
     fill_person_observation(page, loneliness, description="offline 1")
     page.click("#submit-observation")
     page.wait_for_function("() => document.getElementById('queue-status').dataset.waiting === '1'")
+    assert page.inner_text("#pin-status") == "No pin yet."  # the next record needs its place chosen again
+    page.click("#pin-again")
     fill_person_observation(page, digital, count=2, description="offline 2")
     page.click("#submit-observation")
     page.wait_for_function("() => document.getElementById('queue-status').dataset.waiting === '2'")

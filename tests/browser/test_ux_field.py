@@ -45,8 +45,11 @@ def test_phenomenon_card_tells_what_it_means_in_readable_text(page_factory, live
     page = open_app(page_factory(**PHONE), live_server, login)
     loneliness = phenomena["yksinaisyys"]
     card = page.locator(f"#phenomenon-{loneliness.pk}").locator("xpath=..")
-    assert loneliness.description_en in card.inner_text() and loneliness.examples_en in card.inner_text()
     meaning = page.locator(f"#phenomenon-{loneliness.pk}-meaning")
+    assert meaning.is_hidden()  # on demand: the cards stay compact
+    card.locator(".meaning-toggle").click()
+    assert card.locator(".meaning-toggle").get_attribute("aria-expanded") == "true"
+    assert loneliness.description_en in card.inner_text() and loneliness.examples_en in card.inner_text()
     assert meaning.is_visible()
     assert page.get_attribute(f"#phenomenon-{loneliness.pk}", "aria-describedby") == f"phenomenon-{loneliness.pk}-meaning"
     sizes = page.evaluate(

@@ -56,6 +56,11 @@
   function describePlace(obs) {
     if (obs.subject === "object" && obs.location) {
       var c = obs.location.coordinates;
+      if (obs.postcode) {
+        return interpolate(gettext("at the point %(point)s in postcode area %(postcode)s %(name)s (%(municipality)s)"),
+          { point: formatPoint(c[1], c[0]), postcode: obs.postcode, name: obs.postcode_area_name || "",
+            municipality: obs.municipality_name || "" }, true);
+      }
       return interpolate(gettext("at the point %(point)s"), { point: formatPoint(c[1], c[0]) }, true);
     }
     return interpolate(gettext("in postcode area %(postcode)s %(name)s (%(municipality)s), without the exact point"),
@@ -207,6 +212,15 @@
     if (marker) { map.removeLayer(marker); marker = null; }
     text($("pin-status"), gettext("No pin yet."));
   }
+  // After a save the pin is gone: the next record needs its own place, or this button, chosen on purpose.
+  function pinDone() {
+    if (!state.editing && state.pin) state.lastPin = state.pin;
+    clearPin();
+    $("pin-again").hidden = !state.lastPin;
+  }
+  $("pin-again").addEventListener("click", function () {
+    if (state.lastPin) setPin(L.latLng(state.lastPin.lat, state.lastPin.lon), true);
+  });
   map.on("click", function (e) { setPin(e.latlng, false); });
   $("pin-at-centre").addEventListener("click", function () { setPin(map.getCenter(), false); });
   $("locate-me").addEventListener("click", function () {
@@ -250,7 +264,7 @@
       label.htmlFor = input.id;
       if (p.icon) {
         var img = document.createElement("img");
-        img.src = URLS.iconBase + p.icon; img.alt = ""; img.width = 48; img.height = 48;
+        img.src = URLS.iconBase + p.icon; img.alt = ""; img.width = 32; img.height = 32;
         label.appendChild(img);
       }
       var name = document.createElement("span");
@@ -259,6 +273,19 @@
       wrap.appendChild(input); wrap.appendChild(label);
       var meaning = phenomenonMeaning(p);
       if (meaning) {
+        // What it means, on demand: a "?" beside the name opens it under the card.
+        var more = document.createElement("button");
+        more.type = "button"; more.className = "meaning-toggle";
+        more.setAttribute("aria-expanded", "false");
+        more.setAttribute("aria-controls", meaning.id);
+        more.setAttribute("aria-label", interpolate(gettext("What %s means"), [p.name]));
+        text(more, "?");
+        meaning.hidden = true;
+        more.addEventListener("click", function () {
+          meaning.hidden = !meaning.hidden;
+          more.setAttribute("aria-expanded", String(!meaning.hidden));
+        });
+        wrap.appendChild(more);
         wrap.appendChild(meaning);
         input.setAttribute("aria-describedby", meaning.id);
       }
@@ -485,6 +512,7 @@
       return queueAdd(queueItem).then(function () {
         announce(gettext("Not sent yet: the observation is kept on this device and sent when the connection returns."), "queued");
         resetForm();
+        pinDone();
         return renderQueue();
       });
     };
@@ -493,7 +521,7 @@
     if (!navigator.onLine) { queueIt().then(done, done); return; }
     api("POST", URLS.observations, body).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.ok) { showSaved(data, response.status === 201); resetForm(); loadMine(); return; }
+        if (response.ok) { showSaved(data, response.status === 201); resetForm(); pinDone(); loadMine(); return; }
         if (response.status === 400) { showApiErrors(data); return; }
         if (response.status === 401 || response.status === 403) { showFormError(gettext("Your session has ended. Log in again.")); return; }
         if (response.status >= 500) return queueIt();
@@ -554,6 +582,12 @@
       text(details, obs.observed_on + " · " + direction + " · " + interpolate(gettext("count %s"), [obs.occurrences]) + " · " + describePlace(obs));
       li.appendChild(title); li.appendChild(document.createTextNode(" ")); li.appendChild(saved);
       li.appendChild(document.createElement("br")); li.appendChild(details);
+      if (obs.description) {
+        var description = document.createElement("p");
+        description.className = "recent-description";
+        text(description, obs.description);
+        li.appendChild(description);
+      }
       if (obs.can_modify && !asOf) {
         var actions = document.createElement("div");
         actions.className = "button-row";
@@ -608,13 +642,13 @@
     $("edit-banner").hidden = true;
     text($("submit-observation"), gettext("Save observation"));
   }
-  $("cancel-edit").addEventListener("click", function () { resetForm(); announce(gettext("Editing cancelled.")); });
+  $("cancel-edit").addEventListener("click", function () { resetForm(); clearPin(); announce(gettext("Editing cancelled.")); });
 
   function saveEdit(body) {
     var id = state.editing.id;
     api("PATCH", URLS.observations + id + "/", body).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (response.ok) { resetForm(); showSaved(data, true); loadMine(); return; }
+        if (response.ok) { resetForm(); clearPin(); showSaved(data, true); loadMine(); return; }
         if (response.status === 400) { showApiErrors(data); return; }
         showFormError(errorSummary(data) || gettext("The change could not be saved."));
       });

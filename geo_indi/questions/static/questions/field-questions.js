@@ -164,6 +164,16 @@
     return item;
   }
 
+  // At the top of the app: how many questions wait for an answer, linking down to them.
+  function renderBanner(n) {
+    var banner = document.getElementById("questions-banner");
+    if (!banner) { return; }
+    banner.hidden = n === 0;
+    banner.dataset.waiting = String(n);
+    banner.textContent = n ? ngettext("%s question waits for your answer", "%s questions wait for your answer", n)
+      .replace("%s", n) : "";
+  }
+
   function cached() {
     try { return JSON.parse(localStorage.getItem(CACHE_KEY) || "[]"); } catch (e) { return []; }
   }
@@ -174,6 +184,7 @@
       list.textContent = "";
       questions.forEach(function (q) { list.appendChild(renderQuestion(q, waitingFor.indexOf(q.id) !== -1)); });
       document.getElementById("questions-empty").hidden = questions.length > 0;
+      renderBanner(questions.filter(function (q) { return !q.my_answer && waitingFor.indexOf(q.id) === -1; }).length);
       root.dataset.loaded = "1";
     });
   }
