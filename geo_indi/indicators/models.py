@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from geo_indi.observations.filters import Unit
 from geo_indi.observations.models import Direction
 
 
@@ -96,6 +97,8 @@ class AlertRule(models.Model):
     municipality = models.ForeignKey("areas.Municipality", on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules")
     postcode_area = models.ForeignKey("areas.PostcodeArea", on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules")
     condition = models.CharField(max_length=24, choices=Condition.choices)
+    unit = models.CharField(max_length=12, choices=Unit.choices, default=Unit.OCCURRENCES,
+                            help_text="What a count rule counts: occurrences (the cases recorded) or records")
     min_count = models.PositiveIntegerField(null=True, blank=True, help_text="N for 'at least N observations'")
     window_days = models.PositiveIntegerField(null=True, blank=True, help_text="D: length of the period in days")
     increase_percent = models.FloatField(null=True, blank=True, help_text="P for 'increase of at least P %'")
@@ -113,7 +116,7 @@ class AlertRule(models.Model):
                                      help_text="Who last set the condition or its limit")
     limit_set_at = models.DateTimeField(null=True, blank=True)
 
-    LIMIT_FIELDS = ("condition", "min_count", "window_days", "increase_percent", "indicator", "comparison", "threshold")
+    LIMIT_FIELDS = ("condition", "unit", "min_count", "window_days", "increase_percent", "indicator", "comparison", "threshold")
 
     class Meta:
         ordering = ["organisation", "phenomenon", "id"]
@@ -140,11 +143,13 @@ class AlertRule(models.Model):
     def limit_text(self):
         """The condition with its numbers, in words."""
         if self.condition == self.Condition.COUNT_AT_LEAST:
-            return _("at least %(n)s observations in %(days)s days") % {"n": self.min_count, "days": self.window_days}
+            if self.unit == Unit.RECORDS:
+                return _("at least %(n)s records in %(days)s days") % {"n": self.min_count, "days": self.window_days}
+            return _("at least %(n)s occurrences in %(days)s days") % {"n": self.min_count, "days": self.window_days}
         if self.condition == self.Condition.INCREASE_PERCENT:
             percent = f"{self.increase_percent:g}" if self.increase_percent is not None else "?"
             return _("an increase of at least %(percent)s %% over the previous %(days)s days") % {
-                "percent": percent, "days": self.window_days}
+                "percent": percent, "days": self.window_days} + f" ({self.get_unit_display()})"
         if self.condition == self.Condition.NEW_HOT_SPOT:
             return _("a postcode area becomes a significant hot spot of the phenomenon that was not one at the "
                      "previous evaluation (Getis–Ord Gi*, recent counts against their own history and their "
