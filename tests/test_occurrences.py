@@ -9,7 +9,6 @@ import datetime as dt
 import io
 import json
 
-import mapbox_vector_tile
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
