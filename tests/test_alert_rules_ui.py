@@ -45,7 +45,7 @@ def test_coordinator_creates_a_rule_and_is_recorded_as_the_one_who_set_the_limit
     page = client.get(response.url).content.decode()
     assert "field698@example.fi" in page  # who receives it
     assert "coord698" in page  # who set the limit
-    assert "at least 2 observations in 7 days" in page
+    assert "at least 2 occurrences in 7 days" in page  # a new rule counts occurrences
 
 
 def test_editing_only_the_recipients_keeps_who_set_the_limit(client, with_emails, phenomena, small_geography, users):

@@ -66,10 +66,18 @@ def test_exactly_n_fires_and_n_minus_one_does_not(make_rule, record):
     assert (evaluation.fired.window_start, evaluation.fired.window_end) == (days_ago(6), TODAY)
 
 
-def test_counts_observations_not_occurrences(make_rule, record):
-    rule = make_rule(min_count=2)
+def test_a_rule_in_records_counts_records_not_occurrences(make_rule, record):
+    rule = make_rule(min_count=2, unit="records")
     record_on(record, days_ago(1), occurrences=5)
     assert evaluate_rule(rule, NOW).fired is None
+
+
+def test_a_new_rule_counts_occurrences(make_rule, record):
+    rule = make_rule(min_count=2)
+    assert rule.unit == "occurrences"
+    record_on(record, days_ago(1), occurrences=5)
+    evaluation = evaluate_rule(rule, NOW)
+    assert evaluation.fired is not None and evaluation.fired.observed_value == 5
 
 
 def test_window_boundaries(make_rule, record):

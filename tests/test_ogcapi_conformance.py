@@ -226,7 +226,7 @@ def test_every_documented_items_parameter_is_accepted(client, layer_scenario):
         "f": "json", "crs": CRS84, "bbox-crs": CRS84, "bbox": "25,66,26,67", "datetime": "2025-03-01/..",
         "limit": "2", "offset": "0", "after": "0", "direction": "weakens", "municipality": "698",
         "postcode": "99001", "phenomenon": ilkivalta.id, "category": ilkivalta.categories.first().id,
-        "age_group": "adults", "subject": "object", "year": "2026",
+        "age_group": "adults", "subject": "object", "year": "2026", "unit": "records",
     }
     doc = client.get("/ogcapi/openapi.json").json()
     for name in parameter_names(doc, "/collections/observations/items"):

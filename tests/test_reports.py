@@ -14,7 +14,8 @@ from tests.test_maps import observations  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
 
-EN_HEADERS = ["Level", "Code", "Name", "Population", "Observations", "Weakens", "Strengthens", "Per 1,000 inhabitants"]
+EN_HEADERS = ["Level", "Code", "Name", "Population", "Occurrences", "Weakens", "Strengthens", "Per 1,000 inhabitants",
+              "Records"]
 
 
 def csv_table(response):

@@ -1,7 +1,9 @@
 """Alert rule evaluation: the one place that decides whether a rule fires.
 
-Counting: a rule counts *observations* (records), not the sum of their
-`occurrences`, matching the "N observations" users set and the counts on maps.
+Counting: a rule counts in its `unit` (observations.filters.Unit): the sum of
+the records' `occurrences` (the cases; the default for new rules, as on the
+maps) or the records. Rules that existed before the unit was added count
+records, as they did (migration 0005). The alert's text names the unit.
 The window is D calendar days ending with today (local date of `now`)
 inclusive: [today - D + 1, today]. The previous period is the D days before it.
 
@@ -21,12 +23,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from geo_indi.areas.models import Municipality
+from geo_indi.observations.filters import Unit
 from geo_indi.observations.models import Observation
 
 from .conditions import Outcome, evaluator_for
@@ -56,6 +61,20 @@ def _observations(rule, start, end):
     return qs
 
 
+def counted(rule, condition=None):
+    """What a count rule counts in its unit, as an aggregate over its observations (0 when there are none)."""
+    if rule.unit == Unit.RECORDS:
+        return Count("id", filter=condition)
+    return Coalesce(Sum("occurrences", filter=condition), 0)
+
+
+def unit_words(rule, n):
+    """'N occurrences' or 'N records', in the page language."""
+    if rule.unit == Unit.RECORDS:
+        return ngettext("%(n)d record", "%(n)d records", n) % {"n": n}
+    return ngettext("%(n)d occurrence", "%(n)d occurrences", n) % {"n": n}
+
+
 def current_window(rule, today):
     start = today - dt.timedelta(days=rule.window_days - 1)
     return start, today
@@ -79,22 +98,24 @@ def measure(rule, today):
         return Outcome(False, None, today, today, "")
     if rule.condition == AlertRule.Condition.COUNT_AT_LEAST:
         start, end = current_window(rule, today)
-        n = _observations(rule, start, end).count()
-        summary = _("%(what)s in %(area)s: %(n)d observations from %(start)s to %(end)s (limit: at least %(limit)d).") % {
-            "what": _what(rule), "area": str(rule.area), "n": n, "start": start, "end": end, "limit": rule.min_count}
+        n = _observations(rule, start, end).aggregate(n=counted(rule))["n"]
+        summary = _("%(what)s in %(area)s: %(counted)s from %(start)s to %(end)s (limit: at least %(limit)s).") % {
+            "what": _what(rule), "area": str(rule.area), "counted": unit_words(rule, n), "start": start, "end": end,
+            "limit": unit_words(rule, rule.min_count)}
         return Outcome(n >= rule.min_count, n, start, end, summary)
 
     if rule.condition == AlertRule.Condition.INCREASE_PERCENT:
         start, end = current_window(rule, today)
         previous_start = start - dt.timedelta(days=rule.window_days)
         counts = _observations(rule, previous_start, end).aggregate(
-            current=Count("id", filter=Q(observed_on__gte=start)), previous=Count("id", filter=Q(observed_on__lt=start)))
+            current=counted(rule, Q(observed_on__gte=start)), previous=counted(rule, Q(observed_on__lt=start)))
         current, previous = counts["current"], counts["previous"]
         # With nothing in the previous period, no percentage exists: the rule does not fire.
         increase = None if previous == 0 else (current - previous) * 100.0 / previous
-        summary = _("%(what)s in %(area)s: %(current)d observations from %(start)s to %(end)s, "
-                    "%(previous)d in the previous %(days)d days (limit: increase of at least %(limit)s %%).") % {
-            "what": _what(rule), "area": str(rule.area), "current": current, "previous": previous,
+        summary = _("%(what)s in %(area)s: %(current)s from %(start)s to %(end)s, "
+                    "%(previous)s in the previous %(days)d days (limit: increase of at least %(limit)s %%).") % {
+            "what": _what(rule), "area": str(rule.area), "current": unit_words(rule, current),
+            "previous": unit_words(rule, previous),
             "start": start, "end": end, "days": rule.window_days, "limit": f"{rule.increase_percent:g}"}
         return Outcome(increase is not None and increase >= rule.increase_percent, increase, start, end, summary)
 

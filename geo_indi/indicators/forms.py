@@ -4,13 +4,14 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from geo_indi.areas.models import PostcodeArea
+from geo_indi.observations.filters import Unit
 from geo_indi.observations.models import Category, Phenomenon
 
 from .models import AlertRule, Indicator
 from .sotkanet import SotkanetError, parse_years
 
 RULE_FIELDS = ["name", "phenomenon", "category", "direction", "municipality", "postcode_area", "condition",
-               "min_count", "window_days", "increase_percent", "indicator", "comparison", "threshold",
+               "unit", "min_count", "window_days", "increase_percent", "indicator", "comparison", "threshold",
                "recipient_users", "recipient_emails", "is_active"]
 
 RULE_LABELS = {
@@ -21,6 +22,7 @@ RULE_LABELS = {
     "municipality": _("Municipality"),
     "postcode_area": _("Or one postcode area"),
     "condition": _("Condition"),
+    "unit": _("What is counted"),
     "min_count": _("N: number of observations"),
     "window_days": _("D: period in days"),
     "increase_percent": _("P: increase in per cent"),
@@ -37,6 +39,8 @@ RULE_HELP = {
     "postcode_area": "",
     "condition": _("“New hot spot” fires when a postcode area becomes a significant hot spot of the phenomenon "
                    "(outlined on the municipality map); hot spots rest on exact counts and only your organisation sees them."),
+    "unit": _("Occurrences: the cases recorded (a record of 12 young people counts 12). Records: each record "
+              "counts once."),
     "min_count": _("For “at least N observations in the last D days”."),
     "window_days": _("The last D days, today included."),
     "increase_percent": _("For “increase of at least P %”: the last D days compared with the D days before."),
@@ -48,15 +52,15 @@ RULE_HELP = {
 
 RULE_GROUPS = [
     (_("What and where"), ["name", "phenomenon", "category", "direction", "municipality", "postcode_area"]),
-    (_("Condition and limit"), ["condition", "min_count", "window_days", "increase_percent", "indicator", "comparison", "threshold"]),
+    (_("Condition and limit"), ["condition", "unit", "min_count", "window_days", "increase_percent", "indicator", "comparison", "threshold"]),
     (_("Who receives it"), ["recipient_users", "recipient_emails", "is_active"]),
 ]
 
 
 # Which limit fields each condition uses (the rest are hidden in the form; the model's clean() requires these).
 CONDITION_FIELDS = {
-    AlertRule.Condition.COUNT_AT_LEAST: ["min_count", "window_days"],
-    AlertRule.Condition.INCREASE_PERCENT: ["increase_percent", "window_days"],
+    AlertRule.Condition.COUNT_AT_LEAST: ["unit", "min_count", "window_days"],
+    AlertRule.Condition.INCREASE_PERCENT: ["unit", "increase_percent", "window_days"],
     AlertRule.Condition.INDICATOR_THRESHOLD: ["indicator", "comparison", "threshold"],
     AlertRule.Condition.NEW_HOT_SPOT: [],
 }
@@ -101,6 +105,17 @@ class AlertRuleForm(forms.ModelForm):
                                                    .filter(membership__organisation=organisation, is_active=True)
                                                    .order_by("username"))
         self.fields["recipient_users"].label_from_instance = recipient_label
+        # Not posted (a condition that counts nothing hides it, an older client): the rule keeps its unit,
+        # a new one counts occurrences.
+        self.fields["unit"].required = False
+
+    def clean_unit(self):
+        return self.cleaned_data.get("unit") or self.instance.unit or Unit.OCCURRENCES
+
+    @property
+    def changed_data(self):
+        """A unit that was not posted did not change (who set the limit stays)."""
+        return [name for name in super().changed_data if name != "unit" or self.data.get("unit")]
 
     def groups(self):
         return [(legend, [self[name] for name in names]) for legend, names in RULE_GROUPS]

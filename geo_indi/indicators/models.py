@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from geo_indi.observations.filters import Unit
 from geo_indi.observations.models import Direction
 
 
@@ -116,6 +117,9 @@ class AlertRule(models.Model):
     postcode_area = models.ForeignKey("areas.PostcodeArea", on_delete=models.CASCADE, null=True, blank=True, related_name="alert_rules",
                                       verbose_name=_("postcode area"))
     condition = models.CharField(max_length=24, choices=Condition.choices, verbose_name=_("condition"))
+    unit = models.CharField(max_length=12, choices=Unit.choices, default=Unit.OCCURRENCES,
+                            help_text=_("What a count rule counts: occurrences (the cases recorded) or records"),
+                            verbose_name=_("what is counted"))
     min_count = models.PositiveIntegerField(null=True, blank=True, help_text=_("N for 'at least N observations'"),
                                             verbose_name=_("minimum count N"))
     window_days = models.PositiveIntegerField(null=True, blank=True, help_text=_("D: length of the period in days"),
@@ -144,7 +148,7 @@ class AlertRule(models.Model):
                                      verbose_name=_("limit set by"))
     limit_set_at = models.DateTimeField(null=True, blank=True, verbose_name=_("limit set"))
 
-    LIMIT_FIELDS = ("condition", "min_count", "window_days", "increase_percent", "indicator", "comparison", "threshold")
+    LIMIT_FIELDS = ("condition", "unit", "min_count", "window_days", "increase_percent", "indicator", "comparison", "threshold")
 
     class Meta:
         ordering = ["organisation", "phenomenon", "id"]
@@ -173,11 +177,13 @@ class AlertRule(models.Model):
     def limit_text(self):
         """The condition with its numbers, in words."""
         if self.condition == self.Condition.COUNT_AT_LEAST:
-            return _("at least %(n)s observations in %(days)s days") % {"n": self.min_count, "days": self.window_days}
+            if self.unit == Unit.RECORDS:
+                return _("at least %(n)s records in %(days)s days") % {"n": self.min_count, "days": self.window_days}
+            return _("at least %(n)s occurrences in %(days)s days") % {"n": self.min_count, "days": self.window_days}
         if self.condition == self.Condition.INCREASE_PERCENT:
             percent = f"{self.increase_percent:g}" if self.increase_percent is not None else "?"
             return _("an increase of at least %(percent)s %% over the previous %(days)s days") % {
-                "percent": percent, "days": self.window_days}
+                "percent": percent, "days": self.window_days} + f" ({self.get_unit_display()})"
         if self.condition == self.Condition.NEW_HOT_SPOT:
             return _("a postcode area becomes a significant hot spot of the phenomenon that was not one at the "
                      "previous evaluation (Getis–Ord Gi*, recent counts against their own history and their "

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from scipy.stats import binomtest
 
+from geo_indi.observations.filters import Unit
 from geo_indi.publication import counts as published
 
 from . import queries
@@ -296,8 +297,11 @@ def compare(user, municipality, filters, first, second, today):
     by_period, totals, withheld, exact = [], [], "", True
     for period in (first, second):
         period_filters = _period_filters(filters, period)
-        counts = published.area_counts(user, "postcode_area", areas, period_filters)
-        own = published.area_counts(user, "municipality", [(municipality.id, municipality.id)], period_filters)
+        # Records, not occurrences: the test treats each count as Poisson, and one record of 12 cases is
+        # one event, not 12 independent ones (the rows still carry both numbers).
+        counts = published.area_counts(user, "postcode_area", areas, period_filters, Unit.RECORDS)
+        own = published.area_counts(user, "municipality", [(municipality.id, municipality.id)], period_filters,
+                                    Unit.RECORDS)
         by_period.append(counts.rows)
         totals.append(own.rows[municipality.id].count)
         withheld = withheld or counts.withheld

@@ -16,22 +16,26 @@ from openpyxl.styles import Font
 from geo_indi.core.spreadsheet import spreadsheet_safe
 from geo_indi.observations import suppression
 
+from .services import in_unit, other_unit, unit_title
+
 CSV_DELIMITER = ";"  # Finnish Excel's list separator (the decimal separator is a comma)
 BOM = "\ufeff"  # tells Excel the file is UTF-8
 
 
-def area_headers():
-    return [_("Level"), _("Code"), _("Name"), _("Population"), _("Observations"), _("Weakens"), _("Strengthens"),
-            _("Per 1,000 inhabitants")]
+def area_headers(data):
+    """The count, its directions and rate are in the page's unit (data.unit); the last column is the other unit."""
+    return [_("Level"), _("Code"), _("Name"), _("Population"), unit_title(data.unit), _("Weakens"), _("Strengthens"),
+            _("Per 1,000 inhabitants"), unit_title(other_unit(data.unit))]
 
 
 def area_rows(municipality, data):
     """Rows of numbers (None: hidden, "": not known or not applicable), the municipality first."""
+    other = other_unit(data.unit)
     rows = [[_("Municipality"), municipality.code, municipality.name_fi, _known(municipality.population),
-             data.total, data.weakens, data.strengthens, ""]]
+             data.total, data.weakens, data.strengthens, "", in_unit(data, other)]]
     for row in data.areas:
         rows.append([_("Postcode area"), row.code, row.name, _known(row.population), row.count, row.weakens,
-                     row.strengthens, _known(row.rate)])
+                     row.strengthens, _known(row.rate), in_unit(row, other)])
     return rows
 
 
@@ -40,8 +44,9 @@ def _known(value):
     return "" if value is None else value
 
 
-def trend_headers():
-    return [_("Month"), _("Weakens"), _("Strengthens")]
+def trend_headers(data=None):
+    unit = f" ({unit_title(data.unit).lower()})" if data is not None else ""
+    return [_("Month"), _("Weakens") + unit, _("Strengthens") + unit]
 
 
 def trend_rows(data):
@@ -64,7 +69,7 @@ def report_csv(municipality, data):
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    writer.writerow(area_headers())
+    writer.writerow(area_headers(data))
     for row in area_rows(municipality, data):
         writer.writerow([_text(v) for v in row])
     return out.getvalue().encode("utf-8")
@@ -88,9 +93,9 @@ def _sheet(workbook, title, headers, rows, first=False):
 def report_xlsx(municipality, data, filters_in_words):
     """Sheets: postcode areas, monthly trend (when shown), filters; numbers stay numbers, hidden ones are ".."."""
     workbook = Workbook()
-    _sheet(workbook, _("Postcode areas"), area_headers(), area_rows(municipality, data), first=True)
+    _sheet(workbook, _("Postcode areas"), area_headers(data), area_rows(municipality, data), first=True)
     if data.trend:
-        _sheet(workbook, _("Monthly trend"), trend_headers(), trend_rows(data))
+        _sheet(workbook, _("Monthly trend"), trend_headers(data), trend_rows(data))
     _sheet(workbook, _("Filters used"), [_("Filter"), _("Value")], [list(pair) for pair in filters_in_words])
     out = io.BytesIO()
     workbook.save(out)

@@ -81,9 +81,11 @@ def heat_cell_size(area_m2):
     return max(HEAT_CELL_M, math.ceil((area_m2 / HEAT_MAX_CELLS) ** 0.5 / 10) * 10)
 
 
-def object_points(queryset, cell_m=HEAT_CELL_M):
+def object_points(queryset, cell_m=HEAT_CELL_M, unit=DEFAULT_UNIT):
     """[[lat, lon, weight], ...] of object observations in WGS 84, one per grid cell
-    (at the mean of the cell's points): the page stays small however many points there are."""
+    (at the mean of the cell's points): the page stays small however many points there are.
+    The weight is in `unit`: the cell's occurrences or its records."""
+    weight = "count(*)" if summary.unit_key(unit) == "n" else "sum(o.occurrences)"  # never input
     sql, params = (
         queryset.filter(subject="object", location__isnull=False).order_by().values("id").query.sql_with_params()
     )
@@ -91,7 +93,7 @@ def object_points(queryset, cell_m=HEAT_CELL_M):
         cur.execute(
             f"""
             SELECT ST_Y(pt), ST_X(pt), n FROM (
-                SELECT ST_Transform(ST_Centroid(ST_Collect(o.location)), 4326) AS pt, count(*) AS n
+                SELECT ST_Transform(ST_Centroid(ST_Collect(o.location)), 4326) AS pt, {weight} AS n
                   FROM observations_observation o WHERE o.id IN ({sql})
                  GROUP BY ST_SnapToGrid(o.location, %s)) x
             """,

@@ -22,7 +22,7 @@ from jinja2 import Template
 
 from geo_indi.observations import suppression
 
-from .services import NO_DATA_COLOUR
+from .services import NO_DATA_COLOUR, in_unit, other_unit, unit_title
 
 # (name, static path) of what the maps need; folium's other defaults (jQuery,
 # Bootstrap, glyphicons, Font Awesome, awesome-markers) are not used and dropped.
@@ -177,7 +177,7 @@ def measure_label(row, measure, k):
 
 def legend_html(data, measure, level_name):
     k = data.k
-    title = _("Observations per 1,000 inhabitants") if measure == "rate" else _("Observations")
+    title = unit_title(data.unit, measure)
     rows = format_html_join(
         "",
         '<li><span class="swatch" style="background:{}"></span>{}</li>',
@@ -222,13 +222,14 @@ def popup_html(row, data, measure):
         table = format_html(
             '<table class="popup-table"><thead><tr><th scope="col">{}</th><th scope="col">{}</th>'
             '</tr></thead><tbody>{}</tbody></table>',
-            _("Phenomenon"), _("Observations"), lines,
+            _("Phenomenon"), unit_title(data.unit), lines,
         )
+    other = other_unit(data.unit)
     return format_html(
-        "<h3>{} {}</h3><p>{}: <strong>{}</strong> ({}: {}, {}: {})</p>{}{}",
-        row.code, row.name, _("Observations"), value_label(row.count, k),
+        "<h3>{} {}</h3><p>{}: <strong>{}</strong> ({}: {}, {}: {})</p><p>{}: {}</p>{}{}",
+        row.code, row.name, unit_title(data.unit), value_label(row.count, k),
         _("weakens"), value_label(row.weakens, k), _("strengthens"), value_label(row.strengthens, k),
-        rate, table,
+        unit_title(other), value_label(in_unit(row, other), k), rate, table,
     )
 
 

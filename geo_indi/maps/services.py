@@ -30,6 +30,26 @@ MAX_CLASSES = 5
 PALETTE = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"]
 NO_DATA_COLOUR = "#d9d9d9"
 TOP_CATEGORIES = 10
+# What a count is called where people read it ("tapauksia" / "kirjauksia").
+UNIT_TITLES = {Unit.OCCURRENCES: gettext_lazy("Occurrences"), Unit.RECORDS: gettext_lazy("Records")}
+UNIT_RATE_TITLES = {Unit.OCCURRENCES: gettext_lazy("Occurrences per 1,000 inhabitants"),
+                    Unit.RECORDS: gettext_lazy("Records per 1,000 inhabitants")}
+
+
+def unit_title(unit, measure="count"):
+    """The heading of a count in `unit` (a rate per 1,000 inhabitants with measure="rate")."""
+    return str((UNIT_RATE_TITLES if measure == "rate" else UNIT_TITLES)[Unit(unit)])
+
+
+def other_unit(unit):
+    return Unit.RECORDS if Unit(unit) == Unit.OCCURRENCES else Unit.OCCURRENCES
+
+
+def in_unit(row, unit):
+    """An AreaRow's (or MapData's total) count in `unit`, whichever the page shows."""
+    if isinstance(row, MapData):
+        return row.total_records if Unit(unit) == Unit.RECORDS else row.total_occurrences
+    return row.records if Unit(unit) == Unit.RECORDS else row.occurrences
 
 
 class MapOptionsError(ValueError):
@@ -270,7 +290,7 @@ def municipality_view(user, municipality, form, options, *, object_heat=False):
     if object_heat:
         heat_points = queries.object_points(
             Observation.objects.object_points_for(user).filter(form.q(), municipality=municipality),
-            cell_m=queries.heat_cell_size(municipality.geom.area),
+            cell_m=queries.heat_cell_size(municipality.geom.area), unit=options.unit,
         )
     person_heat_points = []
     if options.person_heat and filters.get("subject") != Subject.OBJECT:

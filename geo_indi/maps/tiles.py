@@ -1,5 +1,9 @@
 """Vector tiles (Mapbox Vector Tile, made by PostGIS) of object observations: heat cells and points.
 
+A heat cell carries both numbers of its object observations, `records` and `occurrences` (the
+sum of what each record counts), and `count` in the unit the page asked for (`unit`, default
+occurrences); a point carries its `occurrences`.
+
 Only object observations are in tiles: a person observation has no point and is drawn only
 through its postcode area. The page asks for tiles of its own filters; what a viewer may see is
 `Observation.objects.object_points_for(user)`, as everywhere else.
@@ -22,7 +26,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from geo_indi.core.db_routers import read_connection as connection
-from geo_indi.observations.filters import filter_q, parse_filters
+from geo_indi.observations.filters import DEFAULT_UNIT, UNIT_PARAM, Unit, filter_q, parse_filters, parse_unit
 from geo_indi.observations.summary import data_version
 from geo_indi.observations.models import Observation
 from geo_indi.observations.querysets import sees_internal_phenomena
@@ -54,7 +58,8 @@ class TileRequest:
     x: int
     y: int
     filters: dict  # cleaned filter values (a dict for filter_q)
-    filters_key: str  # the same, normalised to a string
+    filters_key: str  # the same and the unit, normalised to a string
+    unit: Unit = DEFAULT_UNIT  # what a heat cell's `count` counts
 
 
 def tile_request(layer, z, x, y, params):
@@ -68,9 +73,13 @@ def tile_request(layer, z, x, y, params):
     form, errors = parse_filters({k: params[k] for k in FILTER_FIELDS if k in params})
     if errors:
         raise TileRequestError("; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items()))
+    try:
+        unit = parse_unit(params)
+    except ValueError as exc:
+        raise TileRequestError(str(exc)) from None
     filters = form.active()
-    filters_key = json.dumps({k: str(v) for k, v in filters.items()}, sort_keys=True)
-    return TileRequest(layer, z, x, y, filters, filters_key)
+    filters_key = json.dumps({**{k: str(v) for k, v in filters.items()}, UNIT_PARAM: unit.value}, sort_keys=True)
+    return TileRequest(layer, z, x, y, filters, filters_key, unit)
 
 
 @dataclass(frozen=True)
@@ -80,9 +89,12 @@ class TileLayers:
     max_zoom: int = MAX_ZOOM
 
 
-def tile_layers(filters):
-    """URL templates of the tile layers for a page under these filters (cleaned values)."""
-    query = urlencode({k: str(v) for k, v in sorted(filters.items()) if k in FILTER_FIELDS})
+def tile_layers(filters, unit=DEFAULT_UNIT):
+    """URL templates of the tile layers for a page under these filters (cleaned values) and unit."""
+    params = {k: str(v) for k, v in sorted(filters.items()) if k in FILTER_FIELDS}
+    if Unit(unit) != DEFAULT_UNIT:
+        params[UNIT_PARAM] = Unit(unit).value
+    query = urlencode(params)
     urls = {}
     for layer in LAYERS:
         path = reverse("maps:tile", args=[layer, 0, 0, 0]).removesuffix("/0/0/0.mvt") + "/{z}/{x}/{y}.mvt"
@@ -131,12 +143,13 @@ WITH tile AS (
 
 _HEAT = _ENVELOPE + """
 , cells AS (
-    SELECT ST_SnapToGrid(o.location, %s) AS node, count(*) AS n
+    SELECT ST_SnapToGrid(o.location, %s) AS node, count(*) AS records, sum(o.occurrences) AS occurrences
       FROM ({observations}) o, bounds
      WHERE o.location && bounds.search
      GROUP BY 1
 ), features AS (
-    SELECT ST_AsMVTGeom(ST_Transform(c.node, 3857), bounds.env, %s, %s, true) AS geom, c.n AS count
+    SELECT ST_AsMVTGeom(ST_Transform(c.node, 3857), bounds.env, %s, %s, true) AS geom,
+           c.{count} AS count, c.records, c.occurrences
       FROM cells c, bounds
 )
 SELECT ST_AsMVT(features, 'heat', %s, 'geom') FROM features WHERE geom IS NOT NULL
@@ -145,7 +158,7 @@ SELECT ST_AsMVT(features, 'heat', %s, 'geom') FROM features WHERE geom IS NOT NU
 _POINTS = _ENVELOPE + """
 , features AS (
     SELECT ST_AsMVTGeom(ST_Transform(o.location, 3857), bounds.env, %s, %s, true) AS geom,
-           o.phenomenon_id AS phenomenon, o.direction
+           o.phenomenon_id AS phenomenon, o.direction, o.occurrences
       FROM ({observations}) o, bounds
      WHERE o.location && bounds.search
 )
@@ -157,7 +170,7 @@ def tile_sql(request, user):
     """(SQL, params) of one tile: ST_AsMVT over the viewer's object observations under the filters."""
     observations = (
         Observation.objects.object_points_for(user).filter(filter_q(request.filters))
-        .order_by().values("location", "phenomenon_id", "direction")
+        .order_by().values("location", "phenomenon_id", "direction", "occurrences")
     )
     inner, inner_params = observations.query.sql_with_params()
     tile = [request.z, request.x, request.y]
@@ -165,7 +178,8 @@ def tile_sql(request, user):
     if request.layer == "heat":
         cell = heat_cell_m(request.z)
         params = [*envelope, cell / 2, cell, *inner_params, MVT_EXTENT, MVT_BUFFER, MVT_EXTENT]
-        return _HEAT.format(observations=inner), params
+        count = "records" if request.unit == Unit.RECORDS else "occurrences"  # a column name, never input
+        return _HEAT.format(observations=inner, count=count), params
     params = [*envelope, 0, MVT_EXTENT, MVT_BUFFER, *inner_params, MVT_EXTENT]
     return _POINTS.format(observations=inner), params
 

@@ -138,7 +138,7 @@ def municipality(request, code):
         Observation.objects.visible_to(request.user).filter(form.q(), municipality=municipality)
         .select_related("phenomenon", "postcode_area")[:LATEST]
     )
-    m = _municipality_map(municipality, data, options, tiles.tile_layers(form.active()))
+    m = _municipality_map(municipality, data, options, tiles.tile_layers(form.active(), options.unit))
     municipality_map_built.send(sender=Municipality, folium_map=m, municipality=municipality, user=request.user)
     return render(request, "maps/municipality.html", _context(
         request, form, options, data, municipality=municipality,
@@ -154,7 +154,7 @@ def report(request, code):
     if error:
         return error
     municipality, form, options, data = built
-    m = _municipality_map(municipality, data, options, tiles.tile_layers(form.active()))
+    m = _municipality_map(municipality, data, options, tiles.tile_layers(form.active(), options.unit))
     return render(request, "maps/report.html", _context(
         request, form, options, data, municipality=municipality,
         map=rendering.embedded_map(m, with_heat=data.has_heat, with_tiles=True),
@@ -241,17 +241,22 @@ def aggregates_csv(request, code):
     response["Content-Disposition"] = f'attachment; filename="geo-indi-aggregates-{municipality.code}.csv"'
     writer = csv.writer(response)
     writer.writerow(["# filters", json.dumps({k_: str(v) for k_, v in form.active().items()})])
-    writer.writerow(["section", "code", "name", "population", "observations", "weakens", "strengthens", "per_1000"])
+    # "observations" counts in `unit` (default occurrences); "occurrences" and "records" are both always given.
+    writer.writerow(["section", "code", "name", "population", "observations", "weakens", "strengthens", "per_1000",
+                     "occurrences", "records", "unit"])
     writer.writerow(["municipality", municipality.code, spreadsheet_safe(municipality.name_fi), municipality.population or "",
-                     label(data.total), label(data.weakens), label(data.strengthens), ""])
+                     label(data.total), label(data.weakens), label(data.strengthens), "",
+                     label(data.total_occurrences), label(data.total_records), data.unit.value])
     for row in data.areas:
         writer.writerow(["postcode_area", row.code, spreadsheet_safe(row.name), row.population or "", label(row.count),
-                         label(row.weakens), label(row.strengthens), "" if row.rate is None else f"{row.rate:.2f}"])
+                         label(row.weakens), label(row.strengthens), "" if row.rate is None else f"{row.rate:.2f}",
+                         label(row.occurrences), label(row.records), data.unit.value])
     for row in data.trend:
         writer.writerow(["month", row["month"].strftime("%Y-%m"), "", "", "", label(row["weakens"]),
-                         label(row["strengthens"]), ""])
+                         label(row["strengthens"]), "", "", "", data.unit.value])
     for row in data.categories:
-        writer.writerow(["category", "", spreadsheet_safe(f"{row['phenomenon']} / {row['name']}"), "", label(row["count"]), "", "", ""])
+        writer.writerow(["category", "", spreadsheet_safe(f"{row['phenomenon']} / {row['name']}"), "", label(row["count"]), "", "", "",
+                         "", "", data.unit.value])
     return response
 
 

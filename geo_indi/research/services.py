@@ -28,6 +28,7 @@ from geo_indi.areas.models import PostcodeArea
 from geo_indi.audit.services import audit_record
 from geo_indi.initiatives.models import Initiative
 from geo_indi.observations.models import Observation
+from geo_indi.observations.filters import Unit
 from geo_indi.publication.counts import area_counts, public_phenomena
 from geo_indi.questions import access
 from geo_indi.questions.models import Answer
@@ -45,7 +46,9 @@ SCHEMAS = {
     "observation_counts": [
         ("year", INT, "Calendar year"), ("municipality", S, "Municipality code"), ("postcode", S, "Postcode area"),
         ("phenomenon", S, "Slug"),
-        ("count", INT, "Observations as published to outsiders; empty: hidden (small count or its complement)")],
+        ("count", INT, "Observations (records) as published to outsiders; empty: hidden (small count or its complement)"),
+        ("occurrences", INT, "The sum of those records' occurrences (the cases), published in the same cells; "
+                             "empty where count is")],
     "observations": [
         ("observation", S, "Random id, new in every extract"), ("year", INT, ""), ("municipality", S, ""),
         ("postcode", S, "Postcode area: the finest place of any observation in an extract"),
@@ -91,7 +94,8 @@ def _phenomena_rows(phenomena):
 
 
 def _published_cells(years, phenomena):
-    """{(year, postcode area id, phenomenon id): count or None} as the publication module gives outsiders."""
+    """{(year, postcode area id, phenomenon id): (records, occurrences), None where hidden} as the publication
+    module gives outsiders."""
     areas = list(PostcodeArea.objects.values_list("id", "municipality_id"))
     anonymous = AnonymousUser()
     cells = {}
@@ -99,14 +103,15 @@ def _published_cells(years, phenomena):
         rows = area_counts(anonymous, "postcode_area", areas, {"year": year}).rows
         for area_id, row in rows.items():
             for p in phenomena:
-                cells[year, area_id, p.pk] = row.by_phenomenon.get(p.pk, 0)
+                cells[year, area_id, p.pk] = tuple(row.tally(unit).by_phenomenon.get(p.pk, 0)
+                                                   for unit in (Unit.RECORDS, Unit.OCCURRENCES))
     return cells
 
 
 def _count_rows(cells, areas, slugs):
     for (year, area_id, pid), count in sorted(cells.items(), key=lambda c: (c[0][0], areas[c[0][1]][1], slugs[c[0][2]])):
         municipality, postcode = areas[area_id]
-        yield [year, municipality, postcode, slugs[pid], "" if count is None else count]
+        yield [year, municipality, postcode, slugs[pid], *("" if n is None else n for n in count)]
 
 
 def _observation_rows(cells, years, slugs, pseudonym):
