@@ -4,22 +4,19 @@ A release freezes the counts of one year's tables together with the hidden patte
 them (models.PublishedRelease), so every server process serves the same numbers and a restart
 does not recompute anything. tables.year_tables decides when a release is served, refreshed in
 the background or computed at once; this module stores and loads releases, holds the
-PostgreSQL advisory lock that lets one process compute a key at a time, and runs the
-background refreshes.
+PostgreSQL advisory lock that lets one process compute a key at a time, and enqueues the
+background refreshes (run by the worker, geo_indi/jobs).
 """
 import hashlib
 import io
-import logging
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from .models import PublishedRelease
 
-logger = logging.getLogger("geo_indi.publication")
 
 ARRAYS = ("persons", "objects", "hidden")
 LOCK_NAMESPACE = "geo_indi.publication.release"
@@ -95,39 +92,10 @@ def computing(key, wait):
                 cur.execute("SELECT pg_advisory_unlock(%s)", [key.lock_id()])
 
 
-_running = {}  # Key -> Thread of this process
-_running_lock = threading.Lock()
+def refresh_in_background(key, year, k):
+    """Enqueue the refresh of the key's year for the worker (geo_indi/jobs, task refresh_release), unless one
+    is already waiting. Returns the job's id, or None when one was waiting."""
+    from geo_indi.jobs.queue import defer
 
-
-def refresh_in_background(key, refresh, *args):
-    """Run refresh(*args) in a daemon thread with its own database connection, unless this process already
-    refreshes the key. Returns the thread (or the one already running)."""
-    with _running_lock:
-        thread = _running.get(key)
-        if thread is not None and thread.is_alive():
-            return thread
-        thread = threading.Thread(target=_run, args=(key, refresh, args), name=f"publication-refresh-{key.year}",
-                                  daemon=True)
-        _running[key] = thread
-        thread.start()
-    return thread
-
-
-def _run(key, refresh, args):
-    try:
-        refresh(*args)
-    except Exception as exc:  # a log names the type, never the message (it could quote a row)
-        logger.error("background refresh of the %s tables failed: %s", key.year, type(exc).__name__)
-    finally:
-        connections.close_all()
-        with _running_lock:
-            if _running.get(key) is threading.current_thread():
-                del _running[key]
-
-
-def join_background_refreshes(timeout=None):
-    """Wait for this process's background refreshes (tests, and a clean shutdown)."""
-    with _running_lock:
-        threads = list(_running.values())
-    for thread in threads:
-        thread.join(timeout)
+    return defer("refresh_release", queueing_lock=f"refresh_release:{key.year}:{key.k}:{int(key.complementary)}",
+                 year=year, k=k)
