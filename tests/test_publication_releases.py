@@ -17,7 +17,7 @@ from django.utils import timezone
 from procrastinate.contrib.django.models import ProcrastinateJob
 
 from geo_indi.jobs.queue import job_status
-from geo_indi.publication import releases, tables
+from geo_indi.publication import tables
 from geo_indi.publication.models import PublishedRelease
 from geo_indi.publication.protection import protect
 
