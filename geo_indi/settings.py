@@ -107,6 +107,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    # The job queue on PostgreSQL (geo_indi/jobs): its tables, admin pages and `manage.py procrastinate`.
+    "procrastinate.contrib.django",
     "geo_indi.core",
     "geo_indi.audit",
     "geo_indi.areas",
@@ -121,6 +123,7 @@ INSTALLED_APPS = [
     "geo_indi.questions",
     "geo_indi.initiatives",
     "geo_indi.research",
+    "geo_indi.jobs",
 ]
 
 MIDDLEWARE = [
@@ -212,6 +215,38 @@ CACHES = {
         },
     }
 }
+
+# The job queue (geo_indi/jobs, docs/operations.md "Worker"): Procrastinate on the default database.
+PROCRASTINATE_DATABASE_ALIAS = "default"
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
+# Periodic jobs: a cron line (UTC) each; JOB_SCHEDULE_<NAME>="" turns one off.
+JOB_SCHEDULE_DEFAULTS = {
+    "publish_tables": "*/10 * * * *",
+    "evaluate_alerts": "*/15 * * * *",
+    "remind_questions": "0 6 * * *",
+    "request_initiative_reviews": "10 6 * * *",
+    "purge_follow_up_notes": "30 1 * * *",
+    "export_audit_log": "15 0 * * *",
+    "check_counts": "0 2 * * 0",
+}
+
+
+def job_schedules():
+    from croniter import croniter
+
+    schedules = {}
+    for name, default in JOB_SCHEDULE_DEFAULTS.items():
+        variable = f"JOB_SCHEDULE_{name.upper()}"
+        cron = (env(variable, default) or "").strip()
+        if cron and not croniter.is_valid(cron):
+            refuse_to_start(f"{variable}={cron!r}: use a cron line such as '*/10 * * * *', or empty to turn it off")
+        schedules[name] = cron
+    return schedules
+
+
+JOB_SCHEDULES = job_schedules()
+# The daily audit export (job export_audit_log) writes audit-YYYY-MM-DD.csv here.
+AUDIT_EXPORT_DIR = Path(env("AUDIT_EXPORT_DIR", str(BASE_DIR / "var" / "audit")))
 
 # `make backup` / `manage.py backup` writes here (git-ignored by default: var/).
 BACKUP_DIR = Path(env("BACKUP_DIR", str(BASE_DIR / "var" / "backups")))
@@ -351,6 +386,9 @@ LOGGING = {
         # Django's own handlers would print a second, multi-line copy of each event.
         "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # One line per periodic job at every start of every command is noise; the worker's own lines stay.
+        "procrastinate.periodic": {"level": "WARNING"},
+        "procrastinate.blueprints": {"level": "WARNING"},
     },
 }
 

@@ -9,11 +9,16 @@ WITH_BROWSER="${WITH_BROWSER:-0}"
 
 sudo_() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# Checks never pipe into `grep -q`: under pipefail, grep's early exit kills the writer with SIGPIPE and the
+# pipeline "fails" on a machine that has everything. The library list is read once and matched in bash.
+LIBS="$(ldconfig -p 2>/dev/null || true)"
+has_lib() { case "$LIBS" in *"$1"*) return 0 ;; *) return 1 ;; esac; }
+
 need_apt=()
 ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || need_apt+=(postgresql-15-postgis-3)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql-15)
 command -v ogrinfo >/dev/null || need_apt+=(gdal-bin)
-ldconfig -p | grep -q libgdal || need_apt+=(libgdal32)
+has_lib libgdal || need_apt+=(libgdal32)
 command -v npm >/dev/null || need_apt+=(npm)
 command -v msgfmt >/dev/null || need_apt+=(gettext)
 command -v pg_dump >/dev/null || need_apt+=(postgresql-client-15)
@@ -22,16 +27,17 @@ command -v redis-server >/dev/null || need_apt+=(redis-server)
 command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c "import ensurepip, venv" 2>/dev/null || need_apt+=(python3-venv)
 # Voikko: the Finnish analysis of the description check (names, places, streets)
-ldconfig -p | grep -q libvoikko.so.1 || need_apt+=(libvoikko1)
+has_lib libvoikko.so.1 || need_apt+=(libvoikko1)
 ls /usr/lib/voikko/*/mor-standard >/dev/null 2>&1 || need_apt+=(voikko-fi)
 # Pango: WeasyPrint's text layout (the maps' PDF report)
-ldconfig -p | grep -q libpango-1.0.so.0 || need_apt+=(libpango-1.0-0)
-ldconfig -p | grep -q libpangoft2-1.0.so.0 || need_apt+=(libpangoft2-1.0-0)
+has_lib libpango-1.0.so.0 || need_apt+=(libpango-1.0-0)
+has_lib libpangoft2-1.0.so.0 || need_apt+=(libpangoft2-1.0-0)
 if [ "$WITH_BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing system packages: ${need_apt[*]}"
-  sudo_ apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive sudo_ apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  # Wait for a dpkg lock held by another apt (unattended upgrades on a freshly booted machine) instead of failing.
+  sudo_ apt-get -o DPkg::Lock::Timeout=300 update -qq
+  DEBIAN_FRONTEND=noninteractive sudo_ apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
 PY="${PYTHON:-python3.11}"

@@ -58,7 +58,7 @@ start() {
     as_owner "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 120 start >/dev/null
     echo "PostGIS cluster running in $PGDATA on 127.0.0.1:$PGPORT"
   fi
-  if ! "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'geo_indi'" postgres | grep -q 1; then
+  if [ "$("$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'geo_indi'" postgres)" != 1 ]; then
     "$PGBIN/createdb" -h 127.0.0.1 -p "$PGPORT" -U postgres geo_indi
   fi
 }

@@ -86,6 +86,71 @@ def shared_cache_of_this_test(request):
     yield
 
 
+class JobWorker:
+    """A Procrastinate worker on a thread of the test process, against the test database (committed rows only:
+    use it with transaction=True tests). `periodic=True` keeps the schedule (the deferrer enqueues what is due)."""
+
+    def __init__(self, periodic=False):
+        import asyncio
+
+        from procrastinate import periodic as procrastinate_periodic
+        from procrastinate.contrib.django import app
+
+        from geo_indi.jobs.queue import PERIODIC, WORK
+
+        self.app = app.with_connector(app.connector.get_worker_connector())
+        if not periodic:
+            self.app.periodic_registry = procrastinate_periodic.PeriodicRegistry()
+        self.queues = [WORK, PERIODIC]
+        self.loop = asyncio.new_event_loop()
+        self.task = None
+
+    def start(self):
+        import threading
+
+        started = threading.Event()
+
+        async def main():
+            import asyncio
+
+            async with self.app.open_async():
+                self.task = asyncio.current_task()
+                started.set()
+                try:
+                    await self.app.run_worker_async(
+                        queues=self.queues, wait=True, install_signal_handlers=False, listen_notify=False,
+                        fetch_job_polling_interval=0.1, shutdown_graceful_timeout=30)
+                except asyncio.CancelledError:
+                    pass
+
+        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(main(),), name="test-job-worker")
+        self.thread.start()
+        assert started.wait(30)
+        return self
+
+    def stop(self):
+        self.loop.call_soon_threadsafe(self.task.cancel)
+        self.thread.join(60)
+        self.loop.close()
+
+
+def _empty_job_tables():
+    from django.db import connection
+
+    with connection.cursor() as cur:  # unmanaged tables: a transactional test's flush leaves them
+        cur.execute("TRUNCATE procrastinate_jobs, procrastinate_events, procrastinate_periodic_defers CASCADE")
+
+
+@pytest.fixture
+def job_worker(transactional_db):
+    """The background worker, running while the test does (jobs deferred by the test are done)."""
+    _empty_job_tables()
+    worker = JobWorker().start()
+    yield worker
+    worker.stop()
+    _empty_job_tables()
+
+
 @pytest.fixture
 def small_geography(db):
     """Five small postcode areas in two municipalities: a shared border, an overlap, a gap, an invalid bowtie."""

@@ -112,7 +112,7 @@ def wait_for(run, seconds=20):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_import_runs_in_the_background_and_reports_progress(client, users, settings, sotkanet_server):  # noqa: F811
+def test_import_runs_in_the_background_and_reports_progress(client, users, settings, sotkanet_server, job_worker):  # noqa: F811
     settings.SOTKANET_API_URL = base(sotkanet_server)
     client.force_login(users["admin"])
     response = client.post("/indicators/import/", {"indicators": "4307, 5180", "years": "2015-2024"})
@@ -126,7 +126,7 @@ def test_import_runs_in_the_background_and_reports_progress(client, users, setti
 
 
 @pytest.mark.django_db(transaction=True)
-def test_import_without_a_connection_fails_with_a_clear_message(client, users, settings):
+def test_import_without_a_connection_fails_with_a_clear_message(client, users, settings, job_worker):
     settings.SOTKANET_API_URL = "http://127.0.0.1:9/rest/1.1"  # nothing listens on the discard port
     settings.SOTKANET_TIMEOUT_SECONDS = 2
     client.force_login(users["admin"])

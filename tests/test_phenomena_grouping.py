@@ -78,7 +78,7 @@ def _groups(run):
 
 
 def test_grouping_run_groups_the_coordinators_scope(described, users):
-    run = grouping_runs.grouping_start(user=users["coord_698"], in_thread=False)
+    run = grouping_runs.grouping_start(user=users["coord_698"], deferred=False)
     run.refresh_from_db()
     assert run.status == GroupingRun.Status.DONE and run.percent == 100
     assert run.observation_count == 7  # the other organisation's two in Kemijärvi are not the coordinator's to read
@@ -88,7 +88,7 @@ def test_grouping_run_groups_the_coordinators_scope(described, users):
 
 
 def test_confirming_a_group_makes_a_phenomenon_and_moves_its_members(described, users):
-    run = grouping_runs.grouping_start(user=users["coord_698"], in_thread=False)
+    run = grouping_runs.grouping_start(user=users["coord_698"], deferred=False)
     group = _groups(run)[frozenset(o.pk for o in described["lights"])]
     services.group_confirm_new(group, user=users["coord_698"], name_fi="Rikkinäiset katuvalot")
     group.refresh_from_db()
@@ -102,13 +102,13 @@ def test_confirming_a_group_makes_a_phenomenon_and_moves_its_members(described, 
     assert group.decided_at is not None
     with pytest.raises(ValidationError):
         services.group_dismiss(group, user=users["coord_698"])
-    again = grouping_runs.grouping_start(user=users["coord_698"], in_thread=False)
+    again = grouping_runs.grouping_start(user=users["coord_698"], deferred=False)
     again.refresh_from_db()
     assert again.observation_count == 3  # the confirmed members are not suggested again
 
 
 def test_merge_and_dismiss_and_who_may_decide(described, users, phenomena):
-    run = grouping_runs.grouping_start(user=users["coord_698"], in_thread=False)
+    run = grouping_runs.grouping_start(user=users["coord_698"], deferred=False)
     groups = _groups(run)
     drinking = groups[frozenset(o.pk for o in described["drinking"])]
     with pytest.raises(PermissionDenied):
@@ -126,7 +126,7 @@ def test_group_pages_are_for_coordinators(client, described, users):
     client.force_login(users["field_698"])
     assert client.get("/analysis/groups/").status_code == 403
     client.force_login(users["coord_698"])
-    run = grouping_runs.grouping_start(user=users["coord_698"], in_thread=False)
+    run = grouping_runs.grouping_start(user=users["coord_698"], deferred=False)
     page = client.get("/analysis/groups/").content.decode()
     assert "Katuvalo rikki koulun luona" in page and "katuvalo" in page
     assert client.get(f"/analysis/groups/runs/{run.pk}/?format=json").json()["status"] == "done"

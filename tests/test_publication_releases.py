@@ -4,6 +4,7 @@ import datetime as dt
 import io
 import random
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -13,11 +14,14 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from geo_indi.publication import releases, tables
+from procrastinate.contrib.django.models import ProcrastinateJob
+
+from geo_indi.jobs.queue import job_status
+from geo_indi.publication import tables
 from geo_indi.publication.models import PublishedRelease
 from geo_indi.publication.protection import protect_linked
 
-from .conftest import INSIDE_ALFA
+from .conftest import INSIDE_ALFA, JobWorker, _empty_job_tables
 from .test_disclosure_audit import K, YEAR, audit_viewer, audit_world, fill, viewers, world  # noqa: F401 (fixtures)
 
 MAY = dt.date(YEAR, 5, 1)
@@ -51,7 +55,8 @@ def test_with_refresh_600_numbers_wait_for_the_next_release(record, settings):
     record_persons(record, 1)
     total, served = lapland_persons()
     assert total == 5
-    assert not releases._running, "a release younger than the refresh time is served without a refresh"
+    assert not ProcrastinateJob.objects.filter(task_name="refresh_release").exists(), \
+        "a release younger than the refresh time is served without a refresh"
     with CaptureQueriesContext(connection) as young:
         lapland_persons()
     assert not [q for q in young.captured_queries if "observations_observation" in q["sql"] or "observations_monthlycount" in q["sql"]], "a young release counts nothing"
@@ -84,7 +89,7 @@ def test_a_stale_release_serves_its_own_pattern_and_passes_the_audit(world, reco
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_old_stale_release_is_served_while_a_background_thread_refreshes_it(record, settings):
+def test_an_old_stale_release_is_served_while_the_worker_refreshes_it(record, settings):
     settings.SUPPRESSION_K = K
     settings.PUBLICATION_REFRESH_SECONDS = 600
     record_persons(record, 5)
@@ -93,8 +98,22 @@ def test_an_old_stale_release_is_served_while_a_background_thread_refreshes_it(r
     record_persons(record, 1)
     PublishedRelease.objects.filter(pk=first.pk).update(computed_at=timezone.now() - timedelta(seconds=601))
 
+    _empty_job_tables()
+    threads = set(threading.enumerate())
     assert lapland_persons()[0] == 5  # served at once, stale
-    releases.join_background_refreshes(timeout=120)
+    assert lapland_persons()[0] == 5  # still stale: the one refresh waiting is enough
+    assert set(threading.enumerate()) == threads, "no thread in the serving process"
+    assert job_status("refresh_release", year=YEAR, k=K) == "todo"
+    assert ProcrastinateJob.objects.filter(task_name="refresh_release").count() == 1
+    worker = JobWorker().start()
+    try:
+        deadline = time.monotonic() + 120
+        while job_status("refresh_release", year=YEAR, k=K) != "succeeded" and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        worker.stop()
+    assert job_status("refresh_release", year=YEAR, k=K) == "succeeded"
+    _empty_job_tables()
 
     refreshed = PublishedRelease.objects.get(year=YEAR)
     assert refreshed.pk != first.pk

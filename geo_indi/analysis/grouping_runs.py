@@ -1,13 +1,13 @@
-"""Grouping runs: started from the page, run in a background thread, progress kept on the GroupingRun."""
+"""Grouping runs: started from the page, run by the worker (a job, geo_indi/jobs), progress kept on the GroupingRun."""
 import datetime as dt
 import logging
-import threading
 
-from django.db import close_old_connections, connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from geo_indi.accounts import roles
+from geo_indi.jobs import queue
 from geo_indi.observations.models import Observation
 
 from .grouping import group_texts
@@ -45,31 +45,33 @@ def running_grouping(user):
                                 started_at__gte=timezone.now() - STALE_AFTER).first()
 
 
-def grouping_start(*, user, in_thread=True):
-    """Record a run for the user's scope and start it. Returns the run."""
-    run = GroupingRun.objects.create(started_by=user, organisation=roles.organisation_of(user))
-    if in_thread:
-        transaction.on_commit(lambda: threading.Thread(
-            target=_run_in_thread, args=(run.pk, translation.get_language()), daemon=True,
-            name=f"grouping-{run.pk}").start())
+def grouping_start(*, user, deferred=True):
+    """Record a run for the user's scope and enqueue it for the worker (deferred=False: run it here). Returns the run."""
+    run = GroupingRun.objects.create(started_by=user, organisation=roles.organisation_of(user),
+                                     message=_("Waiting for the background worker.") if deferred else "")
+    if deferred:
+        queue.defer(TASK, run_pk=run.pk, language=translation.get_language())
     else:
         grouping_run(run.pk)
     return run
 
 
-def _run_in_thread(run_pk, language):
-    close_old_connections()
-    try:
-        with translation.override(language):
-            grouping_run(run_pk)
-    finally:
-        connection.close()
+TASK = "grouping_run"
+
+
+def progress(run):
+    """The run and its job's state for the progress page (jobs.queue.run_progress)."""
+    return queue.run_progress(run, TASK, _("The grouping stopped on an unexpected error; the server log has the details."))
 
 
 def grouping_run(run_pk):
-    """Group the run's scope to its end; every outcome is written on the run, none is raised."""
-    run = GroupingRun.objects.select_related("started_by").get(pk=run_pk)
+    """Group the run's scope to its end; every outcome is written on the run, none is raised.
+    Safe to run again: a run that has ended is left alone, and its groups are written in one transaction."""
+    run = GroupingRun.objects.select_related("started_by").filter(pk=run_pk).first()
+    if run is None or run.status != GroupingRun.Status.RUNNING:
+        return
     runs = GroupingRun.objects.filter(pk=run_pk)
+    runs.update(message="")
     try:
         rows = list(scope_of(run.started_by).order_by("-observed_on", "-id").values_list("id", "description")[:MAX_TEXTS])
         runs.update(step=1, observation_count=len(rows))

@@ -151,8 +151,8 @@ def grouping_run(request, pk):
     _require_grouper(request.user)
     run = get_object_or_404(grouping_runs.runs_of(request.user), pk=pk)
     if request.GET.get("format") == "json":
-        return JsonResponse({"status": run.status, "status_display": run.get_status_display(), "step": run.step,
-                             "total_steps": run.total_steps, "percent": run.percent, "message": run.message})
+        return JsonResponse(grouping_runs.progress(run))
+    grouping_runs.progress(run)
     return render(request, "analysis/grouping_run.html", {"run": run})
 
 

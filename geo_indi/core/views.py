@@ -1,13 +1,19 @@
+import logging
 import sys
 
+from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from geo_indi.jobs.queue import queue_health
+
 from .database import check_database, is_unavailable, retry_after_seconds, unavailable_response
 from .middleware import client_shape, shaped_error
+
+logger = logging.getLogger("geo_indi.health")
 
 
 def municipalities_geojson(request):
@@ -29,15 +35,27 @@ def municipalities_geojson(request):
 
 
 def healthz(request):
-    """200 {"status": "ok"} or 503 naming the failing part; JSON either way."""
+    """200 {"status": "ok", …} or 503 naming the failing part; JSON either way.
+
+    Also what an operator watches of the background work: the queue (jobs waiting, the oldest one's age)
+    and the workers (how many, seconds since the newest heartbeat; null when none runs). A missing
+    worker does not fail the check: the web server still answers, and the numbers say what is late."""
     try:
         postgis = check_database()
+        jobs = queue_health()
     except DatabaseError as exc:
         failing = "database" if is_unavailable(exc) else "postgis"
         response = JsonResponse({"status": "unavailable", "failing": [failing]}, status=503)
         response["Retry-After"] = str(retry_after_seconds())
         return response
-    response = JsonResponse({"status": "ok", "database": "ok", "postgis": postgis})
+    try:
+        cache.set("healthz", 1, 10)
+    except Exception as exc:  # redis-py's ConnectionError/TimeoutError; the type only, never the message
+        logger.warning("shared cache unavailable: %s", type(exc).__name__)
+        response = JsonResponse({"status": "unavailable", "failing": ["cache"]}, status=503)
+        response["Retry-After"] = str(retry_after_seconds())
+        return response
+    response = JsonResponse({"status": "ok", "database": "ok", "postgis": postgis, "cache": "ok", **jobs})
     response["Cache-Control"] = "no-store"
     return response
 

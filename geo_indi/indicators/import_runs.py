@@ -1,11 +1,11 @@
-"""Sotkanet imports started from the app: run in a background thread, progress kept in SotkanetImportRun."""
+"""Sotkanet imports started from the app: run by the worker (a job, geo_indi/jobs), progress kept in SotkanetImportRun."""
 import datetime as dt
 import logging
-import threading
 
-from django.db import close_old_connections, connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from geo_indi.jobs import queue
 
 from .models import SotkanetImportRun
 from .sotkanet import HttpSource, SotkanetError, import_indicators, import_steps
@@ -21,31 +21,34 @@ def running_import():
                                            started_at__gte=timezone.now() - STALE_AFTER).first()
 
 
-def import_start(*, user, indicator_ids, years, in_thread=True):
-    """Record a run and start it. Returns the run."""
+def import_start(*, user, indicator_ids, years, deferred=True):
+    """Record a run and enqueue it for the worker (deferred=False: run it here). Returns the run."""
     run = SotkanetImportRun.objects.create(started_by=user, indicator_ids=indicator_ids, years=years,
-                                           total_steps=import_steps(indicator_ids))
-    if in_thread:
-        threading.Thread(target=_run_in_thread, args=(run.pk, translation.get_language()), daemon=True,
-                         name=f"sotkanet-import-{run.pk}").start()
+                                           total_steps=import_steps(indicator_ids),
+                                           message=_("Waiting for the background worker.") if deferred else "")
+    if deferred:
+        queue.defer(TASK, run_pk=run.pk, language=translation.get_language())
     else:
         import_run(run.pk)
     return run
 
 
-def _run_in_thread(run_pk, language):
-    close_old_connections()
-    try:
-        with translation.override(language):  # the run's message in the language of whoever started it
-            import_run(run_pk)
-    finally:
-        connection.close()
+TASK = "sotkanet_import_run"
+
+
+def progress(run):
+    """The run and its job's state for the progress page (jobs.queue.run_progress)."""
+    return queue.run_progress(run, TASK, _("The import stopped on an unexpected error. Nothing was imported; the server log has the details."))
 
 
 def import_run(run_pk, source=None):
-    """Run one recorded import to its end; every outcome is written on the run, none is raised."""
-    run = SotkanetImportRun.objects.get(pk=run_pk)
+    """Run one recorded import to its end; every outcome is written on the run, none is raised.
+    Safe to run again: a run that has ended is left alone (the import itself writes values idempotently)."""
+    run = SotkanetImportRun.objects.filter(pk=run_pk).first()
+    if run is None or run.status != SotkanetImportRun.Status.RUNNING:
+        return
     runs = SotkanetImportRun.objects.filter(pk=run_pk)
+    runs.update(message="")
 
     def progress(step, _what):
         runs.update(step=step)

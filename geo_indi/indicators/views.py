@@ -164,6 +164,6 @@ def sotkanet_import_run(request, pk):
     _require_administrator(request.user)
     run = get_object_or_404(SotkanetImportRun, pk=pk)
     if request.GET.get("format") == "json":
-        return JsonResponse({"status": run.status, "status_display": run.get_status_display(), "step": run.step,
-                             "total_steps": run.total_steps, "percent": run.percent, "message": run.message})
+        return JsonResponse(import_runs.progress(run))
+    import_runs.progress(run)
     return render(request, "indicators/import_run.html", {"run": run})

@@ -4,22 +4,23 @@ A release freezes the counts of one year's tables together with the hidden patte
 them (models.PublishedRelease), so every server process serves the same numbers and a restart
 does not recompute anything. tables.year_tables decides when a release is served, refreshed in
 the background or computed at once; this module stores and loads releases, holds the
-PostgreSQL advisory lock that lets one process compute a key at a time, and runs the
-background refreshes.
+PostgreSQL advisory lock that lets one process compute a key at a time, and enqueues the
+background refreshes (run by the worker, geo_indi/jobs).
 """
 import hashlib
 import io
-import logging
+import struct
+import sys
 import threading
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 
 from .models import PublishedRelease
 
-logger = logging.getLogger("geo_indi.publication")
 
 # Counts and pattern frozen together: records and occurrences of the same cells, and the one pattern hiding both.
 ARRAYS = ("persons", "objects", "hidden", "person_occurrences", "object_occurrences")
@@ -47,18 +48,67 @@ def digest(parts):
     return h.hexdigest()
 
 
+# The payload: zlib of a little-endian byte layout that needs no parser (np.load parses each .npy header
+# with ast.literal_eval, which CPython < 3.11.8 can corrupt across threads, gh-106905: a 500 under gthread).
+#   MAGIC, uint32 groups; per group uint32 arrays; per array 4-byte dtype ("<i8 ", "|b1 "), uint32 ndim,
+#   uint64 × ndim shape, then the array's bytes in C order.
+MAGIC = b"GIR1"
+_DTYPES = {"<i8", "<i4", "<f8", "|b1", "|u1", "<u4", "<u8"}
+
+
 def encode(arrays):
-    """arrays: [(persons, objects, hidden, person occurrences, object occurrences)] per group, in the
-    structure's group order."""
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **{f"g{i}_{name}": a for i, group in enumerate(arrays)
-                                   for name, a in zip(ARRAYS, group)})
-    return buffer.getvalue()
+    """arrays: [(persons, objects, hidden, person occurrences, object occurrences)] per group, in the structure's group order."""
+    parts = [MAGIC, struct.pack("<I", len(arrays))]
+    for group in arrays:
+        parts.append(struct.pack("<I", len(group)))
+        for array in group:
+            array = np.ascontiguousarray(array)
+            if array.dtype.byteorder == ">" or (array.dtype.byteorder == "=" and sys.byteorder == "big"):
+                array = array.astype(array.dtype.newbyteorder("<"))
+            code = array.dtype.str
+            if code not in _DTYPES:
+                raise ValueError(f"release arrays of dtype {code} are not stored")
+            parts += [code.encode().ljust(4), struct.pack(f"<I{array.ndim}Q", array.ndim, *array.shape),
+                      array.tobytes()]
+    return zlib.compress(b"".join(parts), 6)
 
 
 def decode(payload, n_groups):
-    with np.load(io.BytesIO(bytes(payload)), allow_pickle=False) as stored:
-        return [tuple(stored[f"g{i}_{name}"] for name in ARRAYS) for i in range(n_groups)]
+    """The arrays of encode(), read with struct and np.frombuffer only (safe on any number of threads)."""
+    data = bytes(payload)
+    if data[:2] == b"PK":  # a release stored before this format (np.savez_compressed)
+        return _decode_npz(data, n_groups)
+    raw = zlib.decompress(data)
+    if raw[:4] != MAGIC:
+        raise ValueError("not a release payload")
+    (groups,), offset = struct.unpack_from("<I", raw, 4), 8
+    if groups != n_groups:
+        raise ValueError(f"the release has {groups} groups, the structure {n_groups}")
+    result = []
+    for _group in range(groups):
+        (count,), offset = struct.unpack_from("<I", raw, offset), offset + 4
+        group = []
+        for _array in range(count):
+            dtype = np.dtype(raw[offset:offset + 4].decode().strip())
+            (ndim,) = struct.unpack_from("<I", raw, offset + 4)
+            shape = struct.unpack_from(f"<{ndim}Q", raw, offset + 8)
+            offset += 8 + 8 * ndim
+            size = dtype.itemsize * int(np.prod(shape, dtype=np.int64))
+            group.append(np.frombuffer(raw, dtype=dtype, count=size // dtype.itemsize, offset=offset)
+                         .reshape(shape).copy())
+            offset += size
+        result.append(tuple(group))
+    return result
+
+
+_npz_lock = threading.Lock()
+
+
+def _decode_npz(data, n_groups):
+    """Releases of the old format until they are refreshed: np.load one thread at a time (gh-106905)."""
+    with _npz_lock, np.load(io.BytesIO(data), allow_pickle=False) as stored:
+        return [tuple(stored[f"g{i}_{name}"] for name in ARRAYS if f"g{i}_{name}" in stored.files)
+                for i in range(n_groups)]
 
 
 def latest(key):
@@ -97,39 +147,10 @@ def computing(key, wait):
                 cur.execute("SELECT pg_advisory_unlock(%s)", [key.lock_id()])
 
 
-_running = {}  # Key -> Thread of this process
-_running_lock = threading.Lock()
+def refresh_in_background(key, year, k):
+    """Enqueue the refresh of the key's year for the worker (geo_indi/jobs, task refresh_release), unless one
+    is already waiting. Returns the job's id, or None when one was waiting."""
+    from geo_indi.jobs.queue import defer
 
-
-def refresh_in_background(key, refresh, *args):
-    """Run refresh(*args) in a daemon thread with its own database connection, unless this process already
-    refreshes the key. Returns the thread (or the one already running)."""
-    with _running_lock:
-        thread = _running.get(key)
-        if thread is not None and thread.is_alive():
-            return thread
-        thread = threading.Thread(target=_run, args=(key, refresh, args), name=f"publication-refresh-{key.year}",
-                                  daemon=True)
-        _running[key] = thread
-        thread.start()
-    return thread
-
-
-def _run(key, refresh, args):
-    try:
-        refresh(*args)
-    except Exception as exc:  # a log names the type, never the message (it could quote a row)
-        logger.error("background refresh of the %s tables failed: %s", key.year, type(exc).__name__)
-    finally:
-        connections.close_all()
-        with _running_lock:
-            if _running.get(key) is threading.current_thread():
-                del _running[key]
-
-
-def join_background_refreshes(timeout=None):
-    """Wait for this process's background refreshes (tests, and a clean shutdown)."""
-    with _running_lock:
-        threads = list(_running.values())
-    for thread in threads:
-        thread.join(timeout)
+    return defer("refresh_release", queueing_lock=f"refresh_release:{key.year}:{key.k}:{int(key.complementary)}",
+                 year=year, k=k)

@@ -15,7 +15,7 @@ layer), so their counts in the same cells are published as they are.
 What is served is a release (releases.py): counts and pattern computed together and
 stored in the database. A release with the current counts is served as it is; with
 PUBLICATION_REFRESH_SECONDS > 0 an older one is served unchanged until it is that old,
-then still served while a background thread computes the next. The pattern of given
+then still served while the worker computes the next (a job, geo_indi/jobs). The pattern of given
 counts is also cached (Django's cache) under a key made of their content.
 
 The suppression pattern is the same for every viewer outside a municipality:
@@ -260,5 +260,5 @@ def year_tables(year, k=None, struct=None):
     if not current and refresh_seconds <= 0:
         return _served(year, k, struct, _publish(key, struct, counted).arrays)
     if not current and timezone.now() - release.computed_at >= timedelta(seconds=refresh_seconds):
-        releases.refresh_in_background(key, refresh_release, year, k)
+        releases.refresh_in_background(key, year, k)
     return _served(year, k, struct, releases.decode(release.payload, len(struct.groups)))

@@ -15,7 +15,7 @@ def demo(lapland_geography, phenomena):
     load_demo_observations(count=600, seed=2024)
 
 
-def test_coordinator_confirms_a_suggested_group_as_a_new_phenomenon(page_factory, live_server, login, demo):
+def test_coordinator_confirms_a_suggested_group_as_a_new_phenomenon(page_factory, live_server, login, demo, job_worker):
     page = page_factory(width=1366, height=768)
     login(page, "koordinaattori", DEMO_PASSWORD)
     page.goto(f"{live_server.url}/analysis/groups/")
