@@ -151,6 +151,76 @@ class ObjectTiles(Layer):
         self.max_zoom = max_zoom
 
 
+class OutlineLayer(Layer):
+    """An overlay of outlined areas (e.g. hot spots) with its own legend line, shown while the overlay is on.
+
+    Every text reaches the page as text: the tooltip and the legend are built with textContent from the
+    features' `title` and `lines` properties, never as HTML (a phenomenon name is written by people)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function (map) {
+            var style = {{ this.style|tojson }};
+            function textDiv(className, title, lines) {
+                var div = L.DomUtil.create("div", className);
+                var head = L.DomUtil.create("strong", "", div);
+                head.textContent = title;
+                (lines || []).forEach(function (line) {
+                    L.DomUtil.create("div", "", div).textContent = line;
+                });
+                return div;
+            }
+            var data = {{ this.data|tojson }};
+            var casing = {{ this.casing|tojson }};
+            var outline = L.geoJson(data, {style: function () { return style; }});
+            // A light casing under the line keeps it visible over every class colour.
+            var layer = casing ? L.featureGroup([L.geoJson(data, {style: function () { return casing; },
+                                                                   interactive: false}), outline]) : outline;
+            outline.bindTooltip(function (target) {
+                var p = (target.feature && target.feature.properties) || {};
+                return textDiv("outline-tooltip", p.title || "", p.lines);
+            }, {sticky: true});
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "map-legend {{ this.legend_class }}");
+                var row = L.DomUtil.create("p", "", div);
+                var swatch = L.DomUtil.create("span", "swatch-outline", row);
+                swatch.setAttribute("aria-hidden", "true");
+                swatch.style.borderColor = style.color;
+                if (casing) swatch.style.outline = "2px solid " + casing.color;
+                L.DomUtil.create("span", "", row).textContent = {{ this.legend|tojson }};
+                return div;
+            };
+            layer.on("add", function () { outline.bringToFront(); legend.addTo(map); });
+            layer.on("remove", function () { legend.remove(); });
+            return layer;
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, data, *, name, legend, style, casing=None, legend_class="outline-legend", show=True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "OutlineLayer"
+        self.data = data
+        self.casing = casing
+        self.legend = str(legend)
+        self.style = style
+        self.legend_class = legend_class
+
+
+def controls_last(m):
+    """Move the layer control after every layer of the map.
+
+    folium's LayerControl names the layers it holds at render time, in its place in the script: a layer added
+    after it (as the hot spot outlines are, by a receiver of municipality_map_built) would be used before it
+    is declared, and the rest of the script would not run."""
+    controls = [child for child in m._children.values() if isinstance(child, folium.LayerControl)]
+    for control in controls:
+        del m._children[control.get_name()]
+        m._children[control.get_name()] = control
+    return m
+
+
 class FitBounds(MacroElement):
     _template = Template(
         """{% macro script(this, kwargs) %}
@@ -308,6 +378,7 @@ class EmbeddedMap:
 
 def embedded_map(m, with_heat, with_tiles=False):
     """The map as parts of a page of ours, its scripts and styles from /static/."""
+    controls_last(m)
     figure = m.get_root()
     figure.render()
     js, css = _asset_links(with_heat, with_tiles)
@@ -344,6 +415,7 @@ def _read(path):
 
 def standalone_map(m, with_heat, title, nonce):
     """One HTML document with every script and style inlined; the scripts carry the response's CSP nonce."""
+    controls_last(m)
     figure = m.get_root()
     figure.render()
     js, css = _asset_links(with_heat)
