@@ -200,6 +200,27 @@ def add_hot_spot_layer(folium_map, municipality, user) -> list:
     return spots
 
 
+def hot_spot_report_table(municipality, user, phenomenon_id=None):
+    """The hot spots (of one phenomenon, if given) as a table of the municipality's PDF report; None for viewers
+    who may not see them."""
+    from django.utils.translation import gettext as _
+
+    from geo_indi.maps.services import ReportTable
+
+    if not shown_to(user, municipality):
+        return None
+    rows = [[s.phenomenon, f"{s.postcode} {s.name}", s.recent, s.expected, s.z, s.p_adjusted]
+            for s in hot_spots(municipality) if phenomenon_id is None or s.phenomenon_id == phenomenon_id]
+    note = _("Postcode areas whose counts of the last %(days)d days are unusually high against their own previous "
+             "year and their neighbours (Getis–Ord Gi*), with at least %(fewest)d observations of their own; "
+             "Benjamini–Hochberg corrected p (q) at most %(alpha)s. Rests on exact counts: for the organisation "
+             "only.") % {"days": RECENT_DAYS, "fewest": min_observations(), "alpha": f"{ALPHA:g}"}
+    return ReportTable(str(_("Hot spots")), note, [
+        str(_("Phenomenon")), str(_("Postcode area")), str(_("Recent")), str(_("Expected from the year before")),
+        "Gi* z", str(_("Corrected p"))], rows, empty=str(_("No hot spots at this significance level.")),
+        numeric_columns=(2, 3, 4, 5))
+
+
 def new_hot_spot_outcome(rule, today):
     """The "new hot spot" alert condition: hot spot areas of the rule's phenomenon that were not hot spots at the
     rule's previous evaluation. Evaluated only for a municipality the rule's organisation works in (sees exactly)."""

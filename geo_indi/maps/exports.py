@@ -28,7 +28,7 @@ def area_headers():
 def area_rows(municipality, data):
     """Rows of numbers (None: hidden, "": not known or not applicable), the municipality first."""
     rows = [[_("Municipality"), municipality.code, municipality.name_fi, _known(municipality.population),
-             data.total, data.weakens, data.strengthens, ""]]
+             data.total, data.weakens, data.strengthens, _known(data.rate)]]
     for row in data.areas:
         rows.append([_("Postcode area"), row.code, row.name, _known(row.population), row.count, row.weakens,
                      row.strengthens, _known(row.rate)])

@@ -4,6 +4,7 @@ Every count comes from geo_indi.publication.counts: exact inside the viewer's
 own municipalities, the published tables elsewhere. The monthly trend and the
 top categories are shown only where every number of the page is exact.
 """
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
@@ -99,6 +100,41 @@ class Classification:
         return rows
 
 
+@dataclass(frozen=True)
+class CountedPeriod:
+    """The time the counts of an output cover: all time, a calendar year, or dates (and a year), as counted."""
+
+    year: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @property
+    def all_time(self) -> bool:
+        return self.year is None and self.date_from is None and self.date_to is None
+
+    def label(self) -> str:
+        """The period in words in the active language, e.g. "All time (every observation recorded)", "Year 2026"."""
+        if self.all_time:
+            return str(_("All time (every observation recorded)"))
+        parts = []
+        if self.year is not None:
+            parts.append(str(_("Year %(year)s") % {"year": self.year}))
+        if self.date_from or self.date_to:
+            start = formats.date_format(self.date_from, "SHORT_DATE_FORMAT") if self.date_from else "…"
+            end = formats.date_format(self.date_to, "SHORT_DATE_FORMAT") if self.date_to else "…"
+            parts.append(f"{start}–{end}")
+        return ", ".join(parts)
+
+
+def counted_period(filters: dict, exact: bool) -> CountedPeriod:
+    """The period the counts of an output (exact everywhere or not) cover for these filters.
+
+    Exact counts count what the filters ask, all time when they ask no time; an output that also shows
+    published tables counts their calendar year (geo_indi.publication.counts.exact_filters, period_of)."""
+    used = published.exact_filters(filters, exact)
+    return CountedPeriod(used.get("year"), used.get("date_from"), used.get("date_to"))
+
+
 @dataclass
 class MapData:
     areas: list
@@ -114,6 +150,8 @@ class MapData:
     person_heat_points: list = field(default_factory=list)
     phenomena: dict = field(default_factory=dict)  # id -> name
     withheld: str = ""  # why rows outside the viewer's municipalities are empty, if they are
+    period: CountedPeriod = field(default_factory=CountedPeriod)  # the time the counts cover
+    rate: float | None = None  # the total per 1,000 inhabitants, where the population is known
 
     @property
     def has_heat(self):
@@ -170,10 +208,16 @@ def _rows(shapes, counts):
     return rows
 
 
+def per_thousand(count: int | None, population: int | None) -> float | None:
+    """Observations per 1,000 inhabitants; None when the count is hidden or the population is not known."""
+    if count is None or not population:
+        return None
+    return round(count * 1000 / population, 2)
+
+
 def _apply_measure(rows, options):
     for row in rows:
-        if row.count is not None and row.population:
-            row.rate = round(row.count * 1000 / row.population, 2)
+        row.rate = per_thousand(row.count, row.population)
         row.value = row.count if options.measure == "count" else row.rate
     classification = classify([r.value for r in rows], options.classes, options.measure)
     for row in rows:
@@ -231,7 +275,7 @@ def overview(user, form, options):
     return MapData(
         areas=rows, classification=classification, k=k, exact=counts.fully_exact, total=total, weakens=weakens,
         strengthens=strengthens, trend=trend, categories=categories, phenomena=_phenomenon_names(rows),
-        withheld=counts.withheld,
+        withheld=counts.withheld, period=counted_period(filters, counts.fully_exact),
     )
 
 
@@ -265,12 +309,14 @@ def municipality_view(user, municipality, form, options, *, object_heat=False):
         areas=rows, classification=classification, k=k, exact=counts.fully_exact, total=own.count,
         weakens=own.weakens, strengthens=own.strengthens, trend=trend, categories=categories,
         heat_points=heat_points, person_heat_points=person_heat_points, phenomena=_phenomenon_names(rows),
-        withheld=counts.withheld,
+        withheld=counts.withheld, period=counted_period(filters, counts.fully_exact),
+        rate=per_thousand(own.count, municipality.population),
     )
 
 
-def filters_in_words(form):
-    """[(label, value)] of the filters in use, in the page language: names, never ids or codes."""
+def filters_in_words(form, period: CountedPeriod) -> list[tuple[str, str]]:
+    """[(label, value)] of the filters in use, in the page language: names, never ids or codes; and the period
+    the counts cover (`period`, MapData.period), which is what the numbers beside it count."""
     active = form.active()
     words = []
     if active.get("phenomenon"):
@@ -286,15 +332,36 @@ def filters_in_words(form):
     for name, label, enum in choices:
         if active.get(name):
             words.append((label, str(enum(active[name]).label)))
-    if active.get("year"):
-        words.append((_("Year"), str(active["year"])))
-    if active.get("date_from") or active.get("date_to"):
-        start = formats.date_format(active["date_from"], "SHORT_DATE_FORMAT") if active.get("date_from") else "…"
-        end = formats.date_format(active["date_to"], "SHORT_DATE_FORMAT") if active.get("date_to") else "…"
-        words.append((_("Dates"), f"{start}–{end}"))
-    elif not active.get("year"):
-        words.append((_("Year"), str(published.period_of(active) or "–")))
+    words.append((_("Period"), period.label()))
     return words
+
+
+@dataclass
+class ReportTable:
+    """A table another app adds to a municipality's PDF report (maps.signals.municipality_report_sections)."""
+
+    title: str
+    note: str
+    headers: list[str]
+    rows: list[list]
+    empty: str = ""  # said instead of the table when there are no rows
+    numeric_columns: tuple = ()  # indexes of the columns holding numbers (right-aligned, localised)
+
+
+def report_extras(user, municipality, filters: dict) -> dict:
+    """What the PDF report prints beside the map's numbers: linked indicators per phenomenon (the chosen one's
+    only, when the report is of one phenomenon) and the tables of other apps (hot spots, for viewers who see the
+    municipality's counts exactly)."""
+    from geo_indi.indicators.services import municipality_report
+
+    from .signals import municipality_report_sections
+
+    tables = [table for _receiver, table in municipality_report_sections.send(
+        sender=Municipality, municipality=municipality, user=user, filters=filters) if table]
+    rows = municipality_report(municipality, user)
+    if filters.get("phenomenon"):
+        rows = [row for row in rows if row.phenomenon.pk == filters["phenomenon"]]
+    return {"indicator_rows": rows, "report_tables": tables}
 
 
 @dataclass

@@ -158,7 +158,7 @@ def report(request, code):
     return render(request, "maps/report.html", _context(
         request, form, options, data, municipality=municipality,
         map=rendering.embedded_map(m, with_heat=data.has_heat, with_tiles=True),
-        filters_in_words=services.filters_in_words(form),
+        filters_in_words=services.filters_in_words(form, data.period),
         legend=rendering.legend_html(data, options.measure, _("postcode areas")),
     ))
 
@@ -193,7 +193,7 @@ def report_xlsx(request, code):
     if error:
         return error
     municipality, form, _options, data = built
-    return _attachment(exports.report_xlsx(municipality, data, services.filters_in_words(form)),
+    return _attachment(exports.report_xlsx(municipality, data, services.filters_in_words(form, data.period)),
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        f"geo-indi-{municipality.code}.xlsx")
 
@@ -207,12 +207,13 @@ def report_pdf(request, code):
                  f"{rendering.measure_label(row, options.measure, data.k)}") for row in data.areas]
     context = _context(
         request, form, options, data, municipality=municipality,
-        filters_in_words=services.filters_in_words(form),
+        filters_in_words=services.filters_in_words(form, data.period),
         legend=rendering.legend_html(data, options.measure, _("postcode areas")),
         svg_map=rendering.svg_choropleth(features, label=_("Map of the postcode areas")),
         svg_trend=rendering.svg_trend(data.trend),
         suppressed_fill=rendering.SUPPRESSED_FILL,
         report_css=exports.print_css(),
+        **services.report_extras(request.user, municipality, form.active()),
     )
     return _attachment(exports.report_pdf(request, context), "application/pdf", f"geo-indi-{municipality.code}.pdf")
 
@@ -243,7 +244,8 @@ def aggregates_csv(request, code):
     writer.writerow(["# filters", json.dumps({k_: str(v) for k_, v in form.active().items()})])
     writer.writerow(["section", "code", "name", "population", "observations", "weakens", "strengthens", "per_1000"])
     writer.writerow(["municipality", municipality.code, spreadsheet_safe(municipality.name_fi), municipality.population or "",
-                     label(data.total), label(data.weakens), label(data.strengthens), ""])
+                     label(data.total), label(data.weakens), label(data.strengthens),
+                     "" if data.rate is None else f"{data.rate:.2f}"])
     for row in data.areas:
         writer.writerow(["postcode_area", row.code, spreadsheet_safe(row.name), row.population or "", label(row.count),
                          label(row.weakens), label(row.strengthens), "" if row.rate is None else f"{row.rate:.2f}"])
