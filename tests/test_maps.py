@@ -180,7 +180,7 @@ def test_rate_per_1000_and_classes(client, observations, users):
 def test_invalid_filters_get_a_400_page_with_the_message(client, observations):
     response = client.get("/maps/?direction=sideways")
     assert response.status_code == 400
-    assert "direction" in response.content.decode()
+    assert "Direction" in response.content.decode()  # named as the form names it
     assert client.get("/maps/698/?date_from=2026-13-01").status_code == 400
     assert client.get("/maps/698/report/?date_from=2026-03-01&date_to=2026-01-01").status_code == 400
     assert client.get("/maps/698/aggregates.csv?classes=jenks").status_code == 400

@@ -33,10 +33,6 @@ NO_DATA_COLOUR = "#d9d9d9"
 TOP_CATEGORIES = 10
 
 
-class MapOptionsError(ValueError):
-    pass
-
-
 @dataclass
 class MapOptions:
     classes: str = "quantiles"
@@ -44,21 +40,48 @@ class MapOptions:
     person_heat: bool = False
 
 
+class MapOptionsError(ValueError):
+    """A map request that cannot be answered: a message in the user's language (filters named as the form
+    names them, never as URL parameters) and the parameters to leave out for a request that can be."""
+
+    def __init__(self, message, drop=()):
+        super().__init__(message)
+        self.drop = tuple(drop)
+
+
+# The form's names of the filters, for messages: people read labels, not URL parameters.
+FILTER_LABELS = {
+    "phenomenon": gettext_lazy("Phenomenon"), "category": gettext_lazy("Category"), "subject": gettext_lazy("About"),
+    "direction": gettext_lazy("Direction"), "age_group": gettext_lazy("Age group"), "date_from": gettext_lazy("From"),
+    "date_to": gettext_lazy("To"), "year": gettext_lazy("Year"), "classes": gettext_lazy("Classes"),
+    "measure": gettext_lazy("Measure"),
+}
+
+
+def _labels(names) -> str:
+    return ", ".join(str(FILTER_LABELS.get(name, name)) for name in names)
+
+
 def parse_request(params):
     """(filter form, MapOptions) from a query string; raises MapOptionsError with a message."""
     form, errors = parse_filters({k: params[k] for k in FILTER_FIELDS if k in params})
     if errors:
-        message = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items())
-        raise MapOptionsError(message)
+        fields = [name for name in errors if name in FILTER_LABELS]
+        message = "; ".join(f"{FILTER_LABELS[name]}: {' '.join(msgs)}" if name in FILTER_LABELS else " ".join(msgs)
+                            for name, msgs in errors.items())
+        raise MapOptionsError(message, drop=fields or ("date_from", "date_to"))
     classes = params.get("classes") or "quantiles"
     if classes not in CLASS_SCHEMES:
-        raise MapOptionsError(_("classes must be one of: %s") % ", ".join(CLASS_SCHEMES))
+        raise MapOptionsError(_("%(field)s: choose one of %(choices)s.") % {
+            "field": FILTER_LABELS["classes"], "choices": ", ".join(str(v) for v in CLASS_SCHEMES.values())},
+            drop=["classes"])
     measure = params.get("measure") or "count"
     if measure not in MEASURES:
-        raise MapOptionsError(_("measure must be one of: %s") % ", ".join(MEASURES))
+        raise MapOptionsError(_("%(field)s: choose the number of observations or per 1,000 inhabitants.") % {
+            "field": FILTER_LABELS["measure"]}, drop=["measure"])
     person_heat = params.get("person_heat") or "0"
     if person_heat not in ("0", "1"):
-        raise MapOptionsError(_("person_heat must be 0 or 1"))
+        raise MapOptionsError(_("The choice of people in the heatmap is either on or off."), drop=["person_heat"])
     return form, MapOptions(classes=classes, measure=measure, person_heat=person_heat == "1")
 
 
@@ -312,6 +335,31 @@ def municipality_view(user, municipality, form, options, *, object_heat=False):
         withheld=counts.withheld, period=counted_period(filters, counts.fully_exact),
         rate=per_thousand(own.count, municipality.population),
     )
+
+
+def not_published(filters: dict, exc: published.NotPublished) -> MapOptionsError:
+    """A request outsiders cannot make (publication.counts.NotPublished) as a MapOptionsError: what cannot be
+    chosen here, in words for the public, and the parameters to leave out."""
+    if filters.get("subject") != Subject.OBJECT:
+        used = [name for name in published.INTERNAL_FILTERS if filters.get(name)]
+        if used:
+            return MapOptionsError(_(
+                "Outside the organisations working in a municipality, %(filters)s can be chosen only for observations "
+                "about places and things (choose “%(object)s”).") % {"filters": _labels(used),
+                                                                  "object": Subject.OBJECT.label}, drop=used)
+    if published.period_of(filters) is None:
+        return MapOptionsError(_(
+            "Outside the organisations working in a municipality, counts are published per calendar year: "
+            "choose a year instead of dates."), drop=["date_from", "date_to"])
+    if filters.get("phenomenon"):
+        return MapOptionsError(_("This phenomenon is not published."), drop=["phenomenon"])
+    return MapOptionsError(str(exc))
+
+
+def limited_filters(data: "MapData", form) -> bool:
+    """Whether the page's viewer may use only the public filters: no count of the page is exact and the
+    observations are not only about places and things (those are public with every filter)."""
+    return not any(row.exact for row in data.areas) and form.active().get("subject") != Subject.OBJECT
 
 
 def filters_in_words(form, period: CountedPeriod) -> list[tuple[str, str]]:
