@@ -339,6 +339,9 @@ PUBLICATION_REFRESH_SECONDS = env_int("PUBLICATION_REFRESH_SECONDS", 600)
 COUNTS_CACHE_SECONDS = env_int("COUNTS_CACHE_SECONDS", 60)
 # A decision on a suggested group (new phenomenon, merge, dismissal) may be undone for this many minutes.
 GROUP_DECISION_UNDO_MINUTES = env_int("GROUP_DECISION_UNDO_MINUTES", 30)
+# Hot spots (analysis/hotspots.py): an area needs at least this many observations of its own in the recent
+# window to be shown (and alerted) as a hot spot; Gi* alone would flag an area of 1-2 beside a busy one.
+HOT_SPOT_MIN_OBSERVATIONS = env_int("HOT_SPOT_MIN_OBSERVATIONS", 3)
 # Questions to local actors: remind those who have not answered this many days before the closing date.
 QUESTION_REMINDER_DAYS = env_int("QUESTION_REMINDER_DAYS", 3)
 # Initiatives: the responsible organisations have this many days to answer a review's feedback request.

@@ -46,7 +46,7 @@ def test_only_viewers_who_see_exact_counts_get_the_hot_spot_layer(client, demo, 
     client.force_login(coordinator)
     page = client.get(f"/maps/{demo.code}/").content.decode()
     assert 'id="hot-spots"' in page and 'class="hot-spot"' in page
-    assert "#b00020" in page  # the outline layer on the map
+    assert hotspots.OUTLINE_COLOUR in page  # the outline layer on the map
     outsider_org = Organisation.objects.create(name="Outside org", kind=Organisation.Kind.NGO)
     outsider_org.municipalities.set(Municipality.objects.filter(code="890"))
     outsider = django_user_model.objects.create_user("outsider", password="pw-for-tests")
@@ -56,5 +56,5 @@ def test_only_viewers_who_see_exact_counts_get_the_hot_spot_layer(client, demo, 
         if user:
             client.force_login(user)
         page = client.get(f"/maps/{demo.code}/").content.decode()
-        assert 'id="hot-spots"' not in page and "#b00020" not in page
+        assert 'id="hot-spots"' not in page and hotspots.OUTLINE_COLOUR not in page
     assert Observation.objects.count() == 1000

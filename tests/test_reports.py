@@ -71,7 +71,7 @@ def test_xlsx_reads_back_with_numbers_and_filters_in_words(client, observations,
     assert by_code["99002"][4] == 2
     filters = {row[0]: row[1] for row in list(book.worksheets[-1].values)[1:]}
     assert "Yksinäisyys" in filters.values()
-    assert "2026" in filters.values()
+    assert "Vuosi 2026" in filters.values()  # the period the numbers count
 
 
 def test_report_shows_filters_in_words(client, observations, users):  # noqa: F811

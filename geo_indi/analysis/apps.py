@@ -11,12 +11,16 @@ class AnalysisConfig(AppConfig):
     def ready(self):
         from geo_indi.indicators.conditions import register
         from geo_indi.indicators.models import AlertRule
-        from geo_indi.maps.signals import municipality_map_built
+        from geo_indi.maps.signals import municipality_map_built, municipality_report_sections
 
-        from .hotspots import add_hot_spot_layer, new_hot_spot_outcome
+        from .hotspots import add_hot_spot_layer, hot_spot_report_table, new_hot_spot_outcome
 
         def add_layer(sender, folium_map, municipality, user, **kwargs):
             add_hot_spot_layer(folium_map, municipality, user)
 
+        def report_table(sender, municipality, user, filters=None, **kwargs):
+            return hot_spot_report_table(municipality, user, (filters or {}).get("phenomenon"))
+
         municipality_map_built.connect(add_layer, dispatch_uid="analysis-hot-spots", weak=False)
+        municipality_report_sections.connect(report_table, dispatch_uid="analysis-hot-spot-table", weak=False)
         register(AlertRule.Condition.NEW_HOT_SPOT, new_hot_spot_outcome)

@@ -9,8 +9,10 @@ computed on the Queen contiguity graph of the municipality's postcode areas
 with a conditional permutation test (PERMUTATIONS, fixed seed). The one-sided
 pseudo p-values of all areas and phenomena of the municipality are corrected
 together by Benjamini–Hochberg (false discovery rate ALPHA); an area is a hot
-spot when its corrected p is at most ALPHA, its z is positive and it has
-observations in the window.
+spot when its corrected p is at most ALPHA, its z is positive and it has at
+least HOT_SPOT_MIN_OBSERVATIONS observations (a setting, default 3) of its own in
+the window: Gi* lends an area its neighbours' counts, and an area of one or two
+observations beside a busy one is not a hot spot anyone can act on.
 
 Exact counts are used, so hot spots are shown only to viewers who see the
 municipality's counts exactly (its organisations' members and administrators).
@@ -20,6 +22,7 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 from django.core.cache import cache
 from geo_indi.core.db_routers import read_connection as connection
 from django.db.models import Count, Q
@@ -36,6 +39,12 @@ PERMUTATIONS = 999
 SEED = 15
 MIN_AREAS = 4
 CACHE_SECONDS = 300
+OUTLINE_COLOUR = "#1a1a1a"  # dashed, on a white casing: visible over every class of the choropleth
+
+
+def min_observations() -> int:
+    """The fewest observations of the window an area must have of its own to be shown as a hot spot."""
+    return max(1, int(getattr(settings, "HOT_SPOT_MIN_OBSERVATIONS", 3)))
 
 
 @dataclass
@@ -119,11 +128,12 @@ def compute_hot_spots(municipality, today=None):
         return []
     adjusted = false_discovery_control([c[6] for c in candidates], method="bh")
     names = {p.pk: p.name for p in Phenomenon.objects.filter(pk__in={c[0] for c in candidates})}
+    fewest = min_observations()
     spots = [
         HotSpot(pid, names.get(pid, ""), area[0], area[1], area[2], int(n), round(float(exp), 2), round(z, 2),
                 p, round(float(q), 4))
         for (pid, _i, area, n, exp, z, p), q in zip(candidates, adjusted)
-        if q <= ALPHA and z > 0 and n > 0
+        if q <= ALPHA and z > 0 and n >= fewest
     ]
     spots.sort(key=lambda s: (s.p_adjusted, -s.z, s.postcode))
     return spots
@@ -132,7 +142,8 @@ def compute_hot_spots(municipality, today=None):
 def hot_spots(municipality, today=None):
     """compute_hot_spots, kept for a few minutes (the map page and its table ask for the same)."""
     today = today or timezone.localdate()
-    key = f"analysis:hotspots:{municipality.pk}:{today.isoformat()}:{Observation.objects.filter(municipality=municipality).count()}"
+    key = (f"analysis:hotspots:{municipality.pk}:{today.isoformat()}:{min_observations()}:"
+           f"{Observation.objects.filter(municipality=municipality).count()}")
     found = cache.get(key)
     if found is None:
         found = compute_hot_spots(municipality, today)
@@ -140,9 +151,14 @@ def hot_spots(municipality, today=None):
     return found
 
 
-def hot_spot_outlines(municipality, spots):
-    """GeoJSON FeatureCollection (WGS 84) of the hot spot areas, one feature per area, phenomena listed."""
+def hot_spot_outlines(municipality, spots) -> dict:
+    """GeoJSON FeatureCollection (WGS 84) of the hot spot areas, one feature per area.
+
+    Its properties are plain text for the map to show as text: `title` (postcode and name) and `lines`
+    (one per phenomenon with its numbers)."""
     import json
+
+    from django.utils.translation import gettext as _
 
     by_area = {}
     for spot in spots:
@@ -152,27 +168,57 @@ def hot_spot_outlines(municipality, spots):
     with connection.cursor() as cur:
         cur.execute("SELECT id, postcode, ST_AsGeoJSON(ST_Transform(geom, 4326), 6) FROM areas_postcodearea "
                     "WHERE id = ANY(%s) ORDER BY postcode", [list(by_area)])
-        features = [{"type": "Feature", "geometry": json.loads(geometry), "properties": {
-            "postcode": postcode,
-            "phenomena": ", ".join(f"{s.phenomenon} (Gi* z = {s.z}, q = {s.p_adjusted})" for s in by_area[area_id])}}
-            for area_id, postcode, geometry in cur.fetchall()]
+        found = cur.fetchall()
+    features = []
+    for area_id, postcode, geometry in found:
+        area_spots = by_area[area_id]
+        lines = [_("%(phenomenon)s: %(recent)d observations in %(days)d days, expected %(expected)s "
+                   "(Gi* z = %(z)s, q = %(q)s)") % {
+            "phenomenon": s.phenomenon, "recent": s.recent, "days": RECENT_DAYS, "expected": f"{s.expected:g}",
+            "z": f"{s.z:g}", "q": f"{s.p_adjusted:g}"} for s in area_spots]
+        features.append({"type": "Feature", "geometry": json.loads(geometry), "properties": {
+            "postcode": postcode, "title": f"{_('Hot spot')}: {postcode} {area_spots[0].name}", "lines": lines}})
     return {"type": "FeatureCollection", "features": features}
 
 
-def add_hot_spot_layer(folium_map, municipality, user):
+def add_hot_spot_layer(folium_map, municipality, user) -> list:
     """Outline the hot spots on a municipality's folium map, for viewers who see its counts exactly."""
-    import folium
+    from django.utils.translation import gettext as _
+
+    from geo_indi.maps.rendering import OutlineLayer
 
     if not shown_to(user, municipality):
         return []
     spots = hot_spots(municipality)
     if spots:
-        folium.GeoJson(
-            hot_spot_outlines(municipality, spots), name="hot-spots",
-            style_function=lambda _f: {"color": "#b00020", "weight": 4, "dashArray": "6 4", "fill": False},
-            tooltip=folium.GeoJsonTooltip(fields=["postcode", "phenomena"]),
+        OutlineLayer(
+            hot_spot_outlines(municipality, spots), name=_("Hot spots"),
+            legend=_("Hot spot (black dashed outline)"), legend_class="outline-legend hot-spot-legend",
+            style={"color": OUTLINE_COLOUR, "weight": 3.5, "dashArray": "8 5", "fill": False},
+            casing={"color": "#ffffff", "weight": 7, "opacity": 0.9, "fill": False},
         ).add_to(folium_map)
     return spots
+
+
+def hot_spot_report_table(municipality, user, phenomenon_id=None):
+    """The hot spots (of one phenomenon, if given) as a table of the municipality's PDF report; None for viewers
+    who may not see them."""
+    from django.utils.translation import gettext as _
+
+    from geo_indi.maps.services import ReportTable
+
+    if not shown_to(user, municipality):
+        return None
+    rows = [[s.phenomenon, f"{s.postcode} {s.name}", s.recent, s.expected, s.z, s.p_adjusted]
+            for s in hot_spots(municipality) if phenomenon_id is None or s.phenomenon_id == phenomenon_id]
+    note = _("Postcode areas whose counts of the last %(days)d days are unusually high against their own previous "
+             "year and their neighbours (Getis–Ord Gi*), with at least %(fewest)d observations of their own; "
+             "Benjamini–Hochberg corrected p (q) at most %(alpha)s. Rests on exact counts: for the organisation "
+             "only.") % {"days": RECENT_DAYS, "fewest": min_observations(), "alpha": f"{ALPHA:g}"}
+    return ReportTable(str(_("Hot spots")), note, [
+        str(_("Phenomenon")), str(_("Postcode area")), str(_("Recent")), str(_("Expected from the year before")),
+        "Gi* z", str(_("Corrected p"))], rows, empty=str(_("No hot spots at this significance level.")),
+        numeric_columns=(2, 3, 4, 5))
 
 
 def new_hot_spot_outcome(rule, today):

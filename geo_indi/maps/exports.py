@@ -32,7 +32,7 @@ def area_rows(municipality, data):
     """Rows of numbers (None: hidden, "": not known or not applicable), the municipality first."""
     other = other_unit(data.unit)
     rows = [[_("Municipality"), municipality.code, municipality.name_fi, _known(municipality.population),
-             data.total, data.weakens, data.strengthens, "", in_unit(data, other)]]
+             data.total, data.weakens, data.strengthens, _known(data.rate), in_unit(data, other)]]
     for row in data.areas:
         rows.append([_("Postcode area"), row.code, row.name, _known(row.population), row.count, row.weakens,
                      row.strengthens, _known(row.rate), in_unit(row, other)])

@@ -151,6 +151,76 @@ class ObjectTiles(Layer):
         self.max_zoom = max_zoom
 
 
+class OutlineLayer(Layer):
+    """An overlay of outlined areas (e.g. hot spots) with its own legend line, shown while the overlay is on.
+
+    Every text reaches the page as text: the tooltip and the legend are built with textContent from the
+    features' `title` and `lines` properties, never as HTML (a phenomenon name is written by people)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = (function (map) {
+            var style = {{ this.style|tojson }};
+            function textDiv(className, title, lines) {
+                var div = L.DomUtil.create("div", className);
+                var head = L.DomUtil.create("strong", "", div);
+                head.textContent = title;
+                (lines || []).forEach(function (line) {
+                    L.DomUtil.create("div", "", div).textContent = line;
+                });
+                return div;
+            }
+            var data = {{ this.data|tojson }};
+            var casing = {{ this.casing|tojson }};
+            var outline = L.geoJson(data, {style: function () { return style; }});
+            // A light casing under the line keeps it visible over every class colour.
+            var layer = casing ? L.featureGroup([L.geoJson(data, {style: function () { return casing; },
+                                                                   interactive: false}), outline]) : outline;
+            outline.bindTooltip(function (target) {
+                var p = (target.feature && target.feature.properties) || {};
+                return textDiv("outline-tooltip", p.title || "", p.lines);
+            }, {sticky: true});
+            var legend = L.control({position: "bottomright"});
+            legend.onAdd = function () {
+                var div = L.DomUtil.create("div", "map-legend {{ this.legend_class }}");
+                var row = L.DomUtil.create("p", "", div);
+                var swatch = L.DomUtil.create("span", "swatch-outline", row);
+                swatch.setAttribute("aria-hidden", "true");
+                swatch.style.borderColor = style.color;
+                if (casing) swatch.style.outline = "2px solid " + casing.color;
+                L.DomUtil.create("span", "", row).textContent = {{ this.legend|tojson }};
+                return div;
+            };
+            layer.on("add", function () { outline.bringToFront(); legend.addTo(map); });
+            layer.on("remove", function () { legend.remove(); });
+            return layer;
+        })({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
+
+    def __init__(self, data, *, name, legend, style, casing=None, legend_class="outline-legend", show=True):
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "OutlineLayer"
+        self.data = data
+        self.casing = casing
+        self.legend = str(legend)
+        self.style = style
+        self.legend_class = legend_class
+
+
+def controls_last(m):
+    """Move the layer control after every layer of the map.
+
+    folium's LayerControl names the layers it holds at render time, in its place in the script: a layer added
+    after it (as the hot spot outlines are, by a receiver of municipality_map_built) would be used before it
+    is declared, and the rest of the script would not run."""
+    controls = [child for child in m._children.values() if isinstance(child, folium.LayerControl)]
+    for control in controls:
+        del m._children[control.get_name()]
+        m._children[control.get_name()] = control
+    return m
+
+
 class FitBounds(MacroElement):
     _template = Template(
         """{% macro script(this, kwargs) %}
@@ -309,6 +379,7 @@ class EmbeddedMap:
 
 def embedded_map(m, with_heat, with_tiles=False):
     """The map as parts of a page of ours, its scripts and styles from /static/."""
+    controls_last(m)
     figure = m.get_root()
     figure.render()
     js, css = _asset_links(with_heat, with_tiles)
@@ -345,6 +416,7 @@ def _read(path):
 
 def standalone_map(m, with_heat, title, nonce):
     """One HTML document with every script and style inlined; the scripts carry the response's CSP nonce."""
+    controls_last(m)
     figure = m.get_root()
     figure.render()
     js, css = _asset_links(with_heat)
@@ -464,33 +536,64 @@ def area_fill(row, data):
     return data.classification.colours[row.class_index]
 
 
-def svg_trend(trend, *, width=600, height=220):
-    """Bars per month (weakens, strengthens) as SVG for the PDF; hidden months draw no bar."""
+def axis_ticks(top: float, most: int = 6) -> list[int]:
+    """Whole-number y-axis ticks from 0 with a round step (1, 2, 5 × 10^n): at least 3, at most `most`,
+    the last one at or above `top`."""
+    import math
+
+    top = max(1, math.ceil(top))
+    for exponent in range(0, 10):
+        for base in (1, 2, 5):
+            step = base * 10 ** exponent
+            count = math.ceil(top / step)
+            if count + 1 <= most:
+                if count < 2 and step > 1:
+                    continue
+                return [i * step for i in range(max(count, 2) + 1)]
+    return [0, top]
+
+
+MONTH_LABEL_PX = 38  # the width one "%m/%y" label needs at font size 11, with a gap
+
+
+def svg_trend(trend, *, width=600, height=240):
+    """Bars per month (weakens, strengthens) as SVG for the PDF: a y-axis with round ticks and grid lines,
+    month labels thinned so that they never overlap; hidden months draw no bar."""
+    import math
+
     if not trend:
         return ""
-    top = max([v for row in trend for v in (row["weakens"], row["strengthens"]) if v is not None] or [1]) or 1
-    left, bottom, slot = 40, height - 30, (width - 50) / len(trend)
-    bars = []
+    values = [v for row in trend for v in (row["weakens"], row["strengthens"]) if v is not None]
+    ticks = axis_ticks(max(values or [1]))
+    scale_top = ticks[-1]
+    left, right, top_margin, bottom = 44, 8, 10, height - 30
+    slot = (width - left - right) / len(trend)
+    every = max(1, math.ceil(MONTH_LABEL_PX / slot))
+    plot_height = bottom - top_margin
+    shapes = []
+    for tick in ticks:
+        y = bottom - plot_height * tick / scale_top
+        shapes.append(format_html('<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#ccc" stroke-width="0.6"/>'
+                                  '<text x="{}" y="{}" font-size="10" text-anchor="end">{}</text>',
+                                  left, f"{y:.1f}", width - right, f"{y:.1f}", left - 4, f"{y + 3.5:.1f}", tick))
     for i, row in enumerate(trend):
         x = left + i * slot
         for j, (key, colour) in enumerate((("weakens", "#b2182b"), ("strengthens", "#2166ac"))):
             value = row[key]
             if value is None:
                 continue
-            h = (bottom - 10) * value / top
-            bars.append((f"{x + 2 + j * slot / 2.4:.1f}", f"{bottom - h:.1f}", f"{slot / 2.6:.1f}", f"{h:.1f}", colour,
-                         f"{row['month']:%Y-%m}: {value}"))
-        bars_label = (f"{x + slot / 2:.1f}", f"{bottom + 16}", f"{row['month']:%m/%y}")
-        bars.append(bars_label)
-    body = format_html_join("", "{}", (
-        (format_html('<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>', *b)
-         if len(b) == 6 else format_html('<text x="{}" y="{}" font-size="11" text-anchor="middle">{}</text>', *b),)
-        for b in bars
-    ))
+            h = plot_height * value / scale_top
+            shapes.append(format_html('<rect x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>',
+                                      f"{x + 1 + j * slot / 2.2:.1f}", f"{bottom - h:.1f}", f"{slot / 2.4:.1f}",
+                                      f"{h:.1f}", colour, f"{row['month']:%Y-%m}: {value}"))
+        if i % every == 0:
+            shapes.append(format_html('<text class="month" x="{}" y="{}" font-size="11" text-anchor="middle">{}</text>',
+                                      f"{x + slot / 2:.1f}", bottom + 16, f"{row['month']:%m/%y}"))
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="svg-trend" viewBox="0 0 {} {}" role="img" aria-label="{}">'
-        '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#444"/>'
-        '<text x="0" y="14" font-size="11">{}</text>{}</svg>',
+        '{}<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#444"/><line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#444"/>'
+        '</svg>',
         width, height, _("Observations per month, weakening (red) and strengthening (blue) wellbeing"),
-        left, bottom, width, bottom, top, body,
+        format_html_join("", "{}", ((shape,) for shape in shapes)),
+        left, bottom, width - right, bottom, left, top_margin, left, bottom,
     )

@@ -4,6 +4,7 @@ Every count comes from geo_indi.publication.counts: exact inside the viewer's
 own municipalities, the published tables elsewhere. The monthly trend and the
 top categories are shown only where every number of the page is exact.
 """
+import datetime as dt
 import math
 from dataclasses import dataclass, field
 
@@ -52,10 +53,6 @@ def in_unit(row, unit):
     return row.records if Unit(unit) == Unit.RECORDS else row.occurrences
 
 
-class MapOptionsError(ValueError):
-    pass
-
-
 @dataclass
 class MapOptions:
     classes: str = "quantiles"
@@ -68,25 +65,52 @@ class MapOptions:
         return "" if self.unit == DEFAULT_UNIT else f"unit={self.unit.value}"
 
 
+class MapOptionsError(ValueError):
+    """A map request that cannot be answered: a message in the user's language (filters named as the form
+    names them, never as URL parameters) and the parameters to leave out for a request that can be."""
+
+    def __init__(self, message, drop=()):
+        super().__init__(message)
+        self.drop = tuple(drop)
+
+
+# The form's names of the filters, for messages: people read labels, not URL parameters.
+FILTER_LABELS = {
+    "phenomenon": gettext_lazy("Phenomenon"), "category": gettext_lazy("Category"), "subject": gettext_lazy("About"),
+    "direction": gettext_lazy("Direction"), "age_group": gettext_lazy("Age group"), "date_from": gettext_lazy("From"),
+    "date_to": gettext_lazy("To"), "year": gettext_lazy("Year"), "classes": gettext_lazy("Classes"),
+    "measure": gettext_lazy("Measure"),
+}
+
+
+def _labels(names) -> str:
+    return ", ".join(str(FILTER_LABELS.get(name, name)) for name in names)
+
+
 def parse_request(params):
     """(filter form, MapOptions) from a query string; raises MapOptionsError with a message."""
     form, errors = parse_filters({k: params[k] for k in FILTER_FIELDS if k in params})
     if errors:
-        message = "; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items())
-        raise MapOptionsError(message)
+        fields = [name for name in errors if name in FILTER_LABELS]
+        message = "; ".join(f"{FILTER_LABELS[name]}: {' '.join(msgs)}" if name in FILTER_LABELS else " ".join(msgs)
+                            for name, msgs in errors.items())
+        raise MapOptionsError(message, drop=fields or ("date_from", "date_to"))
     classes = params.get("classes") or "quantiles"
     if classes not in CLASS_SCHEMES:
-        raise MapOptionsError(_("classes must be one of: %s") % ", ".join(CLASS_SCHEMES))
+        raise MapOptionsError(_("%(field)s: choose one of %(choices)s.") % {
+            "field": FILTER_LABELS["classes"], "choices": ", ".join(str(v) for v in CLASS_SCHEMES.values())},
+            drop=["classes"])
     measure = params.get("measure") or "count"
     if measure not in MEASURES:
-        raise MapOptionsError(_("measure must be one of: %s") % ", ".join(MEASURES))
+        raise MapOptionsError(_("%(field)s: choose the number of observations or per 1,000 inhabitants.") % {
+            "field": FILTER_LABELS["measure"]}, drop=["measure"])
     person_heat = params.get("person_heat") or "0"
     if person_heat not in ("0", "1"):
-        raise MapOptionsError(_("person_heat must be 0 or 1"))
+        raise MapOptionsError(_("The choice of people in the heatmap is either on or off."), drop=["person_heat"])
     try:
         unit = parse_unit(params)
     except ValueError as exc:
-        raise MapOptionsError(str(exc)) from None
+        raise MapOptionsError(str(exc), drop=["unit"]) from None
     return form, MapOptions(classes=classes, measure=measure, person_heat=person_heat == "1", unit=unit)
 
 
@@ -130,6 +154,41 @@ class Classification:
         return rows
 
 
+@dataclass(frozen=True)
+class CountedPeriod:
+    """The time the counts of an output cover: all time, a calendar year, or dates (and a year), as counted."""
+
+    year: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @property
+    def all_time(self) -> bool:
+        return self.year is None and self.date_from is None and self.date_to is None
+
+    def label(self) -> str:
+        """The period in words in the active language, e.g. "All time (every observation recorded)", "Year 2026"."""
+        if self.all_time:
+            return str(_("All time (every observation recorded)"))
+        parts = []
+        if self.year is not None:
+            parts.append(str(_("Year %(year)s") % {"year": self.year}))
+        if self.date_from or self.date_to:
+            start = formats.date_format(self.date_from, "SHORT_DATE_FORMAT") if self.date_from else "…"
+            end = formats.date_format(self.date_to, "SHORT_DATE_FORMAT") if self.date_to else "…"
+            parts.append(f"{start}–{end}")
+        return ", ".join(parts)
+
+
+def counted_period(filters: dict, exact: bool) -> CountedPeriod:
+    """The period the counts of an output (exact everywhere or not) cover for these filters.
+
+    Exact counts count what the filters ask, all time when they ask no time; an output that also shows
+    published tables counts their calendar year (geo_indi.publication.counts.exact_filters, period_of)."""
+    used = published.exact_filters(filters, exact)
+    return CountedPeriod(used.get("year"), used.get("date_from"), used.get("date_to"))
+
+
 @dataclass
 class MapData:
     areas: list
@@ -148,6 +207,8 @@ class MapData:
     unit: Unit = DEFAULT_UNIT  # what count, total, trend and categories count
     total_records: int | None = None  # the total in both units
     total_occurrences: int | None = None
+    period: CountedPeriod = field(default_factory=CountedPeriod)  # the time the counts cover
+    rate: float | None = None  # the total per 1,000 inhabitants, where the population is known
 
     @property
     def has_heat(self):
@@ -205,10 +266,16 @@ def _rows(shapes, counts):
     return rows
 
 
+def per_thousand(count: int | None, population: int | None) -> float | None:
+    """Observations per 1,000 inhabitants; None when the count is hidden or the population is not known."""
+    if count is None or not population:
+        return None
+    return round(count * 1000 / population, 2)
+
+
 def _apply_measure(rows, options):
     for row in rows:
-        if row.count is not None and row.population:
-            row.rate = round(row.count * 1000 / row.population, 2)
+        row.rate = per_thousand(row.count, row.population)
         row.value = row.count if options.measure == "count" else row.rate
     classification = classify([r.value for r in rows], options.classes, options.measure)
     for row in rows:
@@ -269,6 +336,7 @@ def overview(user, form, options):
         strengthens=strengthens, trend=trend, categories=categories, phenomena=_phenomenon_names(rows),
         withheld=counts.withheld, unit=options.unit,
         total_records=totals[Unit.RECORDS][0], total_occurrences=totals[Unit.OCCURRENCES][0],
+        period=counted_period(filters, counts.fully_exact),
     )
 
 
@@ -305,11 +373,39 @@ def municipality_view(user, municipality, form, options, *, object_heat=False):
         weakens=own.weakens, strengthens=own.strengthens, trend=trend, categories=categories,
         heat_points=heat_points, person_heat_points=person_heat_points, phenomena=_phenomenon_names(rows),
         withheld=counts.withheld, unit=options.unit, total_records=own.records, total_occurrences=own.occurrences,
+        period=counted_period(filters, counts.fully_exact),
+        rate=per_thousand(own.count, municipality.population),
     )
 
 
-def filters_in_words(form):
-    """[(label, value)] of the filters in use, in the page language: names, never ids or codes."""
+def not_published(filters: dict, exc: published.NotPublished) -> MapOptionsError:
+    """A request outsiders cannot make (publication.counts.NotPublished) as a MapOptionsError: what cannot be
+    chosen here, in words for the public, and the parameters to leave out."""
+    if filters.get("subject") != Subject.OBJECT:
+        used = [name for name in published.INTERNAL_FILTERS if filters.get(name)]
+        if used:
+            return MapOptionsError(_(
+                "Outside the organisations working in a municipality, %(filters)s can be chosen only for observations "
+                "about places and things (choose “%(object)s”).") % {"filters": _labels(used),
+                                                                  "object": Subject.OBJECT.label}, drop=used)
+    if published.period_of(filters) is None:
+        return MapOptionsError(_(
+            "Outside the organisations working in a municipality, counts are published per calendar year: "
+            "choose a year instead of dates."), drop=["date_from", "date_to"])
+    if filters.get("phenomenon"):
+        return MapOptionsError(_("This phenomenon is not published."), drop=["phenomenon"])
+    return MapOptionsError(str(exc))
+
+
+def limited_filters(data: "MapData", form) -> bool:
+    """Whether the page's viewer may use only the public filters: no count of the page is exact and the
+    observations are not only about places and things (those are public with every filter)."""
+    return not any(row.exact for row in data.areas) and form.active().get("subject") != Subject.OBJECT
+
+
+def filters_in_words(form, period: CountedPeriod) -> list[tuple[str, str]]:
+    """[(label, value)] of the filters in use, in the page language: names, never ids or codes; and the period
+    the counts cover (`period`, MapData.period), which is what the numbers beside it count."""
     active = form.active()
     words = []
     if active.get("phenomenon"):
@@ -325,15 +421,36 @@ def filters_in_words(form):
     for name, label, enum in choices:
         if active.get(name):
             words.append((label, str(enum(active[name]).label)))
-    if active.get("year"):
-        words.append((_("Year"), str(active["year"])))
-    if active.get("date_from") or active.get("date_to"):
-        start = formats.date_format(active["date_from"], "SHORT_DATE_FORMAT") if active.get("date_from") else "…"
-        end = formats.date_format(active["date_to"], "SHORT_DATE_FORMAT") if active.get("date_to") else "…"
-        words.append((_("Dates"), f"{start}–{end}"))
-    elif not active.get("year"):
-        words.append((_("Year"), str(published.period_of(active) or "–")))
+    words.append((_("Period"), period.label()))
     return words
+
+
+@dataclass
+class ReportTable:
+    """A table another app adds to a municipality's PDF report (maps.signals.municipality_report_sections)."""
+
+    title: str
+    note: str
+    headers: list[str]
+    rows: list[list]
+    empty: str = ""  # said instead of the table when there are no rows
+    numeric_columns: tuple = ()  # indexes of the columns holding numbers (right-aligned, localised)
+
+
+def report_extras(user, municipality, filters: dict) -> dict:
+    """What the PDF report prints beside the map's numbers: linked indicators per phenomenon (the chosen one's
+    only, when the report is of one phenomenon) and the tables of other apps (hot spots, for viewers who see the
+    municipality's counts exactly)."""
+    from geo_indi.indicators.services import municipality_report
+
+    from .signals import municipality_report_sections
+
+    tables = [table for _receiver, table in municipality_report_sections.send(
+        sender=Municipality, municipality=municipality, user=user, filters=filters) if table]
+    rows = municipality_report(municipality, user)
+    if filters.get("phenomenon"):
+        rows = [row for row in rows if row.phenomenon.pk == filters["phenomenon"]]
+    return {"indicator_rows": rows, "report_tables": tables}
 
 
 @dataclass

@@ -22,15 +22,24 @@ from .signals import municipality_map_built
 LATEST = 10
 
 
-def _bad_request(request, message):
-    return render(request, "maps/error.html", {"message": message}, status=400)
+def _bad_request(request, message, drop=()):
+    """400 with the reason in the user's language and, when leaving some parameters out helps, a link to
+    the same page without them."""
+    without = _query_without(request, *drop) if drop else None
+    return render(request, "maps/error.html", {
+        "message": message, "retry": f"{request.path}?{without}" if without is not None else None,
+    }, status=400)
+
+
+def _unusable(request, exc):
+    return _bad_request(request, str(exc), exc.drop)
 
 
 def _parse(request):
     try:
         return services.parse_request(request.GET), None
     except services.MapOptionsError as exc:
-        return None, _bad_request(request, str(exc))
+        return None, _unusable(request, exc)
 
 
 def _query_without(request, *names):
@@ -55,6 +64,9 @@ def _context(request, form, options, data, **extra):
         "subjects": Subject.choices,
         "directions": Direction.choices,
         "age_groups": AgeGroup.choices,
+        "limited_filters": services.limited_filters(data, form),
+        "member": bool(suppression.exact_municipalities(request.user)),
+        "object_label": Subject.OBJECT.label,
         "class_schemes": list(services.CLASS_SCHEMES.items()),
         "trend_json": json.dumps(
             {
@@ -86,7 +98,7 @@ def overview(request):
     try:
         data = services.overview(request.user, form, options)
     except NotPublished as exc:
-        return _bad_request(request, str(exc))
+        return _unusable(request, services.not_published(form.active(), exc))
     m = rendering.build_map(data, options, level_name=_("municipalities"), bounds=queries.bounds())
     return render(request, "maps/overview.html", _context(
         request, form, options, data, map=rendering.embedded_map(m, with_heat=False),
@@ -102,7 +114,7 @@ def _municipality(request, code, *, object_heat=False):
     try:
         data = services.municipality_view(request.user, municipality, form, options, object_heat=object_heat)
     except NotPublished as exc:
-        return None, _bad_request(request, str(exc))
+        return None, _unusable(request, services.not_published(form.active(), exc))
     return (municipality, form, options, data), None
 
 
@@ -158,7 +170,7 @@ def report(request, code):
     return render(request, "maps/report.html", _context(
         request, form, options, data, municipality=municipality,
         map=rendering.embedded_map(m, with_heat=data.has_heat, with_tiles=True),
-        filters_in_words=services.filters_in_words(form),
+        filters_in_words=services.filters_in_words(form, data.period),
         legend=rendering.legend_html(data, options.measure, _("postcode areas")),
     ))
 
@@ -193,7 +205,7 @@ def report_xlsx(request, code):
     if error:
         return error
     municipality, form, _options, data = built
-    return _attachment(exports.report_xlsx(municipality, data, services.filters_in_words(form)),
+    return _attachment(exports.report_xlsx(municipality, data, services.filters_in_words(form, data.period)),
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        f"geo-indi-{municipality.code}.xlsx")
 
@@ -207,12 +219,13 @@ def report_pdf(request, code):
                  f"{rendering.measure_label(row, options.measure, data.k)}") for row in data.areas]
     context = _context(
         request, form, options, data, municipality=municipality,
-        filters_in_words=services.filters_in_words(form),
+        filters_in_words=services.filters_in_words(form, data.period),
         legend=rendering.legend_html(data, options.measure, _("postcode areas")),
         svg_map=rendering.svg_choropleth(features, label=_("Map of the postcode areas")),
         svg_trend=rendering.svg_trend(data.trend),
         suppressed_fill=rendering.SUPPRESSED_FILL,
         report_css=exports.print_css(),
+        **services.report_extras(request.user, municipality, form.active()),
     )
     return _attachment(exports.report_pdf(request, context), "application/pdf", f"geo-indi-{municipality.code}.pdf")
 
@@ -245,7 +258,8 @@ def aggregates_csv(request, code):
     writer.writerow(["section", "code", "name", "population", "observations", "weakens", "strengthens", "per_1000",
                      "occurrences", "records", "unit"])
     writer.writerow(["municipality", municipality.code, spreadsheet_safe(municipality.name_fi), municipality.population or "",
-                     label(data.total), label(data.weakens), label(data.strengthens), "",
+                     label(data.total), label(data.weakens), label(data.strengthens),
+                     "" if data.rate is None else f"{data.rate:.2f}",
                      label(data.total_occurrences), label(data.total_records), data.unit.value])
     for row in data.areas:
         writer.writerow(["postcode_area", row.code, spreadsheet_safe(row.name), row.population or "", label(row.count),

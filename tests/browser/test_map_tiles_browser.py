@@ -25,6 +25,7 @@ def test_municipality_page_draws_the_object_tiles(page_factory, live_server, obj
     page.goto(f"{live_server.url}/maps/698/?year=2026")
     page.wait_for_selector("path.leaflet-interactive")
     assert tile_responses == []  # the heatmap starts hidden: no tile asked for yet
+    page.locator(".map-frame").scroll_into_view_if_needed()  # hover, then a click that does not scroll away
     page.locator(".leaflet-control-layers").hover()
     page.locator(".leaflet-control-layers-overlays label", has_text="Heat").first.click()
     page.wait_for_selector("svg.leaflet-tile path")

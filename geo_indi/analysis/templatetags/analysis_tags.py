@@ -12,4 +12,5 @@ def hot_spot_section(context, municipality):
     user = context["request"].user
     shown = hotspots.shown_to(user, municipality)
     return {"shown": shown, "municipality": municipality, "may_group": grouping_runs.may_group(user), "spots": hotspots.hot_spots(municipality) if shown else [],
-            "alpha": hotspots.ALPHA, "days": hotspots.RECENT_DAYS, "permutations": hotspots.PERMUTATIONS}
+            "alpha": hotspots.ALPHA, "days": hotspots.RECENT_DAYS, "permutations": hotspots.PERMUTATIONS,
+            "fewest": hotspots.min_observations()}
