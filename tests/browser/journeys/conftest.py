@@ -3,7 +3,7 @@
 What every journey shares, declared once here:
 
 - `demo_server`: the demo data set (`load_demo`, then `publish_tables`) loaded ONCE for the whole package into the
-  test database, with the clock at JOURNEY_NOW, and a live server on it. The data is committed (the live server's
+  test database, with the clock on the morning of JOURNEY_NOW's day, and a live server on it. The data is committed (the live server's
   threads and the browser see it) and the package's teardown flushes the database, as a transactional test does,
   so the tests after this package start from an empty database. pytest-django's `live_server` is not used on
   purpose: naming it makes every test transactional, which would flush the demo after the first journey.
@@ -30,6 +30,9 @@ from django.test.utils import override_settings
 from ..helpers import log_in
 
 JOURNEY_NOW = dt.datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
+# The demo is made earlier the same day, so that what a journey records is newer than all of it (lists of
+# "latest" records order by creation time, and each journey starts the clock at JOURNEY_NOW again).
+DEMO_MADE_AT = JOURNEY_NOW - dt.timedelta(hours=2)
 TILE_PREFIX = settings.MAP_TILE_URL.split("{", 1)[0]
 DEMO_PASSWORD = "demo-geo-indi"
 # Messages the browser logs for a request the watcher already judged (a blocked tile, or one made while offline).
@@ -43,9 +46,16 @@ def demo_server(django_db_setup, django_db_blocker):
     """A live server on the demo data set, loaded once for every journey (see the module docstring)."""
     from pytest_django.live_server_helper import LiveServer
 
+    from django.db import connection
+
     with contextlib.ExitStack() as stack:
         stack.enter_context(django_db_blocker.unblock())
-        with time_machine.travel(JOURNEY_NOW, tick=True), override_settings(
+        # pytest-django creates the test database only when a collected test asks for `db` (here: `watcher`).
+        # Never load or flush anything else (a developer's own database).
+        name, test_name = connection.settings_dict["NAME"], (connection.settings_dict.get("TEST") or {}).get("NAME")
+        if not (name == test_name if test_name else name.startswith("test_")):
+            pytest.fail(f"refusing to load the demo into {connection.settings_dict['NAME']!r}: not a test database")
+        with time_machine.travel(DEMO_MADE_AT, tick=True), override_settings(
                 PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
             call_command("load_demo", stdout=io.StringIO())
             call_command("publish_tables", stdout=io.StringIO())
@@ -162,7 +172,10 @@ class Watcher:
 
 
 @pytest.fixture
-def watcher(demo_server):
+def watcher(demo_server, db):
+    """The one watcher of a journey. `db` makes pytest-django create the test database (it does so only for
+    tests that ask for it) and keeps the test's own queries in a transaction that is rolled back; the live
+    server's writes are committed and seen by the test's reads (PostgreSQL's READ COMMITTED)."""
     watch = Watcher(demo_server.url)
     yield watch
     watch.check()  # what arrived after the test's body (its own check ran in pytest_runtest_call below)
@@ -208,10 +221,10 @@ def journey_page(browser, watcher):
 
 @pytest.fixture
 def sign_in(demo_server):
-    """sign_in(page, username): through the real login form, with the demo's password."""
+    """sign_in(page, username, next_path=None): through the real login form, with the demo's password."""
 
-    def do(page, username, password=DEMO_PASSWORD):
-        log_in(page, demo_server.url, username, password)
+    def do(page, username, next_path=None, password=DEMO_PASSWORD):
+        log_in(page, demo_server.url, username, password, next_path)
         assert "/accounts/login/" not in page.url, f"{username} could not log in"
 
     return do
