@@ -25,6 +25,8 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 
+from .helpers import log_in
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -100,11 +102,7 @@ def login(live_server):
     """login(page, username, password) through the real login form."""
 
     def do(page, username, password="pw-for-tests"):
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", password)
-        page.click("#main button[type=submit]")  # the header has its own (language) submit button
-        page.wait_for_load_state("networkidle")
+        log_in(page, live_server.url, username, password)
 
     return do
 

@@ -48,6 +48,16 @@ def run_axe(page, tags=WCAG_AA_AND_BEST_PRACTICE, impacts=None):
 SERIOUS = ("serious", "critical")
 
 
+def log_in(page, base_url, username, password="pw-for-tests", next_path=None):
+    """Log in through the real login form (the header has its own, language, submit button);
+    next_path: where to go afterwards (as from a bookmark), else the role's landing page."""
+    page.goto(f"{base_url}/accounts/login/" + (f"?next={next_path}" if next_path else ""))
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("#main button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
 # The field app (/field/).
 
 def open_app(page, live_server, login, username="walker"):
