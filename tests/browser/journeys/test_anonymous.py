@@ -36,7 +36,6 @@ def test_anonymous_visitor_reads_home_overview_and_rovaniemi(journey_page, demo_
     assert page.locator("table.areas-table tbody tr").count() > 10
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 1 (seen 10): public pages address a member; no branch yet")
 def test_public_pages_do_not_address_the_visitor_as_a_member(journey_page, demo_server):
     page = journey_page(1366, 768)
     for path in ("/", "/maps/", "/maps/698/"):

@@ -48,8 +48,6 @@ def download(page, link):
         return d.suggested_filename, f.read()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 1 (seen 1, 7): insider map's layer control built before the "
-                                       "hot-spot layer (setZIndex TypeError), hot spots not drawn: fixed on branch maps")
 def test_coordinator_map_has_its_layers_legend_and_hot_spots(journey_page, sign_in, demo_server):
     page = coordinator_page(journey_page, sign_in, demo_server)
     state = assert_insider_map(page, "698")
@@ -62,8 +60,6 @@ def test_coordinator_map_has_its_layers_legend_and_hot_spots(journey_page, sign_
     page.locator(f"{MAIN_MAP} .heat-legend").wait_for()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 1 (seen 5): comparison defaults to a running period, "
-                                       "answer far down, first sort ascending: fixed on branch compare")
 def test_coordinator_compares_the_last_two_complete_periods(journey_page, sign_in, demo_server):
     page = coordinator_page(journey_page, sign_in, demo_server)
     loneliness = Phenomenon.objects.get(slug=LONELINESS)
@@ -118,8 +114,6 @@ def test_coordinator_downloads_the_report_as_pdf_and_xlsx_and_reads_them(journey
     assert ("Ilmiö", loneliness.name_fi) in filters and ("Vuosi", str(TODAY.year)) in filters, filters
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 1 (seen 3): the report states 'Vuosi 2026' beside "
-                                       "all-time counts; no branch has fixed it yet")
 def test_the_default_report_states_the_period_it_counts(journey_page, sign_in, demo_server):
     loneliness = Phenomenon.objects.get(slug=LONELINESS)
     page = coordinator_page(journey_page, sign_in, demo_server, "/maps/698/report/")
@@ -157,8 +151,6 @@ def test_coordinator_sets_an_alert_rule(journey_page, sign_in, demo_server):
     assert page.get_by_text("Yksinäisyys kasvaa Rovaniemellä").count() >= 1
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 1 (seen 6): group decisions without preview, "
-                                       "confirmation or undo: fixed on branch analysis")
 def test_coordinator_merges_a_group_and_undoes_it(journey_page, sign_in, demo_server):
     page = coordinator_page(journey_page, sign_in, demo_server, "/analysis/groups/")
     page.get_by_role("button", name="Etsi ryhmät nyt").click()
@@ -192,8 +184,6 @@ def test_coordinator_merges_a_group_and_undoes_it(journey_page, sign_in, demo_se
     assert group.status != SuggestedGroup.Status.MERGED
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 1 (seen 2): the summaries' language select offers dicts; "
-                                       "the DOCX has no figures: fixed on branch analysis")
 def test_coordinator_drafts_approves_and_downloads_a_situation_summary(journey_page, sign_in, demo_server):
     page = coordinator_page(journey_page, sign_in, demo_server, "/analysis/municipalities/698/summaries/")
     year = TODAY.year - 1
@@ -215,8 +205,6 @@ def test_coordinator_drafts_approves_and_downloads_a_situation_summary(journey_p
     assert str(year) in figures + body and re.search(r"\d", figures)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 1 (seen 8): the ask form's closing date renders "
-                                       "value='17.12.2026' in a date input: fixed on branch field")
 def test_coordinator_asks_a_question_and_a_local_actor_answers_it(journey_page, sign_in, demo_server):
     page = coordinator_page(journey_page, sign_in, demo_server, "/indicators/698/")
     page.get_by_role("link", name=re.compile("Kysymykset")).first.click()  # /questions/ is in the navigation

@@ -18,8 +18,6 @@ def test_county_reads_the_lapland_overview(journey_page, demo_server, sign_in):
     assert page.locator("table.areas-table tbody tr").count() == Municipality.objects.count()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 1 (seen 1): insider map's layer control built before the "
-                                       "hot-spot layer (setZIndex TypeError): fixed on branch maps")
 @pytest.mark.parametrize("code", ["698", "240", "851"])
 def test_county_reads_municipality_maps(journey_page, demo_server, sign_in, code):
     page = journey_page(1366, 768)

@@ -74,8 +74,6 @@ def test_field_worker_records_offline_and_the_records_arrive_once_online(phone, 
     assert Observation.objects.count() == total_before + 2
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 1 (seen 9): the own-records list shows no description: "
-                                       "fixed on branch field")
 def test_field_worker_sees_what_they_wrote_in_their_own_records(phone):
     page = phone
     choose(page, f"phenomenon-{Phenomenon.objects.get(slug='harrastustoiminta').pk}")
