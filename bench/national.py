@@ -214,7 +214,7 @@ PROFILE_SCRIPT = r"""
 import cProfile, io, json, pstats, time
 from django.utils import timezone
 from geo_indi.publication import tables
-from geo_indi.publication.protection import full_table, protect
+from geo_indi.publication.protection import full_table, protect_linked
 
 year = timezone.localdate().year
 t0 = time.perf_counter(); struct = tables.structure(); t_struct = time.perf_counter() - t0
@@ -223,10 +223,11 @@ masks = struct.known_masks()
 t_protect, cells, hidden = {}, 0, 0
 profiler = cProfile.Profile()
 for g in struct.groups:
-    X = full_table(struct.tree, leaf["person"][g])
+    X = full_table(struct.tree, leaf[("person", "n")][g])
+    O = full_table(struct.tree, leaf[("person", "occ")][g])
     t0 = time.perf_counter()
     profiler.enable()
-    h = protect(X, struct.tree, tables.settings.SUPPRESSION_K, masks, tables.COMPLEMENTARY)
+    h = protect_linked(X, O, struct.tree, tables.settings.SUPPRESSION_K, masks, tables.COMPLEMENTARY)
     profiler.disable()
     t_protect[len(t_protect)] = time.perf_counter() - t0
     cells += X.size; hidden += int(h.sum())

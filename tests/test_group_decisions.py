@@ -45,7 +45,7 @@ def _group_of(run, observations):
 
 @pytest.fixture
 def lights_group(described, users):
-    run = grouping_runs.grouping_start(user=users["coord_698"], in_thread=False)
+    run = grouping_runs.grouping_start(user=users["coord_698"], deferred=False)
     return _group_of(run, described["lights"][:4])
 
 

@@ -82,19 +82,25 @@ class GroupDecision(models.Model):
         DISMISS = "dismiss", _("Dismissed")
         UNDO = "undo", _("Undone")
 
-    group = models.ForeignKey(SuggestedGroup, on_delete=models.CASCADE, related_name="decisions")
-    action = models.CharField(max_length=10, choices=Action.choices)
+    group = models.ForeignKey(SuggestedGroup, on_delete=models.CASCADE, related_name="decisions",
+                              verbose_name=_("suggested group"))
+    action = models.CharField(max_length=10, choices=Action.choices, verbose_name=_("decision"))
     phenomenon = models.ForeignKey("observations.Phenomenon", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    phenomenon_name = models.CharField(max_length=120, blank=True, help_text="The phenomenon's name when decided")
-    created_phenomenon = models.BooleanField(default=False)
-    moved = models.JSONField(default=dict, blank=True)
-    undoes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="undone_by")
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
-    by_username = models.CharField(max_length=150, blank=True)
-    at = models.DateTimeField()
+                                   related_name="+", verbose_name=_("phenomenon"))
+    phenomenon_name = models.CharField(max_length=120, blank=True, help_text=_("The phenomenon's name when decided"),
+                                       verbose_name=_("name of the phenomenon"))
+    created_phenomenon = models.BooleanField(default=False, verbose_name=_("created a new phenomenon"))
+    moved = models.JSONField(default=dict, blank=True, verbose_name=_("records moved"))
+    undoes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="undone_by",
+                                  verbose_name=_("undoes"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
+                           verbose_name=_("decided by"))
+    by_username = models.CharField(max_length=150, blank=True, verbose_name=_("username of the decider"))
+    at = models.DateTimeField(verbose_name=_("decided"))
 
     class Meta:
+        verbose_name = _("group decision")
+        verbose_name_plural = _("group decisions")
         ordering = ["-at", "-id"]
 
     def __str__(self):

@@ -31,6 +31,7 @@ from scipy.stats import binomtest
 from geo_indi.accounts import roles
 from geo_indi.observations.models import Phenomenon
 from geo_indi.publication import releases
+from geo_indi.observations.filters import Unit
 from geo_indi.publication.counts import TableRequest, Viewer, area_counts, published_cell
 from geo_indi.publication.tables import GroupTable, YearTables, release_key, structure, year_tables
 
@@ -91,7 +92,7 @@ def published_year(municipality, year, struct=None):
         return {"total": (None, NOT_IN_TABLES), "phenomena": {}, "release": None}
     tables, release = _release_tables(year, struct)
     total, by_phenomenon = published_cell(Viewer(AnonymousUser()), TableRequest(year, None, None),
-                                          lambda _s: node, tables)
+                                          lambda _s: node, tables, unit=Unit.RECORDS)
     result = {
         "total": (total, _status(tables, node, struct.public_group, None, total)),
         "phenomena": {}, "release": release and {"id": release.pk, "computed_at": release.computed_at.isoformat()},
@@ -105,7 +106,8 @@ def published_year(municipality, year, struct=None):
 
 def insider_year(user, municipality, year):
     """The exact counts this editor sees (their own municipality): (AreaCount or None)."""
-    rows = area_counts(user, "municipality", [(municipality.pk, municipality.pk)], {"year": year}).rows
+    rows = area_counts(user, "municipality", [(municipality.pk, municipality.pk)], {"year": year},
+                       unit=Unit.RECORDS).rows
     row = rows.get(municipality.pk)
     return row if row is not None and row.exact else None
 

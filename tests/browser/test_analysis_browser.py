@@ -99,7 +99,7 @@ def group_data(record):
 
 
 def test_group_preview_confirm_and_undo(page_factory, live_server, login, coordinator, group_data, phenomena):
-    run = grouping_runs.grouping_start(user=coordinator, in_thread=False)
+    run = grouping_runs.grouping_start(user=coordinator, deferred=False)
     group = run.groups.get()
     page = watched(page_factory(width=1366, height=768, locale="en-GB"), live_server.url)
     login(page, "coord698")
