@@ -163,10 +163,39 @@ TEMPLATES = [
 DEFAULT_DATABASE_URL = "postgis://postgres@127.0.0.1:%s/geo_indi" % os.environ.get("GEO_INDI_PGPORT", "54329")
 
 
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 2)
+# Web requests (and tests) get a short statement timeout: a hung database is a 503 within seconds.
+# Management commands (the worker, publish_tables, load_demo, migrate, restore ...) run long statements
+# on purpose: they use DATABASE_COMMAND_STATEMENT_TIMEOUT_SECONDS (0: no limit). docs/operations.md.
+RUNNING_COMMAND = Path(sys.argv[0]).name == "manage.py" and len(sys.argv) > 1 and sys.argv[1] != "runserver"
+DATABASE_STATEMENT_TIMEOUT_SECONDS = (
+    env_int("DATABASE_COMMAND_STATEMENT_TIMEOUT_SECONDS", 0)
+    if RUNNING_COMMAND
+    else env_int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 4)
+)
+DATABASE_KEEPALIVES_IDLE_SECONDS = env_int("DATABASE_KEEPALIVES_IDLE_SECONDS", 10)
+DATABASE_KEEPALIVES_INTERVAL_SECONDS = env_int("DATABASE_KEEPALIVES_INTERVAL_SECONDS", 5)
+DATABASE_KEEPALIVES_COUNT = env_int("DATABASE_KEEPALIVES_COUNT", 3)
+DATABASE_TCP_USER_TIMEOUT_SECONDS = env_int("DATABASE_TCP_USER_TIMEOUT_SECONDS", 10)
+
+
 def database_settings(url):
     database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    options = database.setdefault("OPTIONS", {})
     # An unreachable database answers 503 quickly instead of holding the worker (libpq's minimum is 2 s).
-    database.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 2)
+    options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+    # A database that accepts the connection but does not answer (a lock held, a stuck server) must not hold
+    # the worker either: the server cancels a statement after the statement timeout (the request is a 503),
+    # and TCP keepalives and the TCP user timeout drop a kept-alive connection whose peer has gone away.
+    server_options = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000}"
+    options["options"] = f"{options['options']} {server_options}" if options.get("options") else server_options
+    options.update(
+        keepalives=1,
+        keepalives_idle=DATABASE_KEEPALIVES_IDLE_SECONDS,
+        keepalives_interval=DATABASE_KEEPALIVES_INTERVAL_SECONDS,
+        keepalives_count=DATABASE_KEEPALIVES_COUNT,
+        tcp_user_timeout=DATABASE_TCP_USER_TIMEOUT_SECONDS * 1000,
+    )
     if database["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"}:
         database["ENGINE"] = "django.contrib.gis.db.backends.postgis"
     # Values travel apart from the SQL text (psycopg 3 server-side binding): a person's

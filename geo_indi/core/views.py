@@ -1,5 +1,6 @@
 import sys
 
+import psycopg
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
@@ -32,7 +33,7 @@ def healthz(request):
     """200 {"status": "ok"} or 503 naming the failing part; JSON either way."""
     try:
         postgis = check_database()
-    except DatabaseError as exc:
+    except (DatabaseError, psycopg.Error) as exc:
         failing = "database" if is_unavailable(exc) else "postgis"
         response = JsonResponse({"status": "unavailable", "failing": [failing]}, status=503)
         response["Retry-After"] = str(retry_after_seconds())
