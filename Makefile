@@ -44,11 +44,12 @@ backup:
 	bash scripts/db.sh start
 	$(PY) manage.py backup $(if $(BACKUP_DIR),--dir "$(BACKUP_DIR)")
 
-# Into a database that does not exist yet; REPLACE=1 drops the existing one first.
+# Into a new database, verified, then swapped in by renaming; REPLACE=1 swaps it in for an existing one
+# (kept as <name>_previous). A damaged dump leaves the live database untouched (docs/operations.md).
 restore:
-	@[ -n "$(FILE)" ] || { echo "usage: make restore FILE=var/backups/geo_indi-….dump [REPLACE=1]" >&2; exit 2; }
+	@[ -n "$(FILE)" ] || { echo "usage: make restore FILE=var/backups/geo_indi-….dump [REPLACE=1] [ALLOW_OLDER=1]" >&2; exit 2; }
 	bash scripts/db.sh start
-	$(PY) manage.py restore "$(FILE)" $(if $(REPLACE),--replace)
+	$(PY) manage.py restore "$(FILE)" $(if $(REPLACE),--replace) $(if $(ALLOW_OLDER),--allow-older)
 
 messages:
 	$(PY) manage.py makemessages -l fi -l sv -l en --ignore=.venv --ignore=node_modules

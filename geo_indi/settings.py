@@ -34,25 +34,107 @@ def env(name, default=None):
     return os.environ.get(name, default)
 
 
-def env_bool(name, default=False):
-    value = env(name)
-    if value is None:
-        return default
-    if value.strip().lower() in TRUE_WORDS:
-        return True
-    if value.strip().lower() in FALSE_WORDS:
-        return False
-    refuse_to_start(f"{name}={value!r}: use true or false")
-
-
-def env_int(name, default):
+def typed(name, default, parse, form):
+    """The one way a setting is read: NAME parsed by `parse` (which raises ValueError on a bad value), or
+    `default` when NAME is unset. A bad value stops the start (server, worker, `manage.py check`, any command)
+    with one line naming the variable and the form it takes; no traceback."""
     value = env(name)
     if value is None:
         return default
     try:
-        return int(value)
+        return parse(value.strip())
     except ValueError:
-        refuse_to_start(f"{name}={value!r}: use a whole number")
+        refuse_to_start(f"{name}={value!r}: {form}")
+
+
+def _bool(value):
+    if value.lower() in TRUE_WORDS:
+        return True
+    if value.lower() in FALSE_WORDS:
+        return False
+    raise ValueError(value)
+
+
+def _bounded(convert, minimum=None, maximum=None):
+    def parse(value):
+        number = convert(value)
+        if number != number or (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
+            raise ValueError(value)  # NaN, or outside the range
+        return number
+
+    return parse
+
+
+def _range_text(minimum, maximum):
+    if minimum is not None and maximum is not None:
+        return f" from {minimum} to {maximum}"
+    if minimum is not None:
+        return f" of at least {minimum}"
+    return ""
+
+
+def env_bool(name, default=False):
+    return typed(name, default, _bool, "use true or false")
+
+
+def env_int(name, default, minimum=0, maximum=None):
+    return typed(name, default, _bounded(int, minimum, maximum), f"use a whole number{_range_text(minimum, maximum)}")
+
+
+def env_float(name, default, minimum=None, maximum=None):
+    return typed(name, default, _bounded(float, minimum, maximum), f"use a number{_range_text(minimum, maximum)}")
+
+
+def env_str(name, default):
+    return typed(name, default, str, "")
+
+
+def env_choice(name, default, choices):
+    def parse(value):
+        if value not in choices:
+            raise ValueError(value)
+        return value
+
+    return typed(name, default, parse, "use one of " + ", ".join(choices))
+
+
+def _extent(value):
+    west, south, east, north = (float(part) for part in value.split(","))  # not four numbers: ValueError
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise ValueError(value)
+    return (west, south, east, north)
+
+
+def env_extent(name, default):
+    return typed(name, default, _extent, "use west,south,east,north in degrees (lon/lat), west < east, south < north")
+
+
+def _url(value):
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(value)
+    return value
+
+
+def env_url(name, default):
+    return typed(name, default, _url, "use an http:// or https:// address")
+
+
+# DRF reads the period's first letter; these are the spellings it is documented with.
+RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def _rate(value):
+    if value == "":
+        return None  # the scope is off
+    number, _slash, period = value.partition("/")
+    if not number.isdigit() or int(number) < 1 or period not in RATE_PERIODS:
+        raise ValueError(value)
+    return value
+
+
+def env_rate(name, default):
+    return typed(name, default, _rate, "use N/second, N/minute, N/hour or N/day (N at least 1), or empty for no limit")
 
 
 def env_list(name, default=""):
@@ -163,13 +245,42 @@ TEMPLATES = [
     },
 ]
 
-DEFAULT_DATABASE_URL = "postgis://postgres@127.0.0.1:%s/geo_indi" % os.environ.get("GEO_INDI_PGPORT", "54329")
+DEFAULT_DATABASE_URL = "postgis://postgres@127.0.0.1:%s/geo_indi" % env_int("GEO_INDI_PGPORT", 54329, 1, 65535)
+
+
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 2)
+# Web requests (and tests) get a short statement timeout: a hung database is a 503 within seconds.
+# Management commands (the worker, publish_tables, load_demo, migrate, restore ...) run long statements
+# on purpose: they use DATABASE_COMMAND_STATEMENT_TIMEOUT_SECONDS (0: no limit). docs/operations.md.
+RUNNING_COMMAND = Path(sys.argv[0]).name == "manage.py" and len(sys.argv) > 1 and sys.argv[1] != "runserver"
+DATABASE_WEB_STATEMENT_TIMEOUT_SECONDS = env_int("DATABASE_STATEMENT_TIMEOUT_SECONDS", 4)
+DATABASE_COMMAND_STATEMENT_TIMEOUT_SECONDS = env_int("DATABASE_COMMAND_STATEMENT_TIMEOUT_SECONDS", 0)
+DATABASE_STATEMENT_TIMEOUT_SECONDS = (
+    DATABASE_COMMAND_STATEMENT_TIMEOUT_SECONDS if RUNNING_COMMAND else DATABASE_WEB_STATEMENT_TIMEOUT_SECONDS
+)
+DATABASE_KEEPALIVES_IDLE_SECONDS = env_int("DATABASE_KEEPALIVES_IDLE_SECONDS", 10)
+DATABASE_KEEPALIVES_INTERVAL_SECONDS = env_int("DATABASE_KEEPALIVES_INTERVAL_SECONDS", 5)
+DATABASE_KEEPALIVES_COUNT = env_int("DATABASE_KEEPALIVES_COUNT", 3)
+DATABASE_TCP_USER_TIMEOUT_SECONDS = env_int("DATABASE_TCP_USER_TIMEOUT_SECONDS", 10)
 
 
 def database_settings(url):
     database = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    options = database.setdefault("OPTIONS", {})
     # An unreachable database answers 503 quickly instead of holding the worker (libpq's minimum is 2 s).
-    database.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 2)
+    options["connect_timeout"] = DATABASE_CONNECT_TIMEOUT
+    # A database that accepts the connection but does not answer (a lock held, a stuck server) must not hold
+    # the worker either: the server cancels a statement after the statement timeout (the request is a 503),
+    # and TCP keepalives and the TCP user timeout drop a kept-alive connection whose peer has gone away.
+    server_options = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000}"
+    options["options"] = f"{options['options']} {server_options}" if options.get("options") else server_options
+    options.update(
+        keepalives=1,
+        keepalives_idle=DATABASE_KEEPALIVES_IDLE_SECONDS,
+        keepalives_interval=DATABASE_KEEPALIVES_INTERVAL_SECONDS,
+        keepalives_count=DATABASE_KEEPALIVES_COUNT,
+        tcp_user_timeout=DATABASE_TCP_USER_TIMEOUT_SECONDS * 1000,
+    )
     if database["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"}:
         database["ENGINE"] = "django.contrib.gis.db.backends.postgis"
     # Values travel apart from the SQL text (psycopg 3 server-side binding): a person's
@@ -311,8 +422,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "geo-indi@localhost")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "geo-indi@localhost")
 
 # --- Product rules (see docs/architecture.md) ---
 # Stored SRID of every geometry: ETRS-TM35FIN, metres.
@@ -321,14 +432,12 @@ GEO_INDI_STORAGE_SRID = 3067
 SNAP_GAP_TOLERANCE_M = env_int("SNAP_GAP_TOLERANCE_M", 2000)
 # Where coverage can plausibly be (lon/lat, mainland Finland with a margin): recorded points
 # outside it are refused, and the geography importer rejects areas that are not inside it.
-COVERAGE_PLAUSIBLE_EXTENT = tuple(
-    float(v) for v in os.environ.get("COVERAGE_PLAUSIBLE_EXTENT", "19.0,59.3,31.7,70.2").split(",")
-)
+COVERAGE_PLAUSIBLE_EXTENT = env_extent("COVERAGE_PLAUSIBLE_EXTENT", (19.0, 59.3, 31.7, 70.2))
 # The importer refuses to shrink or grow an existing postcode area by more than this share
 # (0.5 = 50 %) unless given --allow-shrink.
-GEOGRAPHY_MAX_AREA_CHANGE = float(os.environ.get("GEOGRAPHY_MAX_AREA_CHANGE", "0.5"))
+GEOGRAPHY_MAX_AREA_CHANGE = env_float("GEOGRAPHY_MAX_AREA_CHANGE", 0.5, 0)
 # Areas with 1..k-1 observations are shown as "<k" outside the owning organisations.
-SUPPRESSION_K = env_int("SUPPRESSION_K", 5)
+SUPPRESSION_K = env_int("SUPPRESSION_K", 5, 1)
 # Period comparison (maps/comparison.py): under this many observations in the two periods of an area
 # together, the change test answers "too few to tell" whatever its p-value (docs/maps.md).
 COMPARISON_MIN_COUNT = env_int("COMPARISON_MIN_COUNT", 10)
@@ -347,7 +456,7 @@ QUESTION_REMINDER_DAYS = env_int("QUESTION_REMINDER_DAYS", 3)
 # Initiatives: the responsible organisations have this many days to answer a review's feedback request.
 INITIATIVE_REVIEW_ANSWER_DAYS = env_int("INITIATIVE_REVIEW_ANSWER_DAYS", 14)
 # Research extracts (research/services.py): where they are written, and their licence (a Data Package licence).
-RESEARCH_EXTRACT_DIR = Path(os.environ.get("RESEARCH_EXTRACT_DIR", BASE_DIR / "var" / "research"))
+RESEARCH_EXTRACT_DIR = Path(env_str("RESEARCH_EXTRACT_DIR", str(BASE_DIR / "var" / "research")))
 RESEARCH_EXTRACT_LICENCE = {
     "name": "other-closed",
     "title": "Research use only, under a data-sharing agreement with the data controller; no re-identification",
@@ -355,18 +464,17 @@ RESEARCH_EXTRACT_LICENCE = {
 # How long a reporter may still edit or delete their own observation.
 OBSERVATION_EDIT_WINDOW_HOURS = env_int("OBSERVATION_EDIT_WINDOW_HOURS", 72)
 # Background tiles; outlines from our own data keep the map usable without them.
-MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-MAP_TILE_ATTRIBUTION = os.environ.get(
-    "MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
-)
+MAP_TILE_URL = env_url("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env_str("MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors")
 # Statistics Finland's open WFS for Paavo postcode areas.
-PAAVO_WFS_URL = os.environ.get("PAAVO_WFS_URL", "https://geo.stat.fi/geoserver/postialue/wfs")
-SOTKANET_API_URL = os.environ.get("SOTKANET_API_URL", "https://sotkanet.fi/rest/1.1")
+PAAVO_WFS_URL = env_url("PAAVO_WFS_URL", "https://geo.stat.fi/geoserver/postialue/wfs")
+SOTKANET_API_URL = env_url("SOTKANET_API_URL", "https://sotkanet.fi/rest/1.1")
 # Links in alert e-mails point here
-SITE_URL = os.environ.get("GEO_INDI_SITE_URL", "http://localhost:8000")
+SITE_URL = env_url("GEO_INDI_SITE_URL", "http://localhost:8000")
 
 # One line per event with time, level and request id; LOG_FORMAT=json for JSON lines (core/logformat.py).
-LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", ("text", "json"))
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -382,12 +490,12 @@ LOGGING = {
             "formatter": "json" if LOG_FORMAT == "json" else "text",
         }
     },
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # SQL parameters could carry a person's coordinates: never log them.
         "django.db.backends": {"level": "WARNING", "propagate": True},
         # Django's own handlers would print a second, multi-line copy of each event.
-        "django": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO"), "propagate": False},
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # One line per periodic job at every start of every command is noise; the worker's own lines stay.
         "procrastinate.periodic": {"level": "WARNING"},
@@ -399,12 +507,12 @@ LOGGING = {
 # Requests per period ("N/second|minute|hour|day") for each throttle scope, anonymous and
 # signed-in callers apart; an empty value turns the scope off. Counted in the default cache.
 THROTTLE_RATES = {
-    "api_anon": os.environ.get("THROTTLE_API_ANON", "120/minute"),
-    "api_user": os.environ.get("THROTTLE_API_USER", "600/minute"),
-    "downloads_anon": os.environ.get("THROTTLE_DOWNLOADS_ANON", "10/minute"),
-    "downloads_user": os.environ.get("THROTTLE_DOWNLOADS_USER", "60/minute"),
-    "ogc_anon": os.environ.get("THROTTLE_OGC_ANON", "60/minute"),
-    "ogc_user": os.environ.get("THROTTLE_OGC_USER", "600/minute"),
+    "api_anon": env_rate("THROTTLE_API_ANON", "120/minute"),
+    "api_user": env_rate("THROTTLE_API_USER", "600/minute"),
+    "downloads_anon": env_rate("THROTTLE_DOWNLOADS_ANON", "10/minute"),
+    "downloads_user": env_rate("THROTTLE_DOWNLOADS_USER", "60/minute"),
+    "ogc_anon": env_rate("THROTTLE_OGC_ANON", "60/minute"),
+    "ogc_user": env_rate("THROTTLE_OGC_USER", "600/minute"),
 }
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

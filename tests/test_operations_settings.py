@@ -109,3 +109,41 @@ def test_boolean_words_are_understood(without_local_secret, value, debug):
     result = load_settings(without_local_secret, {"DJANGO_SECRET_KEY": STRONG_KEY, "DJANGO_DEBUG": value})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == debug
+
+
+BAD_VALUES = [
+    ("COVERAGE_PLAUSIBLE_EXTENT", "abc", "west,south,east,north"),  # was a traceback
+    ("COVERAGE_PLAUSIBLE_EXTENT", "31.7,59.3,19.0,70.2", "west < east"),
+    ("THROTTLE_DOWNLOADS_ANON", "ten/minute", "N/minute"),  # passed check, failed at the first request
+    ("THROTTLE_API_USER", "100/fortnight", "N/minute"),
+    ("THROTTLE_OGC_ANON", "0/minute", "N at least 1"),
+    ("GEOGRAPHY_MAX_AREA_CHANGE", "half", "a number"),
+    ("SUPPRESSION_K", "0", "at least 1"),
+    ("DATABASE_STATEMENT_TIMEOUT_SECONDS", "5s", "whole number"),
+    ("DATABASE_KEEPALIVES_IDLE_SECONDS", "-1", "at least 0"),
+    ("LOG_FORMAT", "xml", "text, json"),
+    ("LOG_LEVEL", "loud", "INFO"),
+    ("MAP_TILE_URL", "tile.example.fi/{z}/{x}/{y}.png", "https://"),
+    ("GEO_INDI_SITE_URL", "localhost:8000", "https://"),
+    ("GEO_INDI_PGPORT", "port", "whole number"),
+]
+
+
+@pytest.mark.parametrize(("name", "value", "form"), BAD_VALUES)
+def test_manage_check_refuses_a_bad_value_in_one_line_naming_it(name, value, form):
+    result = manage("check", env={"DJANGO_SECRET_KEY": STRONG_KEY, name: value})
+    assert result.returncode == 1
+    assert result.stderr.strip() == result.stderr.strip().splitlines()[0]  # exactly one line, no traceback
+    assert result.stderr.startswith(f"geo_indi refuses to start: {name}={value!r}: ") and form in result.stderr
+
+
+def test_good_values_of_the_typed_settings_are_taken(without_local_secret):
+    code = ("import geo_indi.settings as s; print(s.COVERAGE_PLAUSIBLE_EXTENT, s.THROTTLE_RATES['api_anon'], "
+            "s.THROTTLE_RATES['ogc_user'], s.GEOGRAPHY_MAX_AREA_CHANGE)")
+    env = {"DJANGO_SECRET_KEY": STRONG_KEY, "COVERAGE_PLAUSIBLE_EXTENT": " 20,60,30,70 ", "THROTTLE_API_ANON": "5/min",
+           "THROTTLE_OGC_USER": "", "GEOGRAPHY_MAX_AREA_CHANGE": "0.25"}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    result = subprocess.run([sys.executable, "-c", code], env={**clean, **env, "PYTHONPATH": str(without_local_secret)},
+                            cwd=without_local_secret, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(20.0, 60.0, 30.0, 70.0) 5/min None 0.25"

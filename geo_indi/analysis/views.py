@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geo_indi.areas.models import Municipality
+from geo_indi.core.middleware import bad_value
 from geo_indi.observations.models import Phenomenon
 
 from . import grouping_runs, services, summaries
@@ -227,7 +228,10 @@ def summary_edit(request, pk):
 @require_POST
 def summary_approve(request, pk):
     summary, _editor = _summary(request, pk)
-    version = get_object_or_404(SummaryVersion, summary=summary, pk=request.POST.get("version") or 0)
+    version_id = request.POST.get("version", "")
+    if not version_id.isascii() or not version_id.isdigit():
+        return bad_value(request, _("Bad request."))
+    version = get_object_or_404(SummaryVersion, summary=summary, pk=int(version_id))
     summaries.summary_approve(version, user=request.user)
     messages.success(request, _("Version %(n)d approved; others see it now.") % {"n": version.number})
     return redirect("analysis:summary", pk=summary.pk)

@@ -66,21 +66,82 @@ def database_exists(name):
         return cur.fetchone() is not None
 
 
-def restore_database(dump, *, replace=False):
-    """Restore a dump made by backup_database into the configured database.
+# Tables a usable restore has; their row counts are reported (and must be readable).
+KEY_TABLES = ("auth_user", "areas_municipality", "areas_postcodearea", "observations_observation")
 
-    The database is created; an existing one is dropped first only with replace=True.
+
+def _nodb_execute(*statements):
+    with connections["default"]._nodb_cursor() as cur:
+        for sql in statements:
+            cur.execute(sql)
+
+
+def _quote(name):
+    return connections["default"].ops.quote_name(name)
+
+
+def verify_restored(name, *, allow_older=False):
+    """Counts of the key tables in database `name`; BackupError when a table is missing or a migration that
+    this code has is not applied there (a dump of another version, or a restore that stopped half-way)."""
+    import psycopg
+    from django.db.migrations.loader import MigrationLoader
+
+    params = {**connections["default"].get_connection_params(), "dbname": name}
+    params.pop("cursor_factory", None), params.pop("context", None)
+    try:
+        with psycopg.connect(**params) as conn:
+            applied = set(conn.execute("SELECT app, name FROM django_migrations").fetchall())
+            counts = {table: conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0] for table in KEY_TABLES}
+    except psycopg.Error as exc:
+        raise BackupError(f"the restored copy is not usable: {str(exc).strip().splitlines()[0]}") from None
+    expected = set(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
+    missing = sorted(expected - applied)
+    if not applied:
+        raise BackupError("the restored copy has no applied migrations: not a geo_indi backup")
+    if missing and not allow_older:
+        shown = ", ".join(f"{app}.{migration}" for app, migration in missing[:5])
+        raise BackupError(f"the backup lacks {len(missing)} migration(s) of this version ({shown}): restore with --allow-older, then run migrate")
+    return counts
+
+
+def restore_database(dump, *, replace=False, allow_older=False):
+    """Restore a dump made by backup_database as the configured database, never destroying the live one.
+
+    The dump goes into a new database (<name>_restoring) in one transaction; that copy is verified (the key
+    tables readable, every migration of this code applied) and only then swapped in by renaming: the live
+    database becomes <name>_previous (an older _previous is dropped) and the copy takes its name. A damaged
+    dump, or one that fails verification, stops before the swap and leaves the live database as it was.
+    An existing database is replaced only with replace=True; a backup of an older version (migrations missing)
+    only with allow_older=True (run migrate after). Returns the key tables' counts.
     """
     dump = Path(dump)
     if not dump.is_file():
         raise BackupError(f"no backup file at {dump}")
     name = settings.DATABASES["default"]["NAME"]
+    staging, previous = f"{name}_restoring", f"{name}_previous"
+    live_exists = database_exists(name)
+    if live_exists and not replace:
+        raise BackupError(f"database {name} exists: restore with --replace to swap the restored copy in")
     connections.close_all()
-    with connections["default"]._nodb_cursor() as cur:
-        quoted = connections["default"].ops.quote_name(name)
-        if database_exists(name):
-            if not replace:
-                raise BackupError(f"database {name} exists: restore with --replace to drop it first")
-            cur.execute(f"DROP DATABASE {quoted} WITH (FORCE)")
-        cur.execute(f"CREATE DATABASE {quoted}")
-    _run([_tool("pg_restore"), "--no-owner", "--exit-on-error", f"--dbname={name}", str(dump)], _libpq_env())
+    _nodb_execute(f"DROP DATABASE IF EXISTS {_quote(staging)} WITH (FORCE)", f"CREATE DATABASE {_quote(staging)}")
+    try:
+        _run([_tool("pg_restore"), "--no-owner", "--exit-on-error", "--single-transaction", f"--dbname={staging}",
+              str(dump)], _libpq_env(staging))
+        counts = verify_restored(staging, allow_older=allow_older)
+    except BackupError:
+        _nodb_execute(f"DROP DATABASE IF EXISTS {_quote(staging)} WITH (FORCE)")
+        raise
+    statements = []
+    if live_exists:
+        # No new sessions on the live database while it is renamed; those open are ended (they see a 503 and
+        # reconnect to the restored copy under the same name).
+        statements += [
+            f"DROP DATABASE IF EXISTS {_quote(previous)} WITH (FORCE)",
+            f"ALTER DATABASE {_quote(name)} WITH ALLOW_CONNECTIONS false",
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()",
+            f"ALTER DATABASE {_quote(name)} RENAME TO {_quote(previous)}",
+            f"ALTER DATABASE {_quote(previous)} WITH ALLOW_CONNECTIONS true",
+        ]
+    statements.append(f"ALTER DATABASE {_quote(staging)} RENAME TO {_quote(name)}")
+    _nodb_execute(*statements)
+    return counts

@@ -12,14 +12,13 @@ database cannot hold (a NUL byte, a number out of range) is a 400, never a 500.
 import logging
 from http import HTTPStatus
 
-from django.db import DataError
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import requestid
 from .api import OGC_PREFIX, error_response, is_api_path
-from .database import is_unavailable, unavailable_response
+from .database import is_bad_value, is_unavailable, unavailable_response
 
 logger = logging.getLogger("geo_indi.request")
 # Headers an error keeps when its body is rewritten.
@@ -96,7 +95,7 @@ class APIErrorMiddleware:
     def process_exception(self, request, exception):
         if is_unavailable(exception):
             return unavailable_response(request)
-        if isinstance(exception, DataError):
+        if is_bad_value(exception):
             logger.warning("%s %s: a value the database cannot hold answered 400", request.method, request.path)
             response = bad_value(request, _("A value in the request is out of range or not allowed."))
             response._has_been_logged = True  # logged above, once

@@ -1,6 +1,7 @@
 import logging
 import sys
 
+import psycopg
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
@@ -43,7 +44,7 @@ def healthz(request):
     try:
         postgis = check_database()
         jobs = queue_health()
-    except DatabaseError as exc:
+    except (DatabaseError, psycopg.Error) as exc:
         failing = "database" if is_unavailable(exc) else "postgis"
         response = JsonResponse({"status": "unavailable", "failing": [failing]}, status=503)
         response["Retry-After"] = str(retry_after_seconds())
