@@ -418,8 +418,9 @@ SPECTACULAR_SETTINGS = {
     # whatever other DRF views (the OGC API's ReDoc page) the URLconf has.
     "SCHEMA_PATH_PREFIX": "/api/",
     "SERVE_INCLUDE_SCHEMA": False,
-    # ReDoc from the drf-spectacular-sidecar package under /static/: no CDN.
-    "REDOC_DIST": "SIDECAR",
+    # ReDoc from the drf-spectacular-sidecar package, served by core.schema.redoc_standalone with its one
+    # outside address (the logo on cdn.redoc.ly) made inline: no CDN, no console error.
+    "REDOC_DIST": "/api/docs/redoc",
 }
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

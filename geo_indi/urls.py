@@ -4,6 +4,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from geo_indi.accounts.login_views import RoleAwareLoginView
+from geo_indi.core import schema as core_schema
 from geo_indi.core import views as core_views
 from geo_indi.maps import views as maps_views
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/redoc/bundles/redoc.standalone.js", core_schema.redoc_standalone, name="api-docs-redoc"),
     path("api/", include("geo_indi.observations.urls")),
     path("api/", include("geo_indi.questions.urls")),
     path("api/", include("geo_indi.initiatives.urls")),

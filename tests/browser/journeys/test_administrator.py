@@ -25,8 +25,6 @@ def test_administrator_lands_on_the_maps_and_curates_phenomena_in_the_admin(jour
     assert page.locator("#result_list").get_by_text(Phenomenon.objects.order_by("pk").first().name_fi).count() >= 1
 
 
-@pytest.mark.xfail(strict=True, reason="issue 21 item 2: /api/docs/ (ReDoc bundle) loads its logo from "
-                                       "cdn.redoc.ly, a CSP console error; no branch fixes it yet")
 def test_administrator_reads_the_api_docs(journey_page, demo_server, sign_in):
     page = journey_page(1366, 768)
     sign_in(page, "admin")
