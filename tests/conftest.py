@@ -216,6 +216,26 @@ def record(phenomena, users):
     return make
 
 
+def _statement_timeout(on: bool) -> None:
+    """The web server's statement timeout (settings: DATABASE_STATEMENT_TIMEOUT_SECONDS) on or off for the
+    connections opened from now on. Off only while the test database is created, migrated and dropped: a
+    DROP DATABASE or a migration on a loaded machine may take longer than a request may, and a cancelled one
+    would fail the run. Every test runs with the timeout, as the server does."""
+    from django.conf import settings
+    from django.db import connections
+
+    timeout = f"-c statement_timeout={settings.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000}"
+    options = settings.DATABASES["default"].setdefault("OPTIONS", {})
+    words = [w for w in options.get("options", "").replace(timeout, "").split(" ") if w]
+    options["options"] = " ".join(words + [timeout] if on else words)
+    connections.close_all()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    _statement_timeout(False)
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Only the throwaway test database trades durability for speed: its commits do not wait for the disk.
@@ -227,6 +247,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), connection.cursor() as cur:
         cur.execute(f"ALTER DATABASE {connection.ops.quote_name(connection.settings_dict['NAME'])} SET synchronous_commit = off")
         cur.execute("SET synchronous_commit = off")
+    with django_db_blocker.unblock():
+        _statement_timeout(True)
+    yield
+    with django_db_blocker.unblock():
+        _statement_timeout(False)
 
 
 # --- Streamed responses a test did not read ----------------------------------------------

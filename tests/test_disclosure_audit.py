@@ -247,16 +247,17 @@ class Reader:
                              f"indicators {municipality.code} {row.phenomenon.slug}", year=year)
 
     def summaries(self, municipality):
-        """An approved situation summary (shown to everyone): its totals and per-phenomenon counts, both years."""
+        """An approved situation summary (shown to everyone): its totals and per-phenomenon counts, both years,
+        in records (a summary states records; cases only beside the editor's exact total)."""
         figures = summary_figures(municipality, YEAR)
         areas = self.areas_of.get(municipality.id, set())
-        self.publish(areas, self.public, ALL, figures["total"], f"summary total {municipality.code}")
+        self.publish(areas, self.public, ALL, figures["total"], f"summary total {municipality.code}", unit="records")
         self.publish(areas, self.public, ALL, figures["previous_total"], f"summary total {municipality.code}",
-                     year=YEAR - 1)
+                     year=YEAR - 1, unit="records")
         for row in figures["phenomena"]:
-            self.publish(areas, {row["id"]}, ALL, row["n"], f"summary {municipality.code} {row['slug']}")
+            self.publish(areas, {row["id"]}, ALL, row["n"], f"summary {municipality.code} {row['slug']}", unit="records")
             self.publish(areas, {row["id"]}, ALL, row["previous"], f"summary {municipality.code} {row['slug']}",
-                         year=YEAR - 1)
+                         year=YEAR - 1, unit="records")
 
     def refused(self, params):
         """A person request outsiders may not make is refused (or, beside a member's own rows, left empty)."""
