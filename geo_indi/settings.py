@@ -201,6 +201,7 @@ INSTALLED_APPS = [
     "geo_indi.maps",
     "geo_indi.layers",
     "geo_indi.indicators",
+    "geo_indi.alerts",
     "geo_indi.analysis",
     "geo_indi.questions",
     "geo_indi.initiatives",

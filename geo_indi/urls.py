@@ -28,6 +28,7 @@ urlpatterns = [
     path("ogcapi/", include("geo_indi.layers.ogc_urls")),
     path("field/", include("geo_indi.field.urls")),
     path("maps/", include("geo_indi.maps.urls")),
+    path("indicators/alerts/", include("geo_indi.alerts.urls")),
     path("indicators/", include("geo_indi.indicators.urls")),
     path("analysis/", include("geo_indi.analysis.urls")),
     path("questions/", include("geo_indi.questions.page_urls")),

@@ -2,7 +2,7 @@
 import pytest
 from django.core import mail
 
-from geo_indi.indicators.models import AlertRule, FiredAlert
+from geo_indi.alerts.models import AlertRule, FiredAlert
 from tests.conftest import INSIDE_ALFA
 
 pytestmark = pytest.mark.django_db

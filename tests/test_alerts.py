@@ -7,8 +7,9 @@ from django.core.management import call_command
 
 from geo_indi.accounts.models import Membership, Organisation
 from geo_indi.areas.models import PostcodeArea
-from geo_indi.indicators.alerts import evaluate_rule
-from geo_indi.indicators.models import AlertRule, FiredAlert, Indicator, IndicatorValue, PhenomenonIndicatorLink
+from geo_indi.alerts.models import AlertRule, FiredAlert
+from geo_indi.alerts.services import evaluate_rule
+from geo_indi.indicators.models import Indicator, IndicatorValue, PhenomenonIndicatorLink
 from tests.clock import FROZEN_NOW, FROZEN_TODAY
 from tests.conftest import INSIDE_ALFA
 

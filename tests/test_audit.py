@@ -118,7 +118,7 @@ def test_token_creation_and_revocation_are_logged(client, users):
 
 
 def test_alert_rule_changes_are_logged_from_any_path(client, users, organisations, phenomena):
-    from geo_indi.indicators.models import AlertRule
+    from geo_indi.alerts.models import AlertRule
 
     rule = AlertRule.objects.create(
         organisation=organisations["698"], name="Yksinäisyys", phenomenon=phenomena["yksinaisyys"],

@@ -15,8 +15,8 @@ from geo_indi.accounts.demo import ensure_demo_accounts
 from geo_indi.accounts.models import Membership, Organisation
 from geo_indi.analysis import hotspots
 from geo_indi.areas.models import Municipality, PostcodeArea
-from geo_indi.indicators import alerts
-from geo_indi.indicators.models import AlertRule, FiredAlert
+from geo_indi.alerts import services as alerts
+from geo_indi.alerts.models import AlertRule, FiredAlert
 from geo_indi.observations.demo import load_demo_observations
 from geo_indi.observations.models import Direction, Subject
 from geo_indi.observations.services import PendingObservation, record_observations

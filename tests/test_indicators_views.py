@@ -6,7 +6,8 @@ import re
 import pytest
 from django.utils import timezone
 
-from geo_indi.indicators.models import AlertRule, FiredAlert, Indicator, IndicatorValue, PhenomenonIndicatorLink
+from geo_indi.alerts.models import AlertRule, FiredAlert
+from geo_indi.indicators.models import Indicator, IndicatorValue, PhenomenonIndicatorLink
 from geo_indi.indicators.suggestions import matched_words, suggest_links
 from tests.clock import FROZEN_TODAY
 from tests.conftest import INSIDE_ALFA

@@ -14,8 +14,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.management import call_command
 
-from geo_indi.indicators.alerts import evaluate_rule
-from geo_indi.indicators.models import AlertRule
+from geo_indi.alerts.models import AlertRule
+from geo_indi.alerts.services import evaluate_rule
 from geo_indi.maps import services as map_services
 from geo_indi.maps import tiles
 from geo_indi.observations import summary

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from geo_indi.indicators.models import AlertRule, FiredAlert
+from geo_indi.alerts.models import AlertRule, FiredAlert
 from geo_indi.observations import services
 from geo_indi.observations.importing import CSV_FIELDS
 from geo_indi.observations.models import Observation

@@ -1,7 +1,7 @@
-"""Alert conditions that higher apps evaluate: a registry, so indicators never imports them.
+"""The registry of alert conditions evaluated outside services.py's own counting.
 
-An app that knows how to evaluate a condition registers an evaluator in its
-AppConfig.ready(): `register(AlertRule.Condition.NEW_HOT_SPOT, evaluate)`.
+An evaluator is registered in an AppConfig.ready(): `register(AlertRule.Condition.NEW_HOT_SPOT, evaluate)`
+(AlertsConfig registers hot_spots.new_hot_spot_outcome, which calls geo_indi.analysis downward).
 An evaluator takes (rule, today) and returns an Outcome.
 """
 import datetime as dt

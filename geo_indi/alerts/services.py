@@ -34,8 +34,10 @@ from geo_indi.areas.models import Municipality
 from geo_indi.observations.filters import Unit
 from geo_indi.observations.models import Observation
 
+from geo_indi.indicators.models import IndicatorValue
+
 from .conditions import Outcome, evaluator_for
-from .models import AlertRule, FiredAlert, IndicatorValue
+from .models import AlertRule, FiredAlert
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +166,7 @@ def notify(alert):
         _("See it on the map: %(url)s") % {"url": map_url(alert.rule)},
         _("Fired at %(when)s. Acknowledge it in geo_indi: %(url)s") % {
             "when": timezone.localtime(alert.fired_at).strftime("%Y-%m-%d %H:%M"),
-            "url": f"{settings.SITE_URL.rstrip('/')}{reverse('indicators:alerts')}"},
+            "url": f"{settings.SITE_URL.rstrip('/')}{reverse('alerts:alerts')}"},
     ])
     send_mail(subject, body, None, to)
     return len(to)

@@ -9,11 +9,9 @@ class AnalysisConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from geo_indi.indicators.conditions import register
-        from geo_indi.indicators.models import AlertRule
         from geo_indi.maps.signals import municipality_map_built, municipality_report_sections
 
-        from .hotspots import add_hot_spot_layer, hot_spot_report_table, new_hot_spot_outcome
+        from .hotspots import add_hot_spot_layer, hot_spot_report_table
 
         def add_layer(sender, folium_map, municipality, user, **kwargs):
             add_hot_spot_layer(folium_map, municipality, user)
@@ -23,4 +21,3 @@ class AnalysisConfig(AppConfig):
 
         municipality_map_built.connect(add_layer, dispatch_uid="analysis-hot-spots", weak=False)
         municipality_report_sections.connect(report_table, dispatch_uid="analysis-hot-spot-table", weak=False)
-        register(AlertRule.Condition.NEW_HOT_SPOT, new_hot_spot_outcome)

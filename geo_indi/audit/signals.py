@@ -1,12 +1,11 @@
-"""What is logged without the code that does it knowing: admin changes and alert-rule changes."""
+"""What is logged without the code that does it knowing: admin changes (models of higher apps: registry.py)."""
 from django.contrib.admin.models import LogEntry
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from .services import Action, audit_record
 
 ADMIN_FLAGS = {1: "addition", 2: "change", 3: "deletion"}
-ALERT_RULE = "indicators.AlertRule"
 
 
 @receiver(post_save, sender=LogEntry, dispatch_uid="audit_admin_change")
@@ -24,17 +23,3 @@ def admin_change(sender, instance, created, **kwargs):
             "message": instance.get_change_message(),
         },
     )
-
-
-def _alert_rule_detail(rule):
-    return {"name": rule.name, "organisation_id": rule.organisation_id, "condition": rule.condition}
-
-
-@receiver(post_save, sender=ALERT_RULE, dispatch_uid="audit_alert_rule_saved")
-def alert_rule_saved(sender, instance, created, **kwargs):
-    audit_record(Action.ALERT_RULE_SAVED, obj=instance, detail={**_alert_rule_detail(instance), "created": created})
-
-
-@receiver(post_delete, sender=ALERT_RULE, dispatch_uid="audit_alert_rule_deleted")
-def alert_rule_deleted(sender, instance, **kwargs):
-    audit_record(Action.ALERT_RULE_DELETED, obj=instance, detail=_alert_rule_detail(instance))

@@ -13,9 +13,9 @@ from geo_indi.areas.models import Municipality
 from geo_indi.observations import suppression
 from geo_indi.observations.models import Phenomenon
 
-from . import alerts, import_runs, suggestions
-from .forms import AlertRuleForm, SotkanetImportForm
-from .models import AlertRule, Indicator, SotkanetImportRun
+from . import import_runs, suggestions
+from .forms import SotkanetImportForm
+from .models import Indicator, SotkanetImportRun
 from .population import POPULATION_INDICATOR_ID
 from .population import population_year as population_of
 
@@ -34,76 +34,6 @@ def municipality_page(request, code):
 def index(request):
     return render(request, "indicators/index.html", {"municipalities": Municipality.objects.order_by("name_fi"),
                                                      "is_administrator": roles.is_administrator(request.user)})
-
-
-ALERT_HISTORY_LIMIT = 200
-
-
-@login_required
-def alert_list(request):
-    """Fired alerts, newest first: the unacknowledged ones, or (?show=all) the whole history."""
-    show_all = request.GET.get("show") == "all"
-    fired = alerts.alerts_for(request.user) if show_all else alerts.unacknowledged_for(request.user)
-    organisation = roles.organisation_of(request.user)
-    return render(request, "indicators/alerts.html", {
-        "alerts": fired[:ALERT_HISTORY_LIMIT], "show_all": show_all,
-        "can_manage": alerts.can_manage_rules(request.user, organisation),
-    })
-
-
-@login_required
-def rule_list(request):
-    organisation = roles.organisation_of(request.user)
-    return render(request, "indicators/rules.html", {
-        "rules": alerts.rules_for(request.user), "organisation": organisation,
-        "can_manage": alerts.can_manage_rules(request.user, organisation),
-    })
-
-
-def _visible_rule(request, pk):
-    rule = alerts.rules_for(request.user).filter(pk=pk).first()
-    if rule is None:
-        raise Http404(_("No such alert rule."))
-    return rule
-
-
-@login_required
-def rule_detail(request, pk):
-    rule = _visible_rule(request, pk)
-    return render(request, "indicators/rule_detail.html", {
-        "rule": rule, "recipients": alerts.recipients_shown(rule),
-        "history": rule.fired_alerts.select_related("acknowledged_by")[:ALERT_HISTORY_LIMIT],
-        "can_manage": alerts.can_manage_rules(request.user, rule.organisation),
-    })
-
-
-@login_required
-def rule_edit(request, pk=None):
-    if pk is None:
-        rule, organisation = AlertRule(), roles.organisation_of(request.user)
-    else:
-        rule = _visible_rule(request, pk)
-        organisation = rule.organisation
-    if not alerts.can_manage_rules(request.user, organisation):
-        raise PermissionDenied
-    form = AlertRuleForm(request.POST or None, instance=rule, organisation=organisation, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        rule = alerts.rule_save(form=form, user=request.user)
-        messages.success(request, _("Alert rule saved."))
-        return redirect("indicators:rule", pk=rule.pk)
-    return render(request, "indicators/rule_form.html", {"form": form, "rule": rule, "organisation": organisation},
-                  status=400 if request.method == "POST" else 200)
-
-
-@login_required
-@require_POST
-def acknowledge_alert(request, pk):
-    alert = alerts.alerts_for(request.user).filter(pk=pk).first()
-    if alert is None:
-        raise Http404(_("No such alert."))
-    alerts.acknowledge(alert, request.user)
-    messages.success(request, _("Alert acknowledged."))
-    return redirect("indicators:alerts")
 
 
 def _require_administrator(user):

@@ -5,7 +5,7 @@ from django.core import mail
 
 from geo_indi.accounts.models import Membership
 from geo_indi.indicators.demo import load_demo_indicators
-from geo_indi.indicators.models import AlertRule, FiredAlert
+from geo_indi.alerts.models import AlertRule, FiredAlert
 
 from ..conftest import INSIDE_ALFA
 from .helpers import LAPTOP, PHONE, fill_person_observation, open_app, run_axe, tap_map_at

@@ -1,6 +1,6 @@
 from django import template
 
-from geo_indi.indicators import alerts
+from geo_indi.alerts import services as alerts
 
 register = template.Library()
 

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from geo_indi.accounts.models import Organisation
 from geo_indi.analysis.models import SituationSummary, SuggestedGroup
 from geo_indi.areas.models import Municipality
-from geo_indi.indicators.models import AlertRule
+from geo_indi.alerts.models import AlertRule
 from geo_indi.maps.comparison import parse_period
 from geo_indi.observations.models import Observation, Phenomenon
 from geo_indi.questions.models import Answer, Question

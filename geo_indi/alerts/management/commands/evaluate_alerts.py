@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from geo_indi.indicators.alerts import evaluate_all
+from geo_indi.alerts.services import evaluate_all
 
 
 class Command(BaseCommand):
