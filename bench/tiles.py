@@ -109,7 +109,7 @@ def tile_latency(size, reps, log, code=None, sample=SAMPLE_POINTS):
         urls = [f"{config.BASE_URL}/maps/tiles/{layer}/{z}/{x}/{y}.mvt" for layer, z, x, y in tiles]
         cold, warm, revalidate, peer, sizes = [], [], [], [], []
         for rep in range(reps):
-            conn.execute("SELECT nextval('maps_observation_data_version')")  # every cached tile is now stale
+            conn.execute("SELECT nextval('observations_data_version')")  # every cached tile is now stale
             for url in urls:
                 seconds, resp = _timed_get(session, url)
                 cold.append(seconds)

@@ -77,11 +77,11 @@ def _summary_q(filters):
 def data_version():
     """A number that moves with every write to the observations (any statement: ORM, COPY, raw SQL, erasure).
 
-    The sequence `maps_observation_data_version` is bumped by statement triggers (maps migration 0001).
+    The sequence `observations_data_version` is bumped by statement triggers (observations migration 0005).
     Read on the primary even when counts are read from a replica: a replica sees a sequence move only
     every 32 values (sequences are WAL-logged ahead), the primary at every write."""
     with connection.cursor() as cur:
-        cur.execute("SELECT last_value FROM maps_observation_data_version")
+        cur.execute("SELECT last_value FROM observations_data_version")
         return cur.fetchone()[0]
 
 
