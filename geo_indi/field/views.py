@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from geo_indi.accounts import roles
-from geo_indi.observations import services
+from geo_indi.observations import contract, services
 from geo_indi.observations.models import AgeGroup, Observation
 from geo_indi.observations.serializers import ObservationReadSerializer, flat_observation
 
@@ -23,7 +23,7 @@ OUTLINES_MAX_AGE_S = 3600
 
 # Bump when the service worker's own logic or a cached static file changes (static URLs carry no hash,
 # so a new cache name is what makes phones fetch them again); the shell list is hashed in too.
-SERVICE_WORKER_VERSION = "3"  # 3: the phone form of issue 21 (field.js, field.css, field-questions.js)
+SERVICE_WORKER_VERSION = "4"  # 4: field.js reads the observation contract's limits from the page
 
 
 def shell_urls():
@@ -53,6 +53,12 @@ def index(request):
         "extent": list(geography.working_extent(request.user)),
         "organisation": roles.organisation_of(request.user),
         "age_groups": AgeGroup.choices,
+        "contract": {
+            "occurrences_max": contract.OCCURRENCES_MAX,
+            "description_max": contract.DESCRIPTION_MAX_LENGTH,
+            "note_max": contract.NOTE_MAX_LENGTH,
+            "occurrences_message": contract.message("occurrences_range"),
+        },
         "urls": {
             "observations": reverse("observation-list"),
             "checkDescription": reverse("observation-check-description"),

@@ -1,17 +1,20 @@
 """Bulk import of observations from CSV or GeoJSON: text parsed here, rules applied set-wise by the recording service."""
+from __future__ import annotations
+
 import csv
-import datetime as dt
 import json
-import math
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from .services import BULK_COLUMNS, record_observation_columns
+from . import contract
+from .bulk import BULK_COLUMNS, BulkOutcome, record_observation_columns
 
 BATCH_SIZE = 5000
 # A batch's coordinates live only in that statement's memory: far below work_mem (4 MB), so
@@ -37,66 +40,48 @@ class ObservationImportReport:
     duplicate: int = 0
     rejected: list = field(default_factory=list)  # (row number, {field: [messages]})
 
-    def lines(self):
+    def lines(self) -> Iterator[str]:
         yield f"Observations: {self.created} created, {self.duplicate} duplicate, {len(self.rejected)} rejected"
         for row, errors in self.rejected:
             reasons = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in errors.items())
             yield f"Rejected row {row}: {reasons}"
 
 
-def _number(value):
-    """A coordinate -> (float or None, reason suffix or None)."""
-    if value in (None, ""):
-        return None, "required"
-    if isinstance(value, bool):
-        return None, "number"
-    try:
-        number = float(value if isinstance(value, (int, float)) else str(value).strip())
-    except ValueError:
-        return None, "number"
-    return (number, None) if math.isfinite(number) else (None, "finite")
-
-
 class _Columns:
-    """One batch as columns (services.BULK_COLUMNS), parsed from text with no other checks:
-    the rules themselves run set-wise in PostGIS (services.record_observation_columns)."""
+    """One batch as columns (bulk.BULK_COLUMNS), parsed from text by the contract's parsers with
+    no other checks: the rules themselves run set-wise in PostGIS (bulk.record_observation_columns)."""
 
-    def __init__(self):
-        self.columns = {name: [] for name, _kind in BULK_COLUMNS}
+    def __init__(self) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name, _kind in BULK_COLUMNS}
 
-    def __len__(self):
+    def __len__(self) -> int:
         return len(self.columns["line"])
 
-    @sensitive_variables("raw", "lat", "lon")
-    def add(self, line, raw):
+    @sensitive_variables("raw", "value")
+    def add(self, line: int, raw: dict[str, Any]) -> None:
         errors = []
         add = {name: values.append for name, values in self.columns.items()}
         add["line"](line)
         for name in ("phenomenon", "category", "subject", "direction", "age_group", "description"):
             add[name](str(raw.get(name) or "").strip())
-        occurrences = str(raw.get("occurrences") or "1").strip()
-        add["occurrences"](int(occurrences) if occurrences.isdigit() and len(occurrences) < 6 else -1)
-        observed_on = str(raw.get("observed_on") or "").strip()
-        try:
-            add["observed_on"](dt.date.fromisoformat(observed_on) if observed_on else timezone.localdate())
-        except ValueError:
-            add["observed_on"](None)
+        add["occurrences"](contract.parse_occurrences(raw.get("occurrences")))  # None: not a whole number
+        observed_on = contract.parse_date(raw.get("observed_on"))
+        if observed_on is False:
             errors.append("observed_on_format")
-        client_uuid = str(raw.get("client_uuid") or "").strip()
-        try:
-            add["client_uuid"](uuid.UUID(client_uuid) if client_uuid else uuid.uuid4())
-        except ValueError:
-            add["client_uuid"](uuid.uuid4())
+        add["observed_on"](timezone.localdate() if observed_on is None else observed_on or None)
+        client_uuid = contract.parse_uuid(raw.get("client_uuid"))
+        if client_uuid is False:
             errors.append("client_uuid_format")
+        add["client_uuid"](client_uuid or uuid.uuid4())
         for name in ("lat", "lon"):
-            value, problem = _number(raw.get(name))
+            value, problem = contract.parse_coordinate(raw.get(name))
             add[name](value)
             if problem:
                 errors.append(f"{name}_{problem}")
         add["parse_errors"](",".join(errors))
 
 
-def read_rows(path):
+def read_rows(path: str | Path) -> Iterator[dict[str, Any]]:
     """Yield dict rows from a CSV (header with CSV_FIELDS) or a GeoJSON FeatureCollection of Points."""
     path = Path(path)
     if not path.exists():
@@ -129,13 +114,15 @@ def read_rows(path):
         raise ImportFileError(f"{path.name}: not UTF-8 text")
 
 
-def import_observations(path, *, reporter, organisation=None, atomic=False, batch_size=BATCH_SIZE):
+def import_observations(
+    path: str | Path, *, reporter: Any, organisation: Any = None, atomic: bool = False, batch_size: int = BATCH_SIZE,
+) -> ObservationImportReport:
     """Import a file in batches of `batch_size` rows, each checked, snapped and inserted by one
     statement. `atomic`: nothing is written if any row is rejected; otherwise each batch commits."""
     report = ObservationImportReport()
     batch_size = max(1, min(batch_size, MAX_BATCH_SIZE))
 
-    def run():
+    def run() -> None:
         batch = _Columns()
         first = 2 if Path(path).suffix.lower() == ".csv" else 1
         for line, raw in enumerate(read_rows(path), start=first):
@@ -160,8 +147,8 @@ def import_observations(path, *, reporter, organisation=None, atomic=False, batc
     return report
 
 
-def _flush(batch, report, reporter, organisation):
-    outcome = record_observation_columns(batch.columns, reporter=reporter, organisation=organisation)
+def _flush(batch: _Columns, report: ObservationImportReport, reporter: Any, organisation: Any) -> None:
+    outcome: BulkOutcome = record_observation_columns(batch.columns, reporter=reporter, organisation=organisation)
     report.created += len(outcome.created)
     report.duplicate += len(outcome.duplicates)
     report.rejected.extend(outcome.rejected)

@@ -6,11 +6,9 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from .contract import DESCRIPTION_MAX_LENGTH, NOTE_MAX_LENGTH, OCCURRENCES_MAX  # noqa: F401  (declared once there)
 from .querysets import ObservationMonthlyCountQuerySet, ObservationQuerySet, PhenomenonQuerySet
 
-DESCRIPTION_MAX_LENGTH = 2000
-NOTE_MAX_LENGTH = 2000
-OCCURRENCES_MAX = 999
 
 
 def in_active_language(obj, field):

@@ -1,15 +1,18 @@
 """Parse and present observations. Rules live in services; this only converts."""
+from __future__ import annotations
+
 import math
 import threading
+from typing import Any
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.contrib.rest_framework_gis import GeoFeatureModelSerializerExtension
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from . import contract
 from .models import AgeGroup, Category, Direction, Observation, Phenomenon, Subject
 
 COORD_DECIMALS = 6
@@ -28,7 +31,7 @@ def _to_wgs84():
     return transform
 
 
-def finite_float(data):
+def finite_float(data: Any) -> float | None:
     """A JSON number as a finite float, or None (strings, booleans, NaN, Infinity, integers beyond float)."""
     if isinstance(data, bool) or not isinstance(data, (int, float)):
         return None
@@ -37,18 +40,6 @@ def finite_float(data):
     except OverflowError:
         return None
     return value if math.isfinite(value) else None
-
-
-class StrictFloatField(serializers.FloatField):
-    """A JSON number only: no strings, booleans, NaN or Infinity. Errors never echo the value."""
-
-    default_error_messages = {"invalid": _("A finite number is required.")}
-
-    def to_internal_value(self, data):
-        value = finite_float(data)
-        if value is None:
-            self.fail("invalid")
-        return value
 
 
 POINT_SCHEMA = {
@@ -64,61 +55,90 @@ POINT_SCHEMA = {
 }
 
 
+class GivenField(serializers.Field):
+    """A value handed to the observation contract as given: the rules and their messages are
+    `contract.RULES`, not DRF's. Absent or null is accepted here and judged there. `schema`
+    documents it in the OpenAPI description (GivenFieldExtension). `number_code`: the value must be
+    a JSON number (text is refused with that contract rule: files carry numbers as text, JSON not)."""
+
+    def __init__(self, schema: dict[str, Any], number_code: str | None = None, **kwargs: Any) -> None:
+        self.schema = schema
+        self.number_code = number_code
+        super().__init__(required=False, allow_null=True, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if self.number_code and (isinstance(data, bool) or not isinstance(data, (int, float))):
+            raise serializers.ValidationError(contract.message(self.number_code))
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class GivenFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = GivenField
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> dict[str, Any]:
+        return self.target.schema
+
+
 @extend_schema_field(POINT_SCHEMA)
 class GeoJSONPointField(serializers.Field):
-    default_error_messages = {
-        "invalid": _("Give a GeoJSON Point with coordinates [lon, lat]."),
-    }
+    """The shape of a GeoJSON Point; the coordinates are checked by the contract."""
 
-    def to_internal_value(self, data):
-        if not isinstance(data, dict) or data.get("type") != "Point":
-            self.fail("invalid")
-        coords = data.get("coordinates")
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        coords = data.get("coordinates") if isinstance(data, dict) and data.get("type") == "Point" else None
         if not isinstance(coords, list) or len(coords) not in (2, 3):
-            self.fail("invalid")
-        lon, lat = finite_float(coords[0]), finite_float(coords[1])
-        if lon is None or lat is None:
-            self.fail("invalid")
-        return {"lon": lon, "lat": lat}
+            raise serializers.ValidationError(contract.message("location_form"))
+        if finite_float(coords[0]) is None or finite_float(coords[1]) is None:
+            raise serializers.ValidationError(contract.message("location_form"))
+        return {"lon": coords[0], "lat": coords[1]}
+
+
+ID_OR_SLUG = {"oneOf": [{"type": "integer"}, {"type": "string"}]}
+REQUIRED_ON_CREATE = ["phenomenon", "subject", "direction"]
 
 
 class ObservationWriteSerializer(serializers.Serializer):
-    """Input of POST/PUT/PATCH. Point as lat/lon or a GeoJSON Point in `location`."""
+    """Input of POST/PUT/PATCH: the shape only (a JSON object of known fields, the two point forms:
+    lat/lon or a GeoJSON Point in `location`). Every rule and its message is the observation
+    contract's (`contract.RULES`), checked by the service; the limits below only document it."""
 
-    client_uuid = serializers.UUIDField(required=False)
-    phenomenon = serializers.PrimaryKeyRelatedField(queryset=Phenomenon.objects.all())
-    category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all(), required=False, allow_null=True)
-    subject = serializers.ChoiceField(choices=Subject.choices)
-    direction = serializers.ChoiceField(choices=Direction.choices)
-    occurrences = serializers.IntegerField(required=False, min_value=1, max_value=999)
-    age_group = serializers.ChoiceField(choices=AgeGroup.choices, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True, max_length=2000, trim_whitespace=True)
-    observed_on = serializers.DateField(required=False)
-    consent_recorded = serializers.BooleanField(required=False)
-    follow_up_note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    lat = StrictFloatField(required=False, write_only=True)
-    lon = StrictFloatField(required=False, write_only=True)
+    client_uuid = GivenField({"type": "string", "format": "uuid"})
+    phenomenon = GivenField({**ID_OR_SLUG, "description": "Id or slug of an active phenomenon."})
+    category = GivenField({**ID_OR_SLUG, "nullable": True, "description": "Id or slug of a category of that phenomenon."})
+    subject = GivenField({"type": "string", "enum": list(Subject.values)})
+    direction = GivenField({"type": "string", "enum": list(Direction.values)})
+    occurrences = GivenField({"type": "integer", "minimum": 1, "maximum": contract.OCCURRENCES_MAX, "default": 1})
+    age_group = GivenField({"type": "string", "enum": [*AgeGroup.values, ""]})
+    description = GivenField({"type": "string", "maxLength": contract.DESCRIPTION_MAX_LENGTH})
+    observed_on = GivenField({"type": "string", "format": "date"})
+    consent_recorded = GivenField({"type": "boolean"})
+    follow_up_note = GivenField({"type": "string", "maxLength": contract.NOTE_MAX_LENGTH})
+    lat = GivenField({"type": "number"}, number_code="lat_number", write_only=True)
+    lon = GivenField({"type": "number"}, number_code="lon_number", write_only=True)
     location = GeoJSONPointField(required=False, write_only=True)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         point = attrs.pop("location", None)
         lat, lon = attrs.pop("lat", None), attrs.pop("lon", None)
         if point and (lat is not None or lon is not None):
-            raise serializers.ValidationError({"location": [_("Give either lat/lon or location, not both.")]})
+            raise serializers.ValidationError(contract.errors_of(["location_both"]))
         if point:
             lat, lon = point["lat"], point["lon"]
         if (lat is None) != (lon is None):
-            raise serializers.ValidationError({"location": [_("Give both lat and lon.")]})
+            raise serializers.ValidationError(contract.errors_of(["location_pair"]))
         if lat is None and not self.partial:
-            raise serializers.ValidationError({"location": [_("A point is required (lat/lon or location).")]})
+            raise serializers.ValidationError(contract.errors_of(["location_required"]))
         attrs["_point"] = (lat, lon)
         return attrs
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
-                raise serializers.ValidationError({name: [_("Unknown field.")] for name in unknown})
+                raise serializers.ValidationError(
+                    {name: contract.errors_of(["field_unknown"], field=name)[name] for name in unknown})
         return super().to_internal_value(data)
 
 
@@ -181,6 +201,7 @@ class ObservationWriteExtension(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         if auto_schema.method != "PATCH":
+            schema["required"] = REQUIRED_ON_CREATE
             schema["oneOf"] = [{"required": ["lat", "lon"]}, {"required": ["location"]}]
         return schema
 

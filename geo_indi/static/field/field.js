@@ -8,6 +8,9 @@
   var URLS = JSON.parse(document.getElementById("field-urls").textContent);
   var EXTENT = JSON.parse(document.getElementById("field-extent").textContent);
   var USERNAME = app.dataset.username;
+  // The limit and its message come from the observation contract (rendered into the page).
+  var OCCURRENCES_MAX = parseInt(app.dataset.occurrencesMax, 10);
+  var OCCURRENCES_MESSAGE = app.dataset.occurrencesMessage;
   var OUTLINE_MIN_ZOOM = 9;
   var RETRY_MS = 20000;
 
@@ -347,7 +350,7 @@
   form.querySelectorAll('input[name="direction"]').forEach(function (el) { el.addEventListener("change", function () { hideError("direction"); }); });
 
   var count = $("occurrences");
-  function setCount(n) { count.value = String(Math.min(999, Math.max(1, n || 1))); }
+  function setCount(n) { count.value = String(Math.min(OCCURRENCES_MAX, Math.max(1, n || 1))); }
   $("occurrences-down").addEventListener("click", function () { setCount(parseInt(count.value, 10) - 1); });
   $("occurrences-up").addEventListener("click", function () { setCount(parseInt(count.value, 10) + 1); });
 
@@ -418,7 +421,7 @@
     if (!body.phenomenon) errors.phenomenon = gettext("Choose a phenomenon.");
     if (!body.subject) errors.subject = gettext("Choose whether it is about a person or a place or thing.");
     if (!body.direction) errors.direction = gettext("Choose whether it weakens or strengthens wellbeing.");
-    if (!(body.occurrences >= 1 && body.occurrences <= 999)) errors.occurrences = gettext("Give a whole number from 1 to 999.");
+    if (!(body.occurrences >= 1 && body.occurrences <= OCCURRENCES_MAX)) errors.occurrences = OCCURRENCES_MESSAGE;
     if (body.subject === "person") body.age_group = $("age-group").value;
     else body.age_group = "";
     body.consent_recorded = body.subject === "person" && $("consent-recorded").checked;
