@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from geo_indi.areas.models import Municipality
-from geo_indi.observations.filters import Unit
+from geo_indi.observations.filters import Unit, filter_q
 from geo_indi.observations.models import Observation
 
 from geo_indi.indicators.models import IndicatorValue
@@ -50,17 +50,14 @@ class Evaluation:
     cleared: FiredAlert | None = None
 
 
-def _observations(rule, start, end):
-    qs = Observation.objects.filter(phenomenon_id=rule.phenomenon_id, observed_on__gte=start, observed_on__lte=end)
-    if rule.postcode_area_id:
-        qs = qs.filter(postcode_area_id=rule.postcode_area_id)
-    else:
-        qs = qs.filter(municipality_id=rule.municipality_id)
-    if rule.category_id:
-        qs = qs.filter(category_id=rule.category_id)
-    if rule.direction:
-        qs = qs.filter(direction=rule.direction)
-    return qs
+def _observations(rule: AlertRule, start: dt.date, end: dt.date):
+    """The rule's observations in [start, end]: its filters by the one translation (observations.filters),
+    its area by id."""
+    filters = {"phenomenon": rule.phenomenon_id, "category": rule.category_id, "direction": rule.direction,
+               "date_from": start, "date_to": end}
+    area = ({"postcode_area_id": rule.postcode_area_id} if rule.postcode_area_id
+            else {"municipality_id": rule.municipality_id})
+    return Observation.objects.filter(filter_q(filters), **area)
 
 
 def counted(rule, condition=None):

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from geo_indi.audit.services import Action, audit_record, without_coordinates
 from geo_indi.core.schema import ValidationErrorSerializer
+from geo_indi.observations.filters import filter_openapi_parameters
 
 from . import exports, streaming
 from .params import LayerParamError, parse_layer_query
@@ -27,7 +28,10 @@ class FirstRenderer(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-BAD_PARAMETERS = {400: OpenApiResponse(ValidationErrorSerializer, description="A parameter does not parse.")}
+BAD_PARAMETERS = {400: OpenApiResponse(
+    ValidationErrorSerializer,
+    description="A parameter does not parse (e.g. phenomenon=abc, date_from=notadate, a choice not listed).",
+)}
 FILTER_PARAMETERS = [
     OpenApiParameter("bbox", str, description="minlon,minlat,maxlon,maxlat in WGS 84 (CRS84)."),
     OpenApiParameter(
@@ -35,14 +39,7 @@ FILTER_PARAMETERS = [
         description="RFC 3339 date-time or date, or an interval start/end with '..' for an open end; "
         "matched against the observation date.",
     ),
-    OpenApiParameter("phenomenon", int, description="Phenomenon id."),
-    OpenApiParameter("category", int, description="Category id."),
-    OpenApiParameter("subject", str, enum=["person", "object"]),
-    OpenApiParameter("direction", str, enum=["weakens", "strengthens"]),
-    OpenApiParameter("year", int, description="Calendar year (the period outsiders' counts are published for)."),
-    OpenApiParameter("municipality", str, description="3-digit municipality code."),
-    OpenApiParameter("postcode", str, description="5-digit postcode."),
-    OpenApiParameter("age_group", str),
+    *filter_openapi_parameters(),  # the observation filters, as declared in observations/filters.py
     OpenApiParameter(
         "unit", str, enum=["occurrences", "records"],
         description="What the statistics layers' `count` (and per-phenomenon columns) counts: occurrences (the "

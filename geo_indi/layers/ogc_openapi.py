@@ -3,13 +3,11 @@ collection like pygeoapi's openapi.py, from the same constants the views check.
 
 Clients read it: GDAL's OAPIF driver, for one, looks up the items parameters here.
 """
-from django import forms
-from django.core.validators import MinValueValidator
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from geo_indi.observations.filters import ObservationFilterForm
+from geo_indi.observations.filters import FILTERS, filter_schema
 
 from .api import FILTER_PARAMETERS
 from .ogc import (
@@ -25,7 +23,7 @@ from .ogc import (
     SUPPORTED_CRS,
     ogc_view,
 )
-from .params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, SHARED_FILTERS
+from .params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from .services import LAYERS
 
 _REF = "#/components/{}/{}"
@@ -40,29 +38,9 @@ def _query(name, schema, description, **extra):
             "schema": schema, "description": description, **extra}
 
 
-def _form_field_schema(field):
-    """The JSON schema of a filter form field: what the one filter parser accepts."""
-    if isinstance(field, forms.IntegerField):
-        schema = {"type": "integer"}
-        for validator in field.validators:
-            if isinstance(validator, MinValueValidator):
-                schema["minimum"] = validator.limit_value
-        return schema
-    if isinstance(field, forms.ChoiceField):
-        return {"type": "string", "enum": [value for value, _label in field.choices if value]}
-    if isinstance(field, forms.RegexField):
-        return {"type": "string", "pattern": field.regex.pattern}
-    return {"type": "string", "minLength": 1}
-
-
-def _shared_filter_parameters():
-    """The observation filters: schemas from observations/filters.py (the parser),
-    descriptions from layers/api.py (the downloads' documentation)."""
-    descriptions = {p.name: str(p.description or p.name) for p in FILTER_PARAMETERS}
-    return {
-        name: _query(name, _form_field_schema(ObservationFilterForm.base_fields[name]), descriptions[name])
-        for name in SHARED_FILTERS
-    }
+def _shared_filter_parameters() -> dict[str, dict]:
+    """The observation filters: schemas and descriptions from their one declaration (observations/filters.py)."""
+    return {f.name: _query(f.name, filter_schema(f), f.description) for f in FILTERS}
 
 
 def _after_parameter(layer):

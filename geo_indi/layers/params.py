@@ -1,12 +1,15 @@
 """Query parameters of every layer: bbox, datetime, paging and the shared observation filters.
 
-The observation filters (phenomenon, category, direction, municipality, ...)
-come from geo_indi.observations.filters, the one filter parser of the project.
+The observation filters (phenomenon, category, direction, municipality, date_from, ...)
+are those declared once in geo_indi.observations.filters.FILTERS, parsed and translated there.
+`datetime` (OGC API - Features) and `date_from`/`date_to` may be given together: both apply.
 Anything that does not parse is a LayerParamError with messages per parameter.
 """
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
@@ -14,7 +17,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from geo_indi.core.geo import bbox_polygon, parse_projected_bbox, parse_wgs84_bbox
-from geo_indi.observations.filters import DEFAULT_UNIT, UNIT_PARAM, Unit, parse_filters, parse_unit
+from geo_indi.observations.filters import (
+    DEFAULT_UNIT,
+    FILTER_NAMES,
+    UNIT_PARAM,
+    Unit,
+    filter_q,
+    parse_filters,
+    parse_unit,
+)
 
 # GDAL and QGIS page with their own limit (GDAL 3.6: 10); a client that sends none gets 1000.
 # Pages stream from a server-side cursor, so a large page costs the server no memory.
@@ -23,8 +34,9 @@ MAX_LIMIT = 100_000
 WGS84_SRID = 4326
 MAX_OFFSET = 10_000_000
 AFTER_RE = re.compile(r"[0-9A-Za-z_-]{1,20}")
-# Shared filters that make sense on layers (postcode is allowed too; year for the published tables).
-SHARED_FILTERS = ("phenomenon", "category", "subject", "direction", "municipality", "postcode", "age_group", "year")
+# Every declared observation filter is a layer parameter too.
+SHARED_FILTERS = FILTER_NAMES
+PERIOD = ("date_from", "date_to")
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATE_TIME = re.compile(
@@ -44,26 +56,20 @@ class LayerParamError(Exception):
 class LayerQuery:
     """A parsed request for a layer."""
 
-    filter_q: Q = field(default_factory=Q)
-    filters: dict = field(default_factory=dict)  # the shared filters in use (cleaned)
+    filters: dict = field(default_factory=dict)  # the shared filters in use (cleaned), dates apart
     bbox: tuple | None = None  # (minlon, minlat, maxlon, maxlat) as given
     bbox_polygon: Polygon | None = None  # clipped, in the storage SRID
     bbox_empty: bool = False  # the bbox lies outside the coverage: nothing matches
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
+    date_from: dt.date | None = None  # the tighter of date_from and datetime's start
+    date_to: dt.date | None = None  # the tighter of date_to and datetime's end
     limit: int | None = None
     offset: int = 0
     after: str | None = None  # keyset paging: features with an id after this one
     unit: Unit = DEFAULT_UNIT  # what the statistics layers' `count` counts: occurrences or records
 
-    def observation_q(self):
-        """All observation filters (shared ones plus datetime) as one Q."""
-        q = self.filter_q
-        if self.date_from:
-            q &= Q(observed_on__gte=self.date_from)
-        if self.date_to:
-            q &= Q(observed_on__lte=self.date_to)
-        return q
+    def observation_q(self) -> Q:
+        """All observation filters (shared ones plus datetime) as one Q, by the one translation."""
+        return filter_q({**self.filters, "date_from": self.date_from, "date_to": self.date_to})
 
 
 def parse_bbox(value, srid=WGS84_SRID):
@@ -144,7 +150,12 @@ def _parse_limit(params):
     return min(int(raw), MAX_LIMIT)
 
 
-def parse_layer_query(params, paged=False, bbox_srid=WGS84_SRID):
+def _tighter(pick, a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    """Of two optional bounds, the tighter (`pick` is max for starts, min for ends)."""
+    return pick(a, b) if a and b else a or b
+
+
+def parse_layer_query(params: Mapping[str, Any], paged: bool = False, bbox_srid: int = WGS84_SRID) -> LayerQuery:
     """Parse request parameters (a QueryDict or dict) into a LayerQuery.
 
     `paged`: also read limit (default DEFAULT_LIMIT, at most MAX_LIMIT served) and offset.
@@ -157,8 +168,8 @@ def parse_layer_query(params, paged=False, bbox_srid=WGS84_SRID):
     if form_errors:
         errors.update(form_errors)
     else:
-        query.filter_q = form.q()
-        query.filters = form.active()
+        query.filters = {k: v for k, v in form.active().items() if k not in PERIOD}
+        query.date_from, query.date_to = form.cleaned_data.get("date_from"), form.cleaned_data.get("date_to")
     try:
         query.unit = parse_unit(params)
     except ValueError as exc:
@@ -179,7 +190,9 @@ def parse_layer_query(params, paged=False, bbox_srid=WGS84_SRID):
             )
             query.bbox_empty = query.bbox_polygon is None
         else:
-            query.date_from, query.date_to = parsed
+            start, end = parsed
+            query.date_from = _tighter(max, query.date_from, start)
+            query.date_to = _tighter(min, query.date_to, end)
     if paged:
         try:
             query.limit = _parse_limit(params)

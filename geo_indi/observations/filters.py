@@ -1,9 +1,22 @@
-"""The observation filter shared by the API, maps, layers and exports.
+"""The observation filters shared by the API, maps, layers, exports, summaries and alert rules: declared once.
 
-Values are ids (phenomenon, category, municipality by id or 3-digit code) and
-ISO dates; anything else is a clear error, never a silent "match all".
+`FILTERS` is the one declaration of every observation filter: its name, the form field that parses it
+(type, choices, range, pattern), an English description for the OpenAPI documents, the lookup it is on an
+observation, and the lookup it is on the monthly summary (None: only the records answer it). Derived from it:
+the parser (`ObservationFilterForm`, `parse_filters`), the observation query (`filter_q`), the summary query
+(`summary_q`), which filters the summary answers (`SUMMARY_FILTERS`), the JSON schema of each
+(`filter_schema`) and the drf-spectacular parameters (`filter_openapi_parameters`) that the REST API, the
+layer downloads and the OGC API document all list.
+
+Values are ids (phenomenon, category), choices, a municipality by 3-digit code, a postcode and ISO dates;
+anything else is a clear error (a 400), never a silent "match all".
 """
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -42,19 +55,59 @@ def parse_unit(params, default=DEFAULT_UNIT):
     return Unit(raw)
 
 
-class ObservationFilterForm(forms.Form):
-    phenomenon = forms.IntegerField(required=False, min_value=1)
-    category = forms.IntegerField(required=False, min_value=1)
-    subject = forms.ChoiceField(required=False, choices=[("", "")] + Subject.choices)
-    direction = forms.ChoiceField(required=False, choices=[("", "")] + Direction.choices)
-    age_group = forms.ChoiceField(required=False, choices=[("", "")] + AgeGroup.choices)
-    municipality = forms.RegexField(required=False, regex=r"^\d{1,3}$", error_messages={"invalid": _("Give a 3-digit municipality code.")})
-    postcode = forms.RegexField(required=False, regex=r"^\d{5}$", error_messages={"invalid": _("Give a 5-digit postcode.")})
-    date_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
-    date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
-    year = forms.IntegerField(required=False, min_value=1900, max_value=2999)
 
-    def clean(self):
+def _choices(choices: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    return [("", "")] + list(choices)
+
+
+@dataclass(frozen=True)
+class ObservationFilter:
+    """One observation filter, declared once.
+
+    `field` parses a value (the form field of ObservationFilterForm); `lookup` is the filter on an
+    Observation, `summary_lookup` the same filter on ObservationMonthlyCount, or None when the summary's
+    dimensions cannot answer it (then counts are taken from the records)."""
+
+    name: str
+    field: forms.Field
+    description: str
+    lookup: str
+    summary_lookup: str | None
+
+
+FILTERS: tuple[ObservationFilter, ...] = (
+    ObservationFilter("phenomenon", forms.IntegerField(required=False, min_value=1),
+                      "Phenomenon id (a whole number, at least 1).", "phenomenon_id", "phenomenon_id"),
+    ObservationFilter("category", forms.IntegerField(required=False, min_value=1),
+                      "Category id (a whole number, at least 1).", "category_id", "category_id"),
+    ObservationFilter("subject", forms.ChoiceField(required=False, choices=_choices(Subject.choices)),
+                      "About a person or an object (place).", "subject", "subject"),
+    ObservationFilter("direction", forms.ChoiceField(required=False, choices=_choices(Direction.choices)),
+                      "Effect on wellbeing or safety.", "direction", "direction"),
+    ObservationFilter("age_group", forms.ChoiceField(required=False, choices=_choices(AgeGroup.choices)),
+                      "Age group of the people observed (the summary does not hold it: counted from the records).",
+                      "age_group", None),
+    ObservationFilter("municipality", forms.RegexField(
+        required=False, regex=r"^\d{1,3}$", error_messages={"invalid": _("Give a 3-digit municipality code.")}),
+        "Municipality code (3 digits; 1-2 digits are padded with zeros).", "municipality__code", "municipality__code"),
+    ObservationFilter("postcode", forms.RegexField(
+        required=False, regex=r"^\d{5}$", error_messages={"invalid": _("Give a 5-digit postcode.")}),
+        "Postcode (5 digits).", "postcode_area__postcode", "postcode_area__postcode"),
+    ObservationFilter("date_from", forms.DateField(required=False, input_formats=["%Y-%m-%d"]),
+                      "Observed on or after this date (YYYY-MM-DD).", "observed_on__gte", "month__gte"),
+    ObservationFilter("date_to", forms.DateField(required=False, input_formats=["%Y-%m-%d"]),
+                      "Observed on or before this date (YYYY-MM-DD).", "observed_on__lte", "month__lte"),
+    ObservationFilter("year", forms.IntegerField(required=False, min_value=1900, max_value=2999),
+                      "Calendar year of the observation date (the period outsiders' counts are published for).",
+                      "observed_on__year", "month__year"),
+)
+FILTER_NAMES: tuple[str, ...] = tuple(f.name for f in FILTERS)
+# Filters that the summary's dimensions answer (dates only on month boundaries: observations.summary.answerable).
+SUMMARY_FILTERS: frozenset[str] = frozenset(f.name for f in FILTERS if f.summary_lookup)
+
+
+class _FilterFormBase(forms.Form):
+    def clean(self) -> dict[str, Any]:
         data = super().clean()
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
@@ -63,43 +116,81 @@ class ObservationFilterForm(forms.Form):
             data["municipality"] = data["municipality"].zfill(3)
         return data
 
-    def q(self):
+    def q(self) -> Q:
         """The filter as a Q over Observation (call after is_valid())."""
         return filter_q(self.cleaned_data)
 
-    def active(self):
+    def active(self) -> dict[str, Any]:
         """The filters in use, for reports and shareable URLs."""
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
 
-def filter_q(d):
-    """Cleaned filter values (a dict) as a Q over Observation."""
+# The parser: one form field per declared filter.
+ObservationFilterForm: type[_FilterFormBase] = type(
+    "ObservationFilterForm", (_FilterFormBase,), {**{f.name: f.field for f in FILTERS}, "__module__": __name__}
+)
+
+
+def _translate(d: Mapping[str, Any], summary: bool) -> Q:
     q = Q()
-    for field in ("phenomenon", "category"):
-        if d.get(field):
-            q &= Q(**{f"{field}_id": d[field]})
-    for field in ("subject", "direction", "age_group"):
-        if d.get(field):
-            q &= Q(**{field: d[field]})
-    if d.get("municipality"):
-        q &= Q(municipality__code=d["municipality"])
-    if d.get("postcode"):
-        q &= Q(postcode_area__postcode=d["postcode"])
-    if d.get("date_from"):
-        q &= Q(observed_on__gte=d["date_from"])
-    if d.get("date_to"):
-        q &= Q(observed_on__lte=d["date_to"])
-    if d.get("year"):
-        q &= Q(observed_on__year=d["year"])
+    for f in FILTERS:
+        value = d.get(f.name)
+        if value in (None, ""):
+            continue
+        lookup = f.summary_lookup if summary else f.lookup
+        if lookup is None:
+            raise ValueError(f"the summary cannot answer the filter {f.name!r}")
+        q &= Q(**{lookup: value})
     return q
 
 
-def parse_filters(params):
+def filter_q(d: Mapping[str, Any]) -> Q:
+    """Cleaned filter values (a dict) as a Q over Observation."""
+    return _translate(d, summary=False)
+
+
+def summary_q(d: Mapping[str, Any]) -> Q:
+    """Cleaned filter values as a Q over ObservationMonthlyCount (only SUMMARY_FILTERS; dates as months)."""
+    return _translate(d, summary=True)
+
+
+def parse_filters(params: Mapping[str, Any]) -> tuple[forms.Form, dict[str, list[str]] | None]:
     """Return (form, errors). errors is a dict of field -> [messages] or None."""
-    form = ObservationFilterForm({k: params.get(k) for k in ObservationFilterForm.base_fields if k in params})
+    form = ObservationFilterForm({k: params.get(k) for k in FILTER_NAMES if k in params})
     if not form.is_valid():
         return form, {k: [str(m) for m in v] for k, v in form.errors.items()}
     return form, None
+
+
+def filter_schema(f: ObservationFilter) -> dict[str, Any]:
+    """The OpenAPI (JSON) schema of a filter: what its field accepts."""
+    field = f.field
+    if isinstance(field, forms.IntegerField):
+        schema: dict[str, Any] = {"type": "integer"}
+        for validator in field.validators:
+            if isinstance(validator, MinValueValidator):
+                schema["minimum"] = validator.limit_value
+            elif isinstance(validator, MaxValueValidator):
+                schema["maximum"] = validator.limit_value
+        return schema
+    if isinstance(field, forms.ChoiceField):
+        return {"type": "string", "enum": [value for value, _label in field.choices if value]}
+    if isinstance(field, forms.RegexField):
+        return {"type": "string", "pattern": field.regex.pattern}
+    if isinstance(field, forms.DateField):
+        return {"type": "string", "format": "date"}
+    raise TypeError(f"no schema for the filter field {type(field).__name__}")
+
+
+def filter_openapi_parameters(names: Iterable[str] | None = None) -> list[Any]:
+    """drf-spectacular query parameters of the declared filters (all, or those named), in declaration order."""
+    from drf_spectacular.utils import OpenApiParameter
+
+    wanted = None if names is None else set(names)
+    return [
+        OpenApiParameter(f.name, filter_schema(f), description=f.description)
+        for f in FILTERS if wanted is None or f.name in wanted
+    ]
 
 
 class ObservationBBoxFilter(InBBoxFilter):
@@ -140,21 +231,3 @@ class ObservationBBoxFilter(InBBoxFilter):
                 "person observations by their postcode area."
             )
         return parameters
-
-
-def filter_openapi_parameters():
-    """OpenAPI query parameters of ObservationFilterForm, generated from its fields."""
-    from drf_spectacular.types import OpenApiTypes
-    from drf_spectacular.utils import OpenApiParameter
-
-    parameters = []
-    for name, field in ObservationFilterForm.base_fields.items():
-        if isinstance(field, forms.IntegerField):
-            parameters.append(OpenApiParameter(name, OpenApiTypes.INT, description=f"{name} id (at least 1)."))
-        elif isinstance(field, forms.ChoiceField):
-            parameters.append(OpenApiParameter(name, str, enum=[value for value, _label in field.choices if value]))
-        elif isinstance(field, forms.DateField):
-            parameters.append(OpenApiParameter(name, OpenApiTypes.DATE, description="YYYY-MM-DD"))
-        else:
-            parameters.append(OpenApiParameter(name, str, description=str(field.error_messages["invalid"])))
-    return parameters

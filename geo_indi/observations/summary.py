@@ -19,19 +19,15 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.db.models.functions import ExtractYear, TruncMonth
 
-from .filters import filter_q
+from .filters import SUMMARY_FILTERS, filter_q, summary_q
 from .models import Observation, ObservationMonthlyCount, Phenomenon
 
 SUMMARY = "summary"
 RAW = "raw"
 
-# Filters that the summary's dimensions answer (dates only on month boundaries).
-SUMMARY_FILTERS = frozenset({"phenomenon", "category", "subject", "direction", "municipality", "postcode", "year",
-                             "date_from", "date_to"})
-PERIOD_FILTERS = ("date_from", "date_to", "year")
 # What counts may be grouped by: fields of both models, and the month or year of the observation.
 DIMENSIONS = frozenset({"month", "year", "municipality_id", "postcode_area_id", "phenomenon_id", "category_id",
                         "direction", "subject"})
@@ -49,8 +45,9 @@ def _last_of_month(day):
     return day.day == calendar.monthrange(day.year, day.month)[1]
 
 
-def answerable(filters):
-    """Whether the summary gives exactly the records' counts for these (cleaned) filters."""
+def answerable(filters: dict) -> bool:
+    """Whether the summary gives exactly the records' counts for these (cleaned) filters: only filters
+    declared with a summary lookup (observations.filters.FILTERS), and dates on month boundaries."""
     used = {name: value for name, value in filters.items() if value not in (None, "")}
     if not used.keys() <= SUMMARY_FILTERS:
         return False
@@ -61,17 +58,6 @@ def answerable(filters):
 def source(filters):
     """SUMMARY or RAW: where `grouped_counts` counts these filters."""
     return SUMMARY if answerable(filters) else RAW
-
-
-def _summary_q(filters):
-    q = filter_q({name: value for name, value in filters.items() if name not in PERIOD_FILTERS})
-    if filters.get("date_from"):
-        q &= Q(month__gte=filters["date_from"])
-    if filters.get("date_to"):
-        q &= Q(month__lte=filters["date_to"])
-    if filters.get("year"):
-        q &= Q(month__year=filters["year"])
-    return q
 
 
 def data_version():
@@ -143,7 +129,7 @@ def _grouped_counts(filters, by, *, user, **where):
         qs = ObservationMonthlyCount.objects.all()
         if user is not ALL_PHENOMENA:
             qs = qs.publishable_to(user)
-        qs = qs.filter(_summary_q(filters), **where)
+        qs = qs.filter(summary_q(filters), **where)
         if "year" in by:
             qs = qs.annotate(year=ExtractYear("month"))
         n, occ = Sum("observations"), Sum("occurrences")
