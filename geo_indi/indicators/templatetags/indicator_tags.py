@@ -9,7 +9,7 @@ register = template.Library()
 @register.inclusion_tag("indicators/_sections.html", takes_context=True)
 def indicator_sections(context, municipality):
     """Each phenomenon's linked indicators beside its yearly observation counts (suppressed for outsiders)."""
-    viewer = context["request"].viewer
+    viewer = suppression.viewer_of(context["request"])
     rows = services.municipality_report(municipality, viewer)
     k = viewer.k
     has_sample = any(series.indicator.is_sample for row in rows for series in row.indicators)
