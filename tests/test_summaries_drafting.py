@@ -18,6 +18,7 @@ from django.test import RequestFactory
 from geo_indi.analysis import summaries
 from geo_indi.analysis.models import SummaryVersion
 from geo_indi.areas.models import Municipality
+from geo_indi.observations import suppression
 from geo_indi.publication.tables import publish_release
 
 from .conftest import INSIDE_ALFA
@@ -103,7 +104,7 @@ def test_the_reason_follows_the_published_tables(rovaniemi_hidden, users):
     version = summaries.summary_draft(user=users["coord_698"], municipality=rovaniemi_hidden, year=2025,
                                       language="en")
     tables = publish_release(2025)
-    k = summaries.settings.SUPPRESSION_K
+    k = suppression.threshold()
     for row in _rows(version, "phenomenon", 2025) + _rows(version, "total", 2025):
         assert row["release"] == {"id": tables.release.pk, "computed_at": tables.release.computed_at.isoformat()}
         if row["published"] is not None:

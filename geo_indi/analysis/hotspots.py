@@ -20,6 +20,7 @@ municipality's counts exactly (its organisations' members and administrators).
 import datetime as dt
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -30,6 +31,7 @@ from django.utils import timezone
 from scipy.stats import false_discovery_control
 
 from geo_indi.observations import suppression
+from geo_indi.observations.summary import data_version
 from geo_indi.observations.models import Observation, Phenomenon
 
 RECENT_DAYS = 90
@@ -61,8 +63,9 @@ class HotSpot:
     p_adjusted: float
 
 
-def shown_to(user, municipality):
-    return suppression.sees_exact(suppression.exact_municipalities(user), municipality.pk)
+def shown_to(who: Any, municipality: Any) -> bool:
+    """Hot spots rest on exact counts: shown only to a viewer (or user) who sees the municipality exactly."""
+    return suppression.Viewer.of(who).sees_exact(municipality)
 
 
 def _areas(municipality):
@@ -139,11 +142,14 @@ def compute_hot_spots(municipality, today=None):
     return spots
 
 
-def hot_spots(municipality, today=None):
-    """compute_hot_spots, kept for a few minutes (the map page and its table ask for the same)."""
+def hot_spots(municipality: Any, today: dt.date | None = None) -> list[HotSpot]:
+    """compute_hot_spots, kept for a few minutes (the map page and its table ask for the same).
+
+    Keyed on the data version (observations.summary.data_version: the one invalidation rule of every cache of
+    data), so any write to the observations (a new one, an edited phenomenon or date, an erasure) refreshes it."""
     today = today or timezone.localdate()
     key = (f"analysis:hotspots:{municipality.pk}:{today.isoformat()}:{min_observations()}:"
-           f"{Observation.objects.filter(municipality=municipality).count()}")
+           f"{data_version()}")
     found = cache.get(key)
     if found is None:
         found = compute_hot_spots(municipality, today)
@@ -181,13 +187,13 @@ def hot_spot_outlines(municipality, spots) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def add_hot_spot_layer(folium_map, municipality, user) -> list:
+def add_hot_spot_layer(folium_map: Any, municipality: Any, who: Any) -> list:
     """Outline the hot spots on a municipality's folium map, for viewers who see its counts exactly."""
     from django.utils.translation import gettext as _
 
     from geo_indi.maps.rendering import OutlineLayer
 
-    if not shown_to(user, municipality):
+    if not shown_to(who, municipality):
         return []
     spots = hot_spots(municipality)
     if spots:
@@ -200,14 +206,14 @@ def add_hot_spot_layer(folium_map, municipality, user) -> list:
     return spots
 
 
-def hot_spot_report_table(municipality, user, phenomenon_id=None):
+def hot_spot_report_table(municipality: Any, who: Any, phenomenon_id: int | None = None) -> Any:
     """The hot spots (of one phenomenon, if given) as a table of the municipality's PDF report; None for viewers
     who may not see them."""
     from django.utils.translation import gettext as _
 
     from geo_indi.maps.services import ReportTable
 
-    if not shown_to(user, municipality):
+    if not shown_to(who, municipality):
         return None
     rows = [[s.phenomenon, f"{s.postcode} {s.name}", s.recent, s.expected, s.z, s.p_adjusted]
             for s in hot_spots(municipality) if phenomenon_id is None or s.phenomenon_id == phenomenon_id]

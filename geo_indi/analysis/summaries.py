@@ -18,7 +18,6 @@ Binomial(n, 1/2) when the rate did not change (scipy's `binomtest`, two-sided).
 import datetime as dt
 import io
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,6 +28,7 @@ from django.utils.translation import gettext as _
 from scipy.stats import binomtest
 
 from geo_indi.accounts import roles
+from geo_indi.observations import suppression
 from geo_indi.observations.models import Phenomenon
 from geo_indi.publication import releases
 from geo_indi.observations.filters import Unit
@@ -65,7 +65,7 @@ def change_test(current: int, previous: int) -> float:
 def _release_tables(year, struct):
     """(YearTables, PublishedRelease or None): the release outsiders are served for `year`, read as it is stored."""
     tables = year_tables(year, struct=struct)  # computes or refreshes a release as a view would
-    release = releases.latest(release_key(year, settings.SUPPRESSION_K, struct))
+    release = releases.latest(release_key(year, suppression.threshold(), struct))
     if release is None:
         return tables, None
     arrays = releases.decode(release.payload, len(struct.groups))
@@ -185,7 +185,7 @@ def summary_figures(municipality, year, user=None):
     totals = {r["year"]: r for r in rows if r["kind"] == "total"}
     return {
         "format": FIGURES_FORMAT, "municipality": municipality.code, "year": year, "previous_year": year - 1,
-        "k": settings.SUPPRESSION_K, "rows": rows,
+        "k": suppression.threshold(), "rows": rows,
         "total": totals[year]["published"], "previous_total": totals[year - 1]["published"],
         "phenomena": comparable, "grew": grew, "fell": fell, "indicators": indicators,
     }
@@ -257,7 +257,7 @@ def status_text(status: str, *, insider: bool) -> str:
         # Only observations about persons are suppressed (those about places and things are public): a figure
         # with many object records is still hidden when its person records are few.
         return _("not published: too few observations about persons (fewer than %(k)d)") % {
-            "k": settings.SUPPRESSION_K}
+            "k": suppression.threshold()}
     return _("not published: hidden to protect another small number (it is not small itself)")
 
 
@@ -312,7 +312,7 @@ def figure_rows(version, *, insider: bool) -> list[dict]:
                     f"{row['exact']:g}" if isinstance(row["exact"], float) else str(row["exact"])),
                 "occurrences": row.get("occurrences"),
                 "status": row["status"], "why": status_text(row["status"], insider=insider),
-                "source": _source_text(row, figures.get("k", settings.SUPPRESSION_K)),
+                "source": _source_text(row, figures.get("k", suppression.threshold())),
                 "release": _release_text(row),
             })
     return shown

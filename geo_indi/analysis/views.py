@@ -207,7 +207,7 @@ def summary_detail(request, pk):
         "summary": summary, "editor": editor, "versions": versions, "latest": latest, "approved": approved,
         "latest_figures": summaries.figure_rows(latest, insider=True) if latest else [],
         "approved_figures": summaries.figure_rows(approved, insider=False) if approved else [],
-        "k": settings.SUPPRESSION_K,
+        "k": request.viewer.k,
     })
 
 

@@ -3,6 +3,7 @@ each phenomenon's yearly observation counts (from geo_indi.publication.counts:
 exact inside the viewer's municipalities, the published yearly tables elsewhere)."""
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
@@ -47,9 +48,10 @@ class PhenomenonRow:
         }
 
 
-def municipality_report(municipality, user):
-    """One PhenomenonRow per phenomenon that has a confirmed indicator link."""
-    phenomena = Phenomenon.objects.publishable_to(user)
+def municipality_report(municipality: Any, who: Any) -> list:
+    """One PhenomenonRow per phenomenon that has a confirmed indicator link (who: the request's viewer or a user)."""
+    viewer = published.Viewer.of(who)
+    phenomena = Phenomenon.objects.publishable_to(viewer.user)
     links = (PhenomenonIndicatorLink.objects.select_related("phenomenon", "indicator")
              .filter(phenomenon__in=phenomena)
              .order_by("phenomenon__name_fi", "indicator__sotkanet_id"))
@@ -60,7 +62,7 @@ def municipality_report(municipality, user):
         values[indicator_id][year] = value
     # Outside the viewer's municipalities: the published table of each year the indicators cover, and this one.
     years = {year for by_year in values.values() for year in by_year} | {timezone.localdate().year}
-    counts = published.yearly_counts(user, municipality, range(min(years), max(years) + 1))
+    counts = published.yearly_counts(viewer, municipality, range(min(years), max(years) + 1))
 
     rows = {}
     for link in links:

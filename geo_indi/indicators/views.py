@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -24,7 +23,7 @@ def municipality_page(request, code):
     municipality = get_object_or_404(Municipality, code=code)
     population, population_year = population_of(municipality)
     return render(request, "indicators/municipality.html", {
-        "municipality": municipality, "k": settings.SUPPRESSION_K, "hidden": suppression.HIDDEN,
+        "municipality": municipality, "k": request.viewer.k, "hidden": suppression.HIDDEN,
         "population": population, "population_year": population_year,
         "population_is_sample": Indicator.objects.filter(sotkanet_id=POPULATION_INDICATOR_ID, is_sample=True).exists(),
         "population_indicator_id": POPULATION_INDICATOR_ID, "is_administrator": roles.is_administrator(request.user),

@@ -21,6 +21,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils import formats
@@ -287,10 +288,13 @@ def _period_filters(filters, period):
     return {**rest, **period.filters()}
 
 
-def compare(user, municipality, filters, first, second, today):
+def compare(who: Any, municipality: Any, filters: dict, first: Period, second: Period,
+            today: dt.date) -> "Comparison":
     """Comparison of two periods for the postcode areas of a municipality (filters: the page's other filters).
+    who: the request's viewer (or a user).
 
     Raises NotPublished when a period is not published for this viewer."""
+    viewer = published.Viewer.of(who)
     shapes = queries.postcode_area_shapes(municipality)
     areas = [(s["id"], municipality.id) for s in shapes]
     filters = {**filters, "municipality": municipality.code}
@@ -299,8 +303,8 @@ def compare(user, municipality, filters, first, second, today):
         period_filters = _period_filters(filters, period)
         # Records, not occurrences: the test treats each count as Poisson, and one record of 12 cases is
         # one event, not 12 independent ones (the rows still carry both numbers).
-        counts = published.area_counts(user, "postcode_area", areas, period_filters, Unit.RECORDS)
-        own = published.area_counts(user, "municipality", [(municipality.id, municipality.id)], period_filters,
+        counts = published.area_counts(viewer, "postcode_area", areas, period_filters, Unit.RECORDS)
+        own = published.area_counts(viewer, "municipality", [(municipality.id, municipality.id)], period_filters,
                                     Unit.RECORDS)
         by_period.append(counts.rows)
         totals.append(own.rows[municipality.id].count)
@@ -331,9 +335,9 @@ class ComparisonRequest:
     requested: bool  # False: the defaults, for the form only
 
 
-def comparison_request(user, municipality, params, today):
+def comparison_request(who: Any, municipality: Any, params: Any, today: dt.date) -> "ComparisonRequest":
     """The two periods asked for (period_1, period_2; default: the last two complete winters, or years outside)."""
-    exact = published.Viewer(user).exact(municipality.id)
+    exact = published.Viewer.of(who).exact(municipality.id)
     first, second = default_periods(exact, today)
     requested = bool(params.get("period_1") or params.get("period_2"))
     if requested:

@@ -7,6 +7,7 @@ top categories are shown only where every number of the page is exact.
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import mapclassify
 import numpy as np
@@ -320,15 +321,18 @@ def _exact_extras(user, filters, area_counts, unit):
     return _trend(user, filters, unit), _categories(user, filters, unit)
 
 
-def overview(user, form, options):
-    """Lapland: a choropleth of municipalities. Raises NotPublished for a request outsiders may not make."""
-    k = suppression.threshold()
+def overview(who: Any, form: Any, options: Any) -> "MapData":
+    """Lapland: a choropleth of municipalities. Raises NotPublished for a request outsiders may not make.
+
+    who: the request's viewer (suppression.Viewer; a user is made into one)."""
+    viewer = suppression.Viewer.of(who)
+    user, k = viewer.user, viewer.k
     filters = form.active()
     shapes = queries.municipality_shapes()
-    counts = published.area_counts(user, "municipality", [(s["id"], s["id"]) for s in shapes], filters, options.unit)
+    counts = published.area_counts(viewer, "municipality", [(s["id"], s["id"]) for s in shapes], filters, options.unit)
     rows = _rows(shapes, counts)
     classification = _apply_measure(rows, options)
-    totals = {u: published.lapland_total(user, filters, u) for u in Unit}
+    totals = {u: published.lapland_total(viewer, filters, u) for u in Unit}
     total, weakens, strengthens = totals[options.unit]
     trend, categories = _exact_extras(user, filters, counts, options.unit)
     return MapData(
@@ -340,18 +344,20 @@ def overview(user, form, options):
     )
 
 
-def municipality_view(user, municipality, form, options, *, object_heat=False):
+def municipality_view(who: Any, municipality: Municipality, form: Any, options: Any, *,
+                      object_heat: bool = False) -> "MapData":
     """A municipality: a choropleth of its postcode areas, person heat points, trend and categories.
 
     object_heat: also the object observations' heat points, for a map without a server (the pages of
     the app draw them from geo_indi.maps.tiles instead)."""
-    k = suppression.threshold()
+    viewer = suppression.Viewer.of(who)
+    user, k = viewer.user, viewer.k
     filters = {**form.active(), "municipality": municipality.code}
     shapes = queries.postcode_area_shapes(municipality)
     areas = [(s["id"], municipality.id) for s in shapes]
-    counts = published.area_counts(user, "postcode_area", areas, filters, options.unit)
+    counts = published.area_counts(viewer, "postcode_area", areas, filters, options.unit)
     rows = _rows(shapes, counts)
-    own = published.area_counts(user, "municipality", [(municipality.id, municipality.id)], filters,
+    own = published.area_counts(viewer, "municipality", [(municipality.id, municipality.id)], filters,
                                 options.unit).rows[municipality.id]
     classification = _apply_measure(rows, options)
     heat_points = []
@@ -362,7 +368,7 @@ def municipality_view(user, municipality, form, options, *, object_heat=False):
         )
     person_heat_points = []
     if options.person_heat and filters.get("subject") != Subject.OBJECT:
-        people = published.area_counts(user, "postcode_area", areas, {**filters, "subject": Subject.PERSON},
+        people = published.area_counts(viewer, "postcode_area", areas, {**filters, "subject": Subject.PERSON},
                                        options.unit)
         shown = {area_id: c.count for area_id, c in people.rows.items() if c.count}
         points = queries.representative_points(shown.keys())
@@ -437,7 +443,7 @@ class ReportTable:
     numeric_columns: tuple = ()  # indexes of the columns holding numbers (right-aligned, localised)
 
 
-def report_extras(user, municipality, filters: dict) -> dict:
+def report_extras(who: Any, municipality: Municipality, filters: dict) -> dict:
     """What the PDF report prints beside the map's numbers: linked indicators per phenomenon (the chosen one's
     only, when the report is of one phenomenon) and the tables of other apps (hot spots, for viewers who see the
     municipality's counts exactly)."""
@@ -445,9 +451,10 @@ def report_extras(user, municipality, filters: dict) -> dict:
 
     from .signals import municipality_report_sections
 
+    viewer = suppression.Viewer.of(who)
     tables = [table for _receiver, table in municipality_report_sections.send(
-        sender=Municipality, municipality=municipality, user=user, filters=filters) if table]
-    rows = municipality_report(municipality, user)
+        sender=Municipality, municipality=municipality, user=viewer.user, viewer=viewer, filters=filters) if table]
+    rows = municipality_report(municipality, viewer)
     if filters.get("phenomenon"):
         rows = [row for row in rows if row.phenomenon.pk == filters["phenomenon"]]
     return {"indicator_rows": rows, "report_tables": tables}
@@ -462,13 +469,14 @@ class OverviewRow:
     occurrences: int | None = None
 
 
-def municipality_overview(user, year, unit=DEFAULT_UNIT):
+def municipality_overview(who: Any, year: int, unit: Unit = DEFAULT_UNIT) -> tuple[list["OverviewRow"], int | None]:
     """(rows by municipality, Lapland total) of one calendar year as published for this viewer (the home page)."""
+    viewer = suppression.Viewer.of(who)
     municipalities = list(Municipality.objects.order_by("name_fi").values_list("id", "code", "name_fi"))
     filters = {"year": year}
-    counts = published.area_counts(user, "municipality", [(m_id, m_id) for m_id, _c, _n in municipalities], filters,
+    counts = published.area_counts(viewer, "municipality", [(m_id, m_id) for m_id, _c, _n in municipalities], filters,
                                    unit)
     rows = [OverviewRow(code, name, counts.rows[m_id].count, counts.rows[m_id].records, counts.rows[m_id].occurrences)
             for m_id, code, name in municipalities]
-    total, _weakens, _strengthens = published.lapland_total(user, filters, unit)
+    total, _weakens, _strengthens = published.lapland_total(viewer, filters, unit)
     return rows, total

@@ -65,7 +65,7 @@ def _context(request, form, options, data, **extra):
         "directions": Direction.choices,
         "age_groups": AgeGroup.choices,
         "limited_filters": services.limited_filters(data, form),
-        "member": bool(suppression.exact_municipalities(request.user)),
+        "member": request.viewer.member,
         "object_label": Subject.OBJECT.label,
         "class_schemes": list(services.CLASS_SCHEMES.items()),
         "trend_json": json.dumps(
@@ -84,9 +84,9 @@ def _context(request, form, options, data, **extra):
 def home(request):
     """The public front page: this year's published counts by municipality, and where to go next."""
     year = timezone.localdate().year
-    rows, total = services.municipality_overview(request.user, year)
+    rows, total = services.municipality_overview(request.viewer, year)
     return render(request, "home.html", {
-        "rows": rows, "total": total, "year": year, "hidden": suppression.label(None), "k": suppression.threshold(),
+        "rows": rows, "total": total, "year": year, "hidden": suppression.label(None), "k": request.viewer.k,
     })
 
 
@@ -96,7 +96,7 @@ def overview(request):
         return error
     form, options = parsed
     try:
-        data = services.overview(request.user, form, options)
+        data = services.overview(request.viewer, form, options)
     except NotPublished as exc:
         return _unusable(request, services.not_published(form.active(), exc))
     m = rendering.build_map(data, options, level_name=_("municipalities"), bounds=queries.bounds())
@@ -112,7 +112,7 @@ def _municipality(request, code, *, object_heat=False):
         return None, error
     form, options = parsed
     try:
-        data = services.municipality_view(request.user, municipality, form, options, object_heat=object_heat)
+        data = services.municipality_view(request.viewer, municipality, form, options, object_heat=object_heat)
     except NotPublished as exc:
         return None, _unusable(request, services.not_published(form.active(), exc))
     return (municipality, form, options, data), None
@@ -126,10 +126,10 @@ def _municipality_map(municipality, data, options, object_tiles=None):
 def _comparison(request, municipality, form):
     """(ComparisonRequest, Comparison, embedded change map) or an error response; the comparison only when asked."""
     try:
-        asked = comparison.comparison_request(request.user, municipality, request.GET, timezone.localdate())
+        asked = comparison.comparison_request(request.viewer, municipality, request.GET, timezone.localdate())
         if not asked.requested:
             return (asked, None, None), None
-        result = comparison.compare(request.user, municipality, form.active(), asked.first, asked.second,
+        result = comparison.compare(request.viewer, municipality, form.active(), asked.first, asked.second,
                                     timezone.localdate())
     except (comparison.PeriodError, NotPublished) as exc:
         return None, _bad_request(request, str(exc))
@@ -151,7 +151,8 @@ def municipality(request, code):
         .select_related("phenomenon", "postcode_area")[:LATEST]
     )
     m = _municipality_map(municipality, data, options, tiles.tile_layers(form.active(), options.unit))
-    municipality_map_built.send(sender=Municipality, folium_map=m, municipality=municipality, user=request.user)
+    municipality_map_built.send(sender=Municipality, folium_map=m, municipality=municipality, user=request.user,
+                                viewer=request.viewer)
     return render(request, "maps/municipality.html", _context(
         request, form, options, data, municipality=municipality,
         map=rendering.embedded_map(m, with_heat=data.has_heat, with_tiles=True), latest=latest,
@@ -225,7 +226,7 @@ def report_pdf(request, code):
         svg_trend=rendering.svg_trend(data.trend),
         suppressed_fill=rendering.SUPPRESSED_FILL,
         report_css=exports.print_css(),
-        **services.report_extras(request.user, municipality, form.active()),
+        **services.report_extras(request.viewer, municipality, form.active()),
     )
     return _attachment(exports.report_pdf(request, context), "application/pdf", f"geo-indi-{municipality.code}.pdf")
 

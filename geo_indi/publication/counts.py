@@ -12,20 +12,26 @@ Every count is given in both units (observations.filters.Unit): records and the
 sum of their occurrences. A row's `count`, `weakens`, `strengthens` and
 `by_phenomenon` are in the unit asked for (default: occurrences), and
 `records` / `occurrences` are both always there. A hidden cell hides both.
+
+Every function takes the request's viewer (observations.suppression.Viewer; a user is accepted and made
+into one): who sees which number is decided there, and the published release is read and decoded once
+per viewer, that is once per request (`tables_for`).
 """
+from __future__ import annotations
+
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geo_indi.observations import summary, suppression
 from geo_indi.observations.filters import DEFAULT_UNIT, Unit
-from geo_indi.observations.querysets import sees_internal_phenomena
 from geo_indi.observations.models import Direction, Phenomenon, Subject
 
-from .tables import public_phenomena, structure, year_tables
+from .tables import Structure, YearTables, public_phenomena, structure, year_tables
 
 # Filters that only inside the organisation may use with person observations.
 INTERNAL_FILTERS = ("category", "direction", "age_group")
@@ -114,7 +120,7 @@ class TableRequest:
     subject: str | None
 
 
-def period_of(filters):
+def period_of(filters: dict) -> int | None:
     """The calendar year a filter set asks for, or None when its dates are not one calendar year."""
     start, end, year = filters.get("date_from"), filters.get("date_to"), filters.get("year")
     if start is None and end is None:
@@ -126,8 +132,9 @@ def period_of(filters):
     return None
 
 
-def table_request(user, filters):
+def table_request(who: Any, filters: dict) -> TableRequest:
     """The published table a filter set maps onto; NotPublished with a message when there is none."""
+    user = Viewer.of(who).user
     subject = filters.get("subject") or None
     used = [name for name in INTERNAL_FILTERS if filters.get(name)]
     if used:
@@ -146,20 +153,19 @@ def table_request(user, filters):
     return TableRequest(year, phenomenon_id or None, subject)
 
 
-class Viewer:
-    """Who is asking: which municipalities they see exactly and which phenomenon groups they may see."""
+# Who is asking: declared once in observations.suppression (this name kept for the callers that import it here).
+Viewer = suppression.Viewer
 
-    def __init__(self, user):
-        self.user = user
-        self.scope = suppression.exact_municipalities(user)
-        self.members_only = sees_internal_phenomena(user)
 
-    def exact(self, municipality_id):
-        return suppression.sees_exact(self.scope, municipality_id)
+def tables_for(viewer: Viewer, year: int) -> YearTables:
+    """The published tables of a year as this viewer's request sees them: the release read and decoded once."""
+    return viewer.memo(("year_tables", year, viewer.k),
+                       lambda: year_tables(year, viewer.k, struct=structure_for(viewer)))
 
-    @property
-    def exact_everywhere(self):
-        return self.scope == suppression.EVERYWHERE
+
+def structure_for(viewer: Viewer) -> Structure:
+    """The tables' structure, read once per viewer (request)."""
+    return viewer.memo("structure", structure)
 
 
 UNIT_ARRAYS = {Unit.RECORDS: ("persons", "objects"), Unit.OCCURRENCES: ("person_occurrences", "object_occurrences")}
@@ -178,13 +184,15 @@ def _published(table, node, phen_node, subject, unit):
     return n if subject == Subject.PERSON else n + objects
 
 
-def _visible_groups(viewer, tables):
+def _visible_groups(viewer: Viewer, tables: YearTables) -> list:
     return [g for g in tables.structure.groups if g.public or viewer.members_only]
 
 
-def published_cell(viewer, request, node_of, tables=None, unit=DEFAULT_UNIT):
+def published_cell(who: Any, request: TableRequest, node_of: Callable, tables: YearTables | None = None,
+                   unit: Unit = DEFAULT_UNIT) -> tuple[int | None, dict]:
     """(count, {phenomenon id: count}) of one area node of the published tables, in a unit; None: not shown."""
-    tables = tables or year_tables(request.year)
+    viewer = Viewer.of(who)
+    tables = tables or tables_for(viewer, request.year)
     struct = tables.structure
     node = node_of(struct)
     if node is None:
@@ -209,7 +217,8 @@ def published_cell(viewer, request, node_of, tables=None, unit=DEFAULT_UNIT):
     return count, by_phenomenon
 
 
-def _published_area(viewer, request, level, area_id, muni_id, tables, unit):
+def _published_area(viewer: Viewer, request: TableRequest, level: str, area_id: int, muni_id: int,
+                    tables: YearTables, unit: Unit) -> AreaCount:
     """An AreaCount of the published tables (both units, the same hidden cells)."""
     tallies = {}
     for u in Unit:
@@ -218,7 +227,8 @@ def _published_area(viewer, request, level, area_id, muni_id, tables, unit):
     return AreaCount(area_id, muni_id, False, tallies, unit)
 
 
-def _exact_rows(user, filters, level, area_ids, total_over=None, unit=DEFAULT_UNIT):
+def _exact_rows(user: Any, filters: dict, level: str, area_ids: Iterable[int], total_over: set | None = None,
+               unit: Unit = DEFAULT_UNIT) -> dict:
     """{area id: AreaCount} exact, from one grouped count (per area, phenomenon and direction).
 
     total_over: the phenomena the totals count (None: all the user may see)."""
@@ -235,11 +245,11 @@ def _exact_rows(user, filters, level, area_ids, total_over=None, unit=DEFAULT_UN
     return rows
 
 
-def public_phenomenon_ids():
+def public_phenomenon_ids() -> set[int]:
     return set(public_phenomena().values_list("id", flat=True))
 
 
-def exact_filters(filters, fully_exact):
+def exact_filters(filters: dict, fully_exact: bool) -> dict:
     """The filters for exact counts: an output that also shows published tables uses their year."""
     if fully_exact or filters.get("subject") == Subject.OBJECT:
         return filters
@@ -257,12 +267,13 @@ class AreaCounts:
     fully_exact: bool = False
 
 
-def area_counts(user, level, areas, filters, unit=DEFAULT_UNIT):
+def area_counts(who: Any, level: str, areas: list, filters: dict, unit: Unit = DEFAULT_UNIT) -> AreaCounts:
     """AreaCounts for `areas` [(area id, municipality id)] at `level` ('municipality' or 'postcode_area'):
     every row in both units, `count` & co. in `unit` (observations.filters.Unit, default occurrences).
 
     Raises NotPublished when no row is exact and the filters map onto no published table."""
-    viewer = Viewer(user)
+    viewer = Viewer.of(who)
+    user = viewer.user
     fully_exact = all(viewer.exact(m) for _a, m in areas)
     subject_object = filters.get("subject") == Subject.OBJECT
     filters = exact_filters(filters, fully_exact)
@@ -279,7 +290,7 @@ def area_counts(user, level, areas, filters, unit=DEFAULT_UNIT):
     withheld = ""
     if rest:
         try:
-            request = table_request(user, filters)
+            request = table_request(viewer, filters)
         except NotPublished as exc:
             if not exact_ids:
                 raise
@@ -287,13 +298,13 @@ def area_counts(user, level, areas, filters, unit=DEFAULT_UNIT):
             for area_id, muni_id in rest:
                 rows[area_id] = AreaCount(area_id, muni_id, False, {u: _hidden_tally() for u in Unit}, unit)
         else:
-            tables = year_tables(request.year)
+            tables = tables_for(viewer, request.year)
             for area_id, muni_id in rest:
                 rows[area_id] = _published_area(viewer, request, level, area_id, muni_id, tables, unit)
     return AreaCounts(rows, withheld, fully_exact or subject_object)
 
 
-def _node_getter(level, area_id):
+def _node_getter(level: str, area_id: int) -> Callable:
     def node_of(struct):
         try:
             if level == "municipality":
@@ -304,9 +315,10 @@ def _node_getter(level, area_id):
     return node_of
 
 
-def lapland_total(user, filters, unit=DEFAULT_UNIT):
+def lapland_total(who: Any, filters: dict, unit: Unit = DEFAULT_UNIT) -> tuple[int | None, int | None, int | None]:
     """(count, weakens, strengthens) for all of Lapland in `unit`; None where not shown."""
-    viewer = Viewer(user)
+    viewer = Viewer.of(who)
+    user = viewer.user
     if viewer.exact_everywhere or filters.get("subject") == Subject.OBJECT:
         where = {}
         if not viewer.exact_everywhere and not filters.get("phenomenon"):
@@ -317,16 +329,17 @@ def lapland_total(user, filters, unit=DEFAULT_UNIT):
         weakens, strengthens = by_direction.get(Direction.WEAKENS, 0), by_direction.get(Direction.STRENGTHENS, 0)
         return weakens + strengthens, weakens, strengthens
     try:
-        request = table_request(user, filters)
+        request = table_request(viewer, filters)
     except NotPublished:
         return None, None, None
     count, _by = published_cell(viewer, request, lambda struct: 0, unit=unit)
     return count, None, None
 
 
-def yearly_counts(user, municipality, years, unit=DEFAULT_UNIT):
+def yearly_counts(who: Any, municipality: Any, years: Iterable[int], unit: Unit = DEFAULT_UNIT) -> dict:
     """{phenomenon id: {year: n or None}} for a municipality: all observations per phenomenon and year, in `unit`."""
-    viewer = Viewer(user)
+    viewer = Viewer.of(who)
+    user = viewer.user
     if viewer.exact(municipality.id):
         exact = defaultdict(dict)
         value = summary.unit_key(unit)
@@ -334,11 +347,10 @@ def yearly_counts(user, municipality, years, unit=DEFAULT_UNIT):
             exact[row["phenomenon_id"]][row["year"]] = row[value]
         return dict(exact)
     result = defaultdict(dict)
-    struct = structure()
     for year in years:
         _count, by_phenomenon = published_cell(
             viewer, TableRequest(year, None, None), _node_getter("municipality", municipality.id),
-            year_tables(year, struct=struct), unit)
+            tables_for(viewer, year), unit)
         for pid, n in by_phenomenon.items():
             result[pid][year] = n
     return dict(result)

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from geo_indi.accounts.models import Organisation
 from geo_indi.areas.models import Municipality, PostcodeArea
-from geo_indi.observations import summary
+from geo_indi.observations import summary, suppression
 from geo_indi.observations.models import Phenomenon
 
 from . import releases
@@ -225,7 +225,7 @@ def _publish(key, struct, counted=None):
 def publish_release(year, k=None, struct=None, wait=True):
     """Make the year's release current now, one session at a time (the advisory lock); None when another
     session is computing it and `wait` is false."""
-    k = settings.SUPPRESSION_K if k is None else k
+    k = suppression.threshold() if k is None else k
     struct = struct or structure()
     key = release_key(year, k, struct)
     with releases.computing(key, wait) as held:
@@ -244,7 +244,7 @@ def _served(year, k, struct, arrays):
 def year_tables(year, k=None, struct=None):
     """The published tables of a calendar year: the latest release (see the module's docstring);
     `struct` saves reading it again."""
-    k = settings.SUPPRESSION_K if k is None else k
+    k = suppression.threshold() if k is None else k
     struct = struct or structure()
     key = release_key(year, k, struct)
     release = releases.latest(key)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from geo_indi.areas.models import PostcodeArea
 from geo_indi.audit.services import audit_record
 from geo_indi.initiatives.models import Initiative
+from geo_indi.observations import suppression
 from geo_indi.observations.models import Observation
 from geo_indi.observations.filters import Unit
 from geo_indi.publication.counts import area_counts, public_phenomena
@@ -245,7 +246,7 @@ def extract_make(*, made_by, year_from, year_to, purpose, recipient, directory=N
             "questions_answers": _write_csv(directory, "questions_answers", _answer_rows(years, pseudonym)),
         }
         descriptor = directory / "datapackage.json"
-        descriptor.write_text(json.dumps(_descriptor(extract, directory, counts, settings.SUPPRESSION_K),
+        descriptor.write_text(json.dumps(_descriptor(extract, directory, counts, suppression.threshold()),
                                          ensure_ascii=False, indent=2), encoding="utf-8")
         report = validate_package(descriptor)
         if not report.valid:

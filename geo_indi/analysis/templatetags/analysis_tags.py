@@ -1,6 +1,7 @@
 from django import template
 
 from geo_indi.analysis import grouping_runs, hotspots
+from geo_indi.observations import suppression
 
 register = template.Library()
 
@@ -9,8 +10,9 @@ register = template.Library()
 def hot_spot_section(context, municipality):
     """Links to the situation summaries (and the groups, for coordinators); the hot spots as a table for viewers
     who see the municipality's counts exactly, nothing of them for others."""
-    user = context["request"].user
-    shown = hotspots.shown_to(user, municipality)
+    viewer = suppression.viewer_of(context["request"])
+    user = viewer.user
+    shown = hotspots.shown_to(viewer, municipality)
     return {"shown": shown, "municipality": municipality, "may_group": grouping_runs.may_group(user), "spots": hotspots.hot_spots(municipality) if shown else [],
             "alpha": hotspots.ALPHA, "days": hotspots.RECENT_DAYS, "permutations": hotspots.PERMUTATIONS,
             "fewest": hotspots.min_observations()}

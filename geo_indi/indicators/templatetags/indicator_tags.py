@@ -1,5 +1,4 @@
 from django import template
-from django.conf import settings
 
 from geo_indi.indicators import services
 from geo_indi.observations import suppression
@@ -10,7 +9,8 @@ register = template.Library()
 @register.inclusion_tag("indicators/_sections.html", takes_context=True)
 def indicator_sections(context, municipality):
     """Each phenomenon's linked indicators beside its yearly observation counts (suppressed for outsiders)."""
-    rows = services.municipality_report(municipality, context["request"].user)
-    k = settings.SUPPRESSION_K
+    viewer = suppression.viewer_of(context["request"])
+    rows = services.municipality_report(municipality, viewer)
+    k = viewer.k
     has_sample = any(series.indicator.is_sample for row in rows for series in row.indicators)
     return {"rows": rows, "chart_data": [row.chart_data(k) for row in rows], "k": k, "has_sample": has_sample, "hidden": suppression.HIDDEN}
