@@ -56,7 +56,8 @@ def lemma_vector(lemma: str) -> np.ndarray:
     return row / norm if norm else row
 
 
-def represent(texts: list[str], *, weight: float = VECTOR_WEIGHT, analyzer=lemmas, fit_texts=None):
+def represent(texts: list[str], *, weight: float = VECTOR_WEIGHT, analyzer=lemmas, fit_texts=None,
+              centre: bool = True):
     """(vectorizer, matrix) — one L2-normalised row per text, lexical and vector parts joined by `weight`."""
     vectorizer = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=1)
     vectorizer.fit(fit_texts if fit_texts is not None else texts)
@@ -68,7 +69,7 @@ def represent(texts: list[str], *, weight: float = VECTOR_WEIGHT, analyzer=lemma
     weights = lexical / np.maximum(lexical.sum(axis=1, keepdims=True), 1e-12)
     dense = weights @ table
     empty = lexical.sum(axis=1) == 0
-    if (~empty).any():
+    if centre and (~empty).any():  # search compares one query with few texts: no centring there
         dense[~empty] -= dense[~empty].mean(axis=0)
     dense[empty] = 0
     dense /= np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-12)
