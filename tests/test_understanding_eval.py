@@ -123,3 +123,22 @@ def test_a_group_is_named_by_nouns_and_lists_typical_members_first():
     assert all(not is_noun(w) for w in ["juoda", "käyttää"])
     reindeer = next(g for g in groups if 0 in g.members)
     assert "poro" in reindeer.name_words
+
+
+@pytest.mark.django_db
+def test_a_group_mostly_of_one_phenomenon_says_it_repeats_it(record, users, phenomena):
+    from geo_indi.analysis import grouping_runs, services
+    from geo_indi.analysis.models import SuggestedGroup
+
+    from .conftest import INSIDE_ALFA
+
+    texts = ["Katuvalo rikki koulun luona", "Katuvalot ovat rikki", "Katuvalo on rikki", "Katuvalo rikki taas"]
+    made = [record(*INSIDE_ALFA, subject="object", phenomenon="turvallisuus-ymparistossa", description=t)
+            for t in texts[:3]] + [record(*INSIDE_ALFA, phenomenon="yksinaisyys", description=texts[3])]
+    for t in ["Nuoret joivat alkoholia kaupan takana", "Nuoria humalassa, alkoholia", "Alkoholia nuorilla"]:
+        record(*INSIDE_ALFA, phenomenon="nuorten-paihteet", description=t)
+    run = grouping_runs.grouping_start(user=users["coord_698"], deferred=False)
+    group = next(g for g in run.groups.all() if {o.pk for o in made} <= set(g.observations.values_list("id", flat=True)))
+    assert services.repeated_phenomenon(group) == phenomena["turvallisuus-ymparistossa"]
+    group.observations.set([made[0], made[3]])
+    assert services.repeated_phenomenon(SuggestedGroup.objects.get(pk=group.pk)) is None

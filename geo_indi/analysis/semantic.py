@@ -20,6 +20,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from .language import lemmas
 
 VECTOR_WEIGHT = 0.6
+# Centring estimates the direction all texts share; a handful of near-identical texts has none to remove
+# (centring them would leave noise that splits them), so fewer texts than this are not centred.
+CENTRE_MIN_TEXTS = 50
 _lock = threading.Lock()
 
 
@@ -56,7 +59,8 @@ def lemma_vector(lemma: str) -> np.ndarray:
     return row / norm if norm else row
 
 
-def represent(texts: list[str], *, weight: float = VECTOR_WEIGHT, analyzer=lemmas, fit_texts=None):
+def represent(texts: list[str], *, weight: float = VECTOR_WEIGHT, analyzer=lemmas, fit_texts=None,
+              centre: bool = True):
     """(vectorizer, matrix) — one L2-normalised row per text, lexical and vector parts joined by `weight`."""
     vectorizer = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, min_df=1)
     vectorizer.fit(fit_texts if fit_texts is not None else texts)
@@ -68,7 +72,7 @@ def represent(texts: list[str], *, weight: float = VECTOR_WEIGHT, analyzer=lemma
     weights = lexical / np.maximum(lexical.sum(axis=1, keepdims=True), 1e-12)
     dense = weights @ table
     empty = lexical.sum(axis=1) == 0
-    if (~empty).any():
+    if centre and (~empty).sum() >= CENTRE_MIN_TEXTS:  # search compares one query with few texts: no centring there
         dense[~empty] -= dense[~empty].mean(axis=0)
     dense[empty] = 0
     dense /= np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-12)

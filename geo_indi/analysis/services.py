@@ -48,6 +48,23 @@ def suggested_name(group: SuggestedGroup) -> str:
     return ""
 
 
+# A group whose members are mostly (this share) under one active phenomenon repeats it: merge, not confirm.
+REPEAT_SHARE = 0.6
+
+
+def repeated_phenomenon(group: SuggestedGroup):
+    """The active phenomenon holding at least REPEAT_SHARE of the group's members (counted in the database),
+    or None — the page then says the group repeats it and offers merge into it rather than a new one."""
+    total = group.observations.count()
+    if not total:
+        return None
+    top = (group.observations.filter(phenomenon__is_active=True).values("phenomenon")
+           .annotate(n=Count("id")).order_by("-n", "phenomenon").first())
+    if top is None or top["n"] < REPEAT_SHARE * total:
+        return None
+    return Phenomenon.objects.get(pk=top["phenomenon"])
+
+
 def undo_window() -> dt.timedelta:
     return dt.timedelta(minutes=settings.GROUP_DECISION_UNDO_MINUTES)
 
