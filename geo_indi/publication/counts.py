@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geo_indi.core.errors import RequestError
 from geo_indi.observations import summary, suppression
 from geo_indi.observations.filters import DEFAULT_UNIT, Unit
 from geo_indi.observations.querysets import sees_internal_phenomena
@@ -31,8 +32,9 @@ from .tables import public_phenomena, structure, year_tables
 INTERNAL_FILTERS = ("category", "direction", "age_group")
 
 
-class NotPublished(ValueError):
-    """The request does not map onto a table published outside the organisation."""
+class NotPublished(RequestError):
+    """The request does not map onto a table published outside the organisation: a 400 in the client's
+    shape when nothing below the view says more (an alias of geo_indi.core.errors.RequestError)."""
 
 
 @dataclass
