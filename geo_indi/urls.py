@@ -35,4 +35,6 @@ urlpatterns = [
 ]
 
 handler400 = "geo_indi.core.views.bad_request"
+handler403 = "geo_indi.core.views.permission_denied"
+handler404 = "geo_indi.core.views.page_not_found"
 handler500 = "geo_indi.core.views.server_error"

@@ -214,7 +214,9 @@ def test_viewers_of_different_classes_get_different_etags(client, four_objects, 
 def test_bad_tile_requests_are_400(client, db, url):
     response = client.get(url)
     assert response.status_code == 400
-    assert response.json()["detail"]
+    body = response.json()  # the one error shape of tile clients (geo_indi.core.errors), never {"detail": …}
+    assert body["code"] == "invalid" and body["error"] and body["request_id"]
+    assert response["Cache-Control"] == "no-store"
 
 
 def test_negative_tile_numbers_are_404(client, db):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geo_indi.areas.models import Municipality
-from geo_indi.core.middleware import bad_value
+from geo_indi.core.errors import RequestError
 from geo_indi.observations.models import Phenomenon
 
 from . import grouping_runs, services, summaries
@@ -230,7 +230,7 @@ def summary_approve(request, pk):
     summary, _editor = _summary(request, pk)
     version_id = request.POST.get("version", "")
     if not version_id.isascii() or not version_id.isdigit():
-        return bad_value(request, _("Bad request."))
+        raise RequestError(_("Bad request."), field="version")
     version = get_object_or_404(SummaryVersion, summary=summary, pk=int(version_id))
     summaries.summary_approve(version, user=request.user)
     messages.success(request, _("Version %(n)d approved; others see it now.") % {"n": version.number})

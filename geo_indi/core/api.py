@@ -1,25 +1,23 @@
-"""The API error shape (docs/api.md): always JSON, never a stack trace.
+"""The API's request plumbing: DRF's exception handler (delegating to the one error renderer,
+geo_indi.core.errors), the bounded JSON parser, limit/offset paging that refuses what it cannot read,
+and the 400 to an unknown query parameter.
+
+The API error shape (docs/api.md) is geo_indi.core.errors.api_body:
 
     {"error": "One sentence for people.", "code": "machine_code",
      "errors": {"field": ["message", ...]}}      # "errors" only on validation errors
-
-Every /api/ error comes through `error_body`: DRF's exceptions through
-`exception_handler`, everything Django answers itself (unknown URL, too large
-body, database unavailable) through `geo_indi.core.middleware.APIErrorMiddleware`
-and the handlers in `geo_indi.core.views`.
 """
 import codecs
 import json
+import re
 
 from django.conf import settings
-from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, pagination, parsers
 
-from .requestid import current_request_id
+from .errors import API_PREFIX, OGC_PREFIX, RequestError, from_drf, render_error
 
-API_PREFIX = "/api/"
-OGC_PREFIX = "/ogcapi/"
+__all__ = ["API_PREFIX", "OGC_PREFIX", "exception_handler", "JSONParser", "LimitOffsetPagination"]
 # Observation bodies nest three levels; anything much deeper is not ours.
 MAX_JSON_DEPTH = 20
 # Paging: a page has at most MAX_PAGE_SIZE items (a larger limit is served at the maximum).
@@ -28,43 +26,13 @@ MAX_PAGE_SIZE = 1000
 MAX_OFFSET = 10_000_000
 
 
-def error_body(message, code, errors=None):
-    body = {"error": str(message), "code": code}
-    if errors is not None:
-        body["errors"] = errors
-    request_id = current_request_id()
-    if request_id:
-        body["request_id"] = request_id
-    return body
-
-
-def error_response(status, message, code, errors=None, headers=None):
-    return JsonResponse(error_body(message, code, errors), status=status, headers=headers)
-
-
-def is_api_path(path):
-    return path.startswith(API_PREFIX)
-
-
 def exception_handler(exc, context):
-    # Imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES, which names this module.
-    from rest_framework.views import exception_handler as drf_exception_handler
-
-    response = drf_exception_handler(exc, context)
-    if response is None:
+    """DRF's exception handler: every DRF, Django and request error through the one renderer."""
+    error = from_drf(exc)
+    if error is None:
         return None
-    if isinstance(exc, exceptions.ValidationError):
-        errors = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
-        response.data = error_body(_("The request has invalid values."), "invalid", errors)
-    else:
-        if isinstance(exc, Http404):
-            exc = exceptions.NotFound()
-        detail = response.data.get("detail") if isinstance(response.data, dict) else response.data
-        code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        response.data = error_body(detail, code if isinstance(code, str) else "error")
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            response.data["retry_after"] = int(response["Retry-After"])
-    return response
+    request = context.get("request")
+    return render_error(getattr(request, "_request", request), error)
 
 
 def _depth(value, limit):
@@ -107,18 +75,39 @@ class JSONParser(parsers.JSONParser):
 
 
 class LimitOffsetPagination(pagination.LimitOffsetPagination):
-    """limit/offset paging with a maximum page size; an offset beyond MAX_OFFSET is a 400."""
+    """limit/offset paging with a maximum page size. A limit that is not a whole number from 1, or an
+    offset that is not one from 0 to MAX_OFFSET, is a 400 (DRF would silently use the default)."""
 
     default_limit = DEFAULT_PAGE_SIZE
     max_limit = MAX_PAGE_SIZE
 
+    def get_limit(self, request):
+        # Any whole number from 1 is taken; more than max_limit is served as max_limit.
+        raw = request.query_params.get(self.limit_query_param)
+        if raw is None:
+            return self.default_limit
+        if not re.fullmatch(r"\d{1,100}", raw) or int(raw) < 1:
+            raise RequestError(_("Give a whole number of at least 1 (at most %(max)s are served).")
+                               % {"max": self.max_limit}, field=self.limit_query_param)
+        return min(int(raw), self.max_limit)
+
     def get_offset(self, request):
-        raw = request.query_params.get(self.offset_query_param, "")
-        if raw.isdigit() and int(raw) > MAX_OFFSET:
-            raise exceptions.ValidationError(
-                {self.offset_query_param: [_("Give a whole number from 0 to %(max)s.") % {"max": MAX_OFFSET}]}
-            )
-        return super().get_offset(request)
+        raw = request.query_params.get(self.offset_query_param)
+        if raw is None:
+            return 0
+        if not re.fullmatch(r"\d{1,12}", raw) or int(raw) > MAX_OFFSET:
+            raise RequestError(_("Give a whole number from 0 to %(max)s.") % {"max": MAX_OFFSET},
+                               field=self.offset_query_param)
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.limit_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+            elif parameter["name"] == self.offset_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}
+        return parameters
 
 
 # DRF's ?format= override is accepted everywhere.
@@ -138,7 +127,7 @@ class KnownQueryParamsMixin:
         allowed = ALWAYS_ALLOWED_QUERY_PARAMS | self.allowed_query_params(self.action)
         unknown = sorted(set(request.query_params) - allowed)
         if unknown:
-            raise exceptions.ValidationError({
+            raise RequestError(errors={
                 name: [_("Unknown query parameter. This endpoint takes: %(names)s.") % {"names": ", ".join(sorted(allowed))}]
                 for name in unknown
             })

@@ -10,9 +10,7 @@ DRF's own check reads the history, then writes it back: two processes that read 
 let a request through. Here the check and the count are one Redis script (a sliding window kept
 as a sorted set of request times), so N per period is N, whatever the number of workers.
 """
-import math
 import uuid
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.core.cache import cache
@@ -71,11 +69,3 @@ class RequestThrottle(SimpleRateThrottle):
         user = request.user
         ident = f"user-{user.pk}" if user.is_authenticated else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
-
-
-def seconds_to_wait(request, scope):
-    """For views outside DRF: None if the request may go on, else whole seconds until it may."""
-    throttle = RequestThrottle()
-    if throttle.allow_request(request, SimpleNamespace(throttle_scope=scope)):
-        return None
-    return max(1, math.ceil(throttle.wait() or 1))

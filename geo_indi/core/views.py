@@ -7,12 +7,11 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import DatabaseError, connection
 from django.http import HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
-from django.views import defaults
 
 from geo_indi.jobs.queue import queue_health
 
-from .database import check_database, is_unavailable, retry_after_seconds, unavailable_response
-from .middleware import client_shape, shaped_error
+from .database import check_database, is_unavailable, retry_after_seconds
+from .errors import RequestError, render_error, unavailable
 
 logger = logging.getLogger("geo_indi.health")
 
@@ -62,23 +61,29 @@ def healthz(request):
 
 
 def bad_request(request, exception):
-    """handler400: a body too large or too many fields is a 400 in the client's shape."""
-    if client_shape(request) == "html":
-        return defaults.bad_request(request, exception)
+    """handler400: a body too large, too many fields, or any other SuspiciousOperation: a 400 in the client's shape."""
     if isinstance(exception, RequestDataTooBig):
-        message, code = _("The request body is too large."), "too_large"
+        error = RequestError(_("The request body is too large."), code="too_large")
     elif isinstance(exception, TooManyFieldsSent):
-        message, code = _("The request has too many fields."), "too_large"
+        error = RequestError(_("The request has too many fields."), code="too_large")
     else:
-        message, code = _("Bad request."), "bad_request"
-    return shaped_error(request, 400, message, code if client_shape(request) == "api" else None)
+        error = RequestError(_("Bad request."), code="bad_request")
+    return render_error(request, error)
+
+
+def permission_denied(request, exception):
+    """handler403, in the client's shape."""
+    return render_error(request, RequestError(status=403))
+
+
+def page_not_found(request, exception):
+    """handler404, in the client's shape."""
+    return render_error(request, RequestError(status=404))
 
 
 def server_error(request):
     """handler500: an unreachable database is a 503 with Retry-After; anything else a 500 in the client's shape."""
     exception = sys.exc_info()[1]
     if exception is not None and is_unavailable(exception):
-        return unavailable_response(request)
-    if client_shape(request) == "html":
-        return defaults.server_error(request)
-    return shaped_error(request, 500, _("Internal server error."), "server_error")
+        return render_error(request, unavailable())
+    return render_error(request, RequestError(status=500))

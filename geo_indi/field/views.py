@@ -8,9 +8,11 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.cache import never_cache
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from geo_indi.accounts import roles
+from geo_indi.core.errors import RequestError
 from geo_indi.observations import contract, services
 from geo_indi.observations.models import AgeGroup, Observation
 from geo_indi.observations.serializers import ObservationReadSerializer, flat_observation
@@ -101,7 +103,7 @@ def postcode_outlines(request):
 def my_observations(request):
     """The caller's own recent observations, each with whether it may still be changed."""
     if not request.user.is_authenticated:
-        return JsonResponse({"error": "Log in first."}, status=403)
+        raise RequestError(_("Log in first."), status=403)
     observations = (
         Observation.objects.visible_to(request.user).filter(reporter=request.user)
         .select_related("phenomenon", "category", "postcode_area", "municipality", "organisation")

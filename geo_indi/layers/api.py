@@ -4,7 +4,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
-from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
@@ -14,7 +13,7 @@ from geo_indi.core.schema import ValidationErrorSerializer
 from geo_indi.observations.filters import filter_openapi_parameters
 
 from . import exports, streaming
-from .params import LayerParamError, parse_layer_query
+from .params import parse_layer_query
 from .services import get_layer
 
 
@@ -58,11 +57,7 @@ class LayerDownloadView(APIView):
 
     def layer_sql(self, request):
         layer = get_layer(self.layer_id)
-        try:
-            query = parse_layer_query(request.query_params)
-            lsql = layer.sql(request.user, query)
-        except LayerParamError as exc:
-            raise ValidationError(exc.errors) from None
+        lsql = layer.sql(request.user, parse_layer_query(request.query_params))
         audit_record(
             Action.LAYER_DOWNLOAD, object_type="layer", object_id=self.layer_id, request=request,
             detail={"format": self.extension, "params": without_coordinates(request.query_params)},

@@ -18,19 +18,18 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework.request import Request
+from rest_framework.exceptions import APIException
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
 
-from geo_indi.accounts.tokens import ApiTokenAuthentication
 from geo_indi.areas.models import Municipality
-from geo_indi.core.throttling import seconds_to_wait
+from geo_indi.core.errors import RequestError, from_drf
 
 from . import streaming
 from .params import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     SHARED_FILTERS,
-    LayerParamError,
     parse_layer_query,
 )
 from .services import LAYERS, get_layer
@@ -60,20 +59,6 @@ ITEMS_PARAMS = frozenset(
 )
 
 
-class OGCError(Exception):
-    def __init__(self, status, code, description, headers=None):
-        super().__init__(description)
-        self.status, self.code, self.description = status, code, description
-        self.headers = headers or {}
-
-
-def ogc_error_response(error):
-    response = JsonResponse({"code": error.code, "description": error.description}, status=error.status)
-    for name, value in error.headers.items():
-        response[name] = value
-    return response
-
-
 def wants_html(request):
     f = request.GET.get("f")
     if f == "html":
@@ -81,7 +66,7 @@ def wants_html(request):
     if f in ("json", "geojson"):
         return False
     if f not in (None, ""):
-        raise OGCError(400, "InvalidParameterValue", "f must be json or html.")
+        raise RequestError("f must be json or html.", field="f")
     accept = request.headers.get("Accept", "")
     return HTML in accept and "json" not in accept
 
@@ -90,50 +75,49 @@ def check_param_names(request, allowed):
     """Only the endpoint's own parameters, each with a value (an empty one is not "absent")."""
     unknown = sorted(set(request.GET) - allowed)
     if unknown:
-        raise OGCError(
-            400, "InvalidParameterValue",
+        raise RequestError(
             f"Unknown query parameter: {', '.join(unknown)}. This endpoint takes: {', '.join(sorted(allowed))}.",
         )
     empty = sorted(name for name, values in request.GET.lists() if "" in values)
     if empty:
-        raise OGCError(400, "InvalidParameterValue", f"No value for: {', '.join(empty)}. Give one or leave it out.")
+        raise RequestError(f"No value for: {', '.join(empty)}. Give one or leave it out.")
+
+
+class OGCGate(APIView):
+    """DRF's authentication classes and throttles from settings (REST_FRAMEWORK), applied to an OGC request:
+    token or session users resolved, the "ogc" throttle scope counted. Nothing is rendered here."""
+
+    permission_classes = [AllowAny]
+    throttle_scope = "ogc"
+
+    def admit(self, request):
+        drf_request = self.initialize_request(request)
+        self.request = drf_request
+        try:
+            self.perform_authentication(drf_request)
+            self.check_throttles(drf_request)
+        except APIException as exc:
+            if getattr(exc, "status_code", None) == 401:
+                exc.auth_header = self.get_authenticate_header(drf_request)
+            raise from_drf(exc) from None
+        request.user = drf_request.user
 
 
 def ogc_view(allowed_params):
     """Only GET/HEAD (a 405, not a CSRF page: nothing here writes); only `allowed_params`
-    (None: not checked); resolve token users; turn OGCError into an OGC exception response."""
+    (None: not checked); DRF's authentication and throttles (OGCGate). A RequestError raised by the
+    view is rendered as an OGC exception by the middleware (geo_indi.core.errors.render_error)."""
 
     def decorate(view):
         @csrf_exempt
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            try:
-                if request.method not in ("GET", "HEAD"):
-                    raise OGCError(
-                        405, "MethodNotAllowed", "Only GET is supported.", headers={"Allow": "GET, HEAD"}
-                    )
-                if not request.user.is_authenticated and "Authorization" in request.headers:
-                    try:
-                        result = ApiTokenAuthentication().authenticate(Request(request))
-                    except AuthenticationFailed as exc:
-                        raise OGCError(
-                            401, "NotAuthenticated", str(exc.detail),
-                            headers={"WWW-Authenticate": ApiTokenAuthentication().authenticate_header(request)},
-                        ) from None
-                    if result:
-                        request.user = result[0]
-                if allowed_params is not None:
-                    check_param_names(request, allowed_params)
-                wait = seconds_to_wait(request, "ogc")
-                if wait is not None:
-                    raise OGCError(
-                        429, "TooManyRequests",
-                        _("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": wait},
-                        headers={"Retry-After": str(wait)},
-                    )
-                return view(request, *args, **kwargs)
-            except OGCError as error:
-                return ogc_error_response(error)
+            if request.method not in ("GET", "HEAD"):
+                raise RequestError("Only GET is supported.", status=405, headers={"Allow": "GET, HEAD"})
+            OGCGate().admit(request)
+            if allowed_params is not None:
+                check_param_names(request, allowed_params)
+            return view(request, *args, **kwargs)
 
         return wrapper
 
@@ -144,9 +128,7 @@ def requested_crs(request, name):
     """The CRS URI of `crs` or `bbox-crs` (CRS84 when absent)."""
     uri = request.GET.get(name) or CRS84
     if uri not in SUPPORTED_CRS:
-        raise OGCError(
-            400, "InvalidParameterValue", f"{name} must be one of: {', '.join(SUPPORTED_CRS)}."
-        )
+        raise RequestError(f"{name} must be one of: {', '.join(SUPPORTED_CRS)}.", field=name)
     return uri
 
 
@@ -187,7 +169,7 @@ def _coverage_bbox():
 def _layer_or_404(collection_id):
     layer = get_layer(collection_id)
     if layer is None:
-        raise OGCError(404, "NotFound", f"No collection '{collection_id}'. See /ogcapi/collections.")
+        raise RequestError(f"No collection '{collection_id}'. See /ogcapi/collections.", status=404)
     return layer
 
 
@@ -303,14 +285,11 @@ def _items_links(request, layer, query, page):
 def parse_items_query(request, layer):
     """Everything an items request asks for, checked before the database is asked anything."""
     bbox_crs = requested_crs(request, "bbox-crs")
-    try:
-        query = parse_layer_query(request.GET, paged=True, bbox_srid=SUPPORTED_CRS[bbox_crs])
-    except LayerParamError as exc:
-        raise OGCError(400, "InvalidParameterValue", str(exc)) from None
+    query = parse_layer_query(request.GET, paged=True, bbox_srid=SUPPORTED_CRS[bbox_crs])
     if query.after is not None:
         query.after = feature_key(layer, query.after)
         if query.after is None:
-            raise OGCError(400, "InvalidParameterValue", "after: give the id of the last feature of the previous page.")
+            raise RequestError("after: give the id of the last feature of the previous page.", field="after")
     return query
 
 
@@ -321,10 +300,7 @@ def items(request, collection_id):
     crs = requested_crs(request, "crs")
     srid = SUPPORTED_CRS[crs]
     query = parse_items_query(request, layer)
-    try:
-        lsql = layer.sql(request.user, query)
-    except LayerParamError as exc:
-        raise OGCError(400, "InvalidParameterValue", str(exc)) from None
+    lsql = layer.sql(request.user, query)
     if html:
         matched = streaming.count(lsql)
         rows_iter = streaming.page_rows(lsql, limit=query.limit, offset=query.offset, after=query.after, srid=srid)
@@ -368,7 +344,7 @@ def item(request, collection_id, feature_id):
     layer = _layer_or_404(collection_id)
     html = wants_html(request)
     crs = requested_crs(request, "crs")
-    not_found = OGCError(404, "NotFound", f"No feature '{feature_id}' in collection '{collection_id}'.")
+    not_found = RequestError(f"No feature '{feature_id}' in collection '{collection_id}'.", status=404)
     feature_id = feature_key(layer, feature_id)
     if feature_id is None:
         raise not_found
@@ -388,4 +364,4 @@ def item(request, collection_id, feature_id):
 
 @ogc_view(allowed_params=None)
 def unknown_path(request, path):
-    raise OGCError(404, "NotFound", f"No resource /ogcapi/{path}. Start at /ogcapi/.")
+    raise RequestError(f"No resource /ogcapi/{path}. Start at /ogcapi/.", status=404)

@@ -16,6 +16,7 @@ from django.contrib.gis.geos import Polygon
 from django.db.models import Q
 from django.utils import timezone
 
+from geo_indi.core.errors import RequestError
 from geo_indi.core.geo import bbox_polygon, parse_projected_bbox, parse_wgs84_bbox
 from geo_indi.observations.filters import (
     DEFAULT_UNIT,
@@ -44,12 +45,11 @@ _DATE_TIME = re.compile(
 )
 
 
-class LayerParamError(Exception):
-    """Bad query parameters; .errors is {parameter: [messages]}."""
+class LayerParamError(RequestError):
+    """An alias of the one request error (geo_indi.core.errors): a 400 with messages per parameter."""
 
     def __init__(self, errors):
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
+        super().__init__(errors=errors)
 
 
 @dataclass

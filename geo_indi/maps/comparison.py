@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from scipy.stats import binomtest
 
+from geo_indi.core.errors import RequestError
 from geo_indi.observations.filters import Unit
 from geo_indi.publication import counts as published
 
@@ -58,8 +59,7 @@ _PATTERNS = [
 ]
 
 
-class PeriodError(ValueError):
-    pass
+PeriodError = RequestError  # a period that cannot be compared: a 400 in the client's shape
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ top categories are shown only where every number of the page is exact.
 """
 import datetime as dt
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from geo_indi.areas.models import Municipality
+from geo_indi.core.errors import RequestError
 from geo_indi.observations import suppression
 from geo_indi.observations.filters import DEFAULT_UNIT, Unit, parse_filters, parse_unit
 from geo_indi.observations.models import AgeGroup, Category, Direction, Observation, Phenomenon, Subject
@@ -66,13 +68,9 @@ class MapOptions:
         return "" if self.unit == DEFAULT_UNIT else f"unit={self.unit.value}"
 
 
-class MapOptionsError(ValueError):
-    """A map request that cannot be answered: a message in the user's language (filters named as the form
-    names them, never as URL parameters) and the parameters to leave out for a request that can be."""
-
-    def __init__(self, message, drop=()):
-        super().__init__(message)
-        self.drop = tuple(drop)
+# A map request that cannot be answered: a message in the user's language (filters named as the form
+# names them, never as URL parameters) and `drop`, the parameters to leave out for a request that can be.
+MapOptionsError = RequestError
 
 
 # The form's names of the filters, for messages: people read labels, not URL parameters.
@@ -321,11 +319,25 @@ def _exact_extras(user, filters, area_counts, unit):
     return _trend(user, filters, unit), _categories(user, filters, unit)
 
 
+@contextmanager
+def refused_in_words(filters: dict):
+    """A NotPublished below becomes the map's own words for it (not_published): raised, never formatted here."""
+    try:
+        yield
+    except published.NotPublished as exc:
+        raise not_published(filters, exc) from None
+
+
 def overview(who: Any, form: Any, options: Any) -> "MapData":
-    """Lapland: a choropleth of municipalities. Raises NotPublished for a request outsiders may not make.
+    """Lapland: a choropleth of municipalities. Raises a RequestError for a request outsiders may not make.
 
     who: the request's viewer (suppression.Viewer; a user is made into one)."""
     viewer = suppression.Viewer.of(who)
+    with refused_in_words(form.active()):
+        return _overview(viewer, form, options)
+
+
+def _overview(viewer: "suppression.Viewer", form: Any, options: Any) -> "MapData":
     user, k = viewer.user, viewer.k
     filters = form.active()
     shapes = queries.municipality_shapes()
@@ -349,8 +361,15 @@ def municipality_view(who: Any, municipality: Municipality, form: Any, options: 
     """A municipality: a choropleth of its postcode areas, person heat points, trend and categories.
 
     object_heat: also the object observations' heat points, for a map without a server (the pages of
-    the app draw them from geo_indi.maps.tiles instead)."""
+    the app draw them from geo_indi.maps.tiles instead). Raises a RequestError for a request outsiders
+    may not make."""
     viewer = suppression.Viewer.of(who)
+    with refused_in_words(form.active()):
+        return _municipality_view(viewer, municipality, form, options, object_heat=object_heat)
+
+
+def _municipality_view(viewer: "suppression.Viewer", municipality: Municipality, form: Any, options: Any, *,
+                       object_heat: bool = False) -> "MapData":
     user, k = viewer.user, viewer.k
     filters = {**form.active(), "municipality": municipality.code}
     shapes = queries.postcode_area_shapes(municipality)

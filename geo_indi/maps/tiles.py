@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from geo_indi.core.errors import RequestError
 from geo_indi.core.db_routers import read_connection as connection
 from geo_indi.observations.filters import DEFAULT_UNIT, UNIT_PARAM, Unit, filter_q, parse_filters, parse_unit
 from geo_indi.observations.summary import data_version
@@ -47,8 +48,7 @@ BROWSER_CACHE_SECONDS = 60  # then the browser revalidates with the ETag (304 wh
 CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 
 
-class TileRequestError(ValueError):
-    pass
+TileRequestError = RequestError  # a tile that cannot be asked for: a 400 in the tile clients' shape
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def tile_request(layer, z, x, y, params):
         raise TileRequestError(_("x and y must be between 0 and %s at this zoom") % (2**z - 1))
     form, errors = parse_filters({k: params[k] for k in FILTER_FIELDS if k in params})
     if errors:
-        raise TileRequestError("; ".join(f"{name}: {' '.join(msgs)}" for name, msgs in errors.items()))
+        raise TileRequestError(errors=errors)
     try:
         unit = parse_unit(params)
     except ValueError as exc:

@@ -2,7 +2,7 @@
 import csv
 import json
 
-from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.http import parse_etags
@@ -14,39 +14,14 @@ from geo_indi.core.spreadsheet import spreadsheet_safe
 from geo_indi.observations import suppression
 from geo_indi.observations.models import AgeGroup, Direction, Observation, Phenomenon, Subject
 
-from geo_indi.publication.counts import NotPublished
-
 from . import comparison, exports, queries, rendering, services, tiles
 from .signals import municipality_map_built
 
 LATEST = 10
 
 
-def _bad_request(request, message, drop=()):
-    """400 with the reason in the user's language and, when leaving some parameters out helps, a link to
-    the same page without them."""
-    without = _query_without(request, *drop) if drop else None
-    return render(request, "maps/error.html", {
-        "message": message, "retry": f"{request.path}?{without}" if without is not None else None,
-    }, status=400)
-
-
-def _unusable(request, exc):
-    return _bad_request(request, str(exc), exc.drop)
-
-
 def _parse(request):
-    try:
-        return services.parse_request(request.GET), None
-    except services.MapOptionsError as exc:
-        return None, _unusable(request, exc)
-
-
-def _query_without(request, *names):
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
+    return services.parse_request(request.GET)
 
 
 def _context(request, form, options, data, **extra):
@@ -91,14 +66,8 @@ def home(request):
 
 
 def overview(request):
-    parsed, error = _parse(request)
-    if error:
-        return error
-    form, options = parsed
-    try:
-        data = services.overview(request.viewer, form, options)
-    except NotPublished as exc:
-        return _unusable(request, services.not_published(form.active(), exc))
+    form, options = _parse(request)
+    data = services.overview(request.viewer, form, options)
     m = rendering.build_map(data, options, level_name=_("municipalities"), bounds=queries.bounds())
     return render(request, "maps/overview.html", _context(
         request, form, options, data, map=rendering.embedded_map(m, with_heat=False),
@@ -107,15 +76,9 @@ def overview(request):
 
 def _municipality(request, code, *, object_heat=False):
     municipality = get_object_or_404(Municipality, code=code)
-    parsed, error = _parse(request)
-    if error:
-        return None, error
-    form, options = parsed
-    try:
-        data = services.municipality_view(request.viewer, municipality, form, options, object_heat=object_heat)
-    except NotPublished as exc:
-        return None, _unusable(request, services.not_published(form.active(), exc))
-    return (municipality, form, options, data), None
+    form, options = _parse(request)
+    data = services.municipality_view(request.viewer, municipality, form, options, object_heat=object_heat)
+    return municipality, form, options, data
 
 
 def _municipality_map(municipality, data, options, object_tiles=None):
@@ -124,28 +87,19 @@ def _municipality_map(municipality, data, options, object_tiles=None):
 
 
 def _comparison(request, municipality, form):
-    """(ComparisonRequest, Comparison, embedded change map) or an error response; the comparison only when asked."""
-    try:
-        asked = comparison.comparison_request(request.viewer, municipality, request.GET, timezone.localdate())
-        if not asked.requested:
-            return (asked, None, None), None
-        result = comparison.compare(request.viewer, municipality, form.active(), asked.first, asked.second,
-                                    timezone.localdate())
-    except (comparison.PeriodError, NotPublished) as exc:
-        return None, _bad_request(request, str(exc))
+    """(ComparisonRequest, Comparison, embedded change map); the comparison only when asked."""
+    asked = comparison.comparison_request(request.viewer, municipality, request.GET, timezone.localdate())
+    if not asked.requested:
+        return asked, None, None
+    result = comparison.compare(request.viewer, municipality, form.active(), asked.first, asked.second,
+                                timezone.localdate())
     change_map = rendering.build_change_map(result, bounds=queries.bounds(municipality))
-    return (asked, result, rendering.embedded_map(change_map, with_heat=False)), None
+    return asked, result, rendering.embedded_map(change_map, with_heat=False)
 
 
 def municipality(request, code):
-    built, error = _municipality(request, code)
-    if error:
-        return error
-    municipality, form, options, data = built
-    compared, error = _comparison(request, municipality, form)
-    if error:
-        return error
-    asked, result, change_map = compared
+    municipality, form, options, data = _municipality(request, code)
+    asked, result, change_map = _comparison(request, municipality, form)
     latest = (
         Observation.objects.visible_to(request.user).filter(form.q(), municipality=municipality)
         .select_related("phenomenon", "postcode_area")[:LATEST]
@@ -163,10 +117,7 @@ def municipality(request, code):
 
 
 def report(request, code):
-    built, error = _municipality(request, code)
-    if error:
-        return error
-    municipality, form, options, data = built
+    municipality, form, options, data = _municipality(request, code)
     m = _municipality_map(municipality, data, options, tiles.tile_layers(form.active(), options.unit))
     return render(request, "maps/report.html", _context(
         request, form, options, data, municipality=municipality,
@@ -177,13 +128,10 @@ def report(request, code):
 
 
 def _export(request, code, file_format):
-    built, error = _municipality(request, code)
-    if error:
-        return None, error
-    municipality = built[0]
-    audit_record(Action.MAP_EXPORT, obj=municipality, request=request,
+    built = _municipality(request, code)
+    audit_record(Action.MAP_EXPORT, obj=built[0], request=request,
                  detail={"format": file_format, "params": without_coordinates(request.GET)})
-    return built, None
+    return built
 
 
 def _attachment(body, content_type, filename):
@@ -193,29 +141,20 @@ def _attachment(body, content_type, filename):
 
 
 def report_csv(request, code):
-    built, error = _export(request, code, "report-csv")
-    if error:
-        return error
-    municipality, _form, _options, data = built
+    municipality, _form, _options, data = _export(request, code, "report-csv")
     return _attachment(exports.report_csv(municipality, data), "text/csv; charset=utf-8",
                        f"geo-indi-{municipality.code}.csv")
 
 
 def report_xlsx(request, code):
-    built, error = _export(request, code, "xlsx")
-    if error:
-        return error
-    municipality, form, _options, data = built
+    municipality, form, _options, data = _export(request, code, "xlsx")
     return _attachment(exports.report_xlsx(municipality, data, services.filters_in_words(form, data.period)),
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        f"geo-indi-{municipality.code}.xlsx")
 
 
 def report_pdf(request, code):
-    built, error = _export(request, code, "pdf")
-    if error:
-        return error
-    municipality, form, options, data = built
+    municipality, form, options, data = _export(request, code, "pdf")
     features = [(row.geometry, rendering.area_fill(row, data), f"{row.code} {row.name}: "
                  f"{rendering.measure_label(row, options.measure, data.k)}") for row in data.areas]
     context = _context(
@@ -232,10 +171,7 @@ def report_pdf(request, code):
 
 
 def map_html(request, code):
-    built, error = _municipality(request, code, object_heat=True)
-    if error:
-        return error
-    municipality, _form, options, data = built
+    municipality, _form, options, data = _municipality(request, code, object_heat=True)
     m = _municipality_map(municipality, data, options)
     body = rendering.standalone_map(m, data.has_heat, f"{municipality.name_fi} ({municipality.code})",
                                       nonce=request.csp_nonce)
@@ -245,10 +181,7 @@ def map_html(request, code):
 
 
 def aggregates_csv(request, code):
-    built, error = _export(request, code, "csv")
-    if error:
-        return error
-    municipality, form, _options, data = built
+    municipality, form, _options, data = _export(request, code, "csv")
     k = data.k
     label = lambda v: suppression.label(v, k)  # noqa: E731
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -277,10 +210,7 @@ def aggregates_csv(request, code):
 
 def tile(request, layer, z, x, y):
     """A vector tile of object observations: 200 with the tile, 204 when empty, 304 when the client's is current."""
-    try:
-        asked = tiles.tile_request(layer, z, x, y, request.GET)
-    except tiles.TileRequestError as exc:
-        return JsonResponse({"detail": str(exc)}, status=400)
+    asked = tiles.tile_request(layer, z, x, y, request.GET)
     known = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
     result = tiles.tile_for(asked, request.user, known_etags=known)
     if result.body is None:

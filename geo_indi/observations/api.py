@@ -8,7 +8,8 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from geo_indi.core.api import KnownQueryParamsMixin, LimitOffsetPagination, error_body
+from geo_indi.core.api import KnownQueryParamsMixin, LimitOffsetPagination
+from geo_indi.core.errors import RequestError
 from geo_indi.core.schema import ErrorSerializer, ValidationErrorSerializer
 from geo_indi.accounts import roles
 from geo_indi.audit.services import audit_records_read
@@ -151,7 +152,7 @@ class ObservationViewSet(KnownQueryParamsMixin, viewsets.ModelViewSet):
         except DjangoValidationError as exc:
             raise _as_api_error(exc)
         except services.DuplicateOfOtherReporter as exc:
-            return Response(error_body(exc, "conflict"), status=status.HTTP_409_CONFLICT)
+            raise RequestError(str(exc), status=409) from None
         if result.created:
             # The new row is the object in hand (its phenomenon, category, organisation and snapped
             # place attached): no re-read. A retry answers the stored first record, as visible now.

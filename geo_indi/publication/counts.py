@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from geo_indi.core.errors import RequestError
 from geo_indi.observations import summary, suppression
 from geo_indi.observations.filters import DEFAULT_UNIT, Unit
 from geo_indi.observations.models import Direction, Phenomenon, Subject
@@ -37,8 +38,9 @@ from .tables import Structure, YearTables, public_phenomena, structure, year_tab
 INTERNAL_FILTERS = ("category", "direction", "age_group")
 
 
-class NotPublished(ValueError):
-    """The request does not map onto a table published outside the organisation."""
+class NotPublished(RequestError):
+    """The request does not map onto a table published outside the organisation: a 400 in the client's
+    shape when nothing below the view says more (an alias of geo_indi.core.errors.RequestError)."""
 
 
 @dataclass
