@@ -192,6 +192,7 @@ INSTALLED_APPS = [
     # The job queue on PostgreSQL (geo_indi/jobs): its tables, admin pages and `manage.py procrastinate`.
     "procrastinate.contrib.django",
     "geo_indi.core",
+    "geo_indi.backups",
     "geo_indi.audit",
     "geo_indi.areas",
     "geo_indi.accounts",
@@ -300,6 +301,14 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("GEO_INDI_TEST_DB") or No
 # DATABASE_REPLICA_STICKY_SECONDS reads from the primary. Unset: one database, no router.
 DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
 DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 10)
+# What the router (geo_indi/core/db_routers.py) reads off the replica and what never: named here, at the top,
+# so that core names no app above it. GET/HEAD requests to views of these modules read from the replica;
+# the models of these apps (who may do what) are always read from the primary.
+DATABASE_REPLICA_VIEW_MODULES = frozenset({
+    "geo_indi.maps.views", "geo_indi.layers.api", "geo_indi.layers.ogc", "geo_indi.layers.ogc_openapi",
+})
+DATABASE_PRIMARY_ONLY_APPS = frozenset({"admin", "auth", "contenttypes", "sessions", "authtoken", "axes",
+                                        "accounts", "audit"})
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL)
     # Under test the replica is the test database itself (Django's test mirror).

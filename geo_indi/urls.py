@@ -4,6 +4,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from geo_indi.accounts.login_views import RoleAwareLoginView
+from geo_indi.areas import views as areas_views
 from geo_indi.core import schema as core_schema
 from geo_indi.core import views as core_views
 from geo_indi.maps import views as maps_views
@@ -11,7 +12,7 @@ from geo_indi.maps import views as maps_views
 urlpatterns = [
     path("", maps_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("areas/municipalities.geojson", core_views.municipalities_geojson, name="municipalities-geojson"),
+    path("areas/municipalities.geojson", areas_views.municipalities_geojson, name="municipalities-geojson"),
     path("accounts/login/", RoleAwareLoginView.as_view(), name="login"),
     path("accounts/", include("geo_indi.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -12,6 +12,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 "$PY" manage.py compilemessages --ignore=.venv --ignore=node_modules -v0 || exit 1
 "$PY" -m ruff check . || exit 1
+"$PY" -m mypy || exit 1  # [tool.mypy] in pyproject.toml: geo_indi/
 bash scripts/redis.sh start >/dev/null || exit 1  # the shared cache the tests use (real Redis)
 "$PY" manage.py makemigrations --check --dry-run -v1 || { echo "Models changed without a migration." >&2; exit 1; }
 "$PY" -m pytest "$@"

@@ -4,11 +4,11 @@ With DATABASE_REPLICA_URL set (settings.py), the `replica` alias is a streaming 
 `default` (the primary), `ReplicaReadsMiddleware` is installed and `PrimaryReplicaRouter`
 routes. The decision is per request, not per model:
 
-- GET/HEAD requests to the read-only views (`REPLICA_VIEW_MODULES`: maps and their reports
+- GET/HEAD requests to the read-only views (settings.DATABASE_REPLICA_VIEW_MODULES: maps and their reports
   and exports, layer downloads, OGC API) read from the replica;
 - everything else reads from the primary: writes, the admin, the field worker's own list,
   the API, and in every request the models that decide who may do what
-  (`PRIMARY_ONLY_APPS`: users, sessions, tokens, memberships, login lockouts, audit), so a
+  (settings.DATABASE_PRIMARY_ONLY_APPS: users, sessions, tokens, memberships, login lockouts, audit), so a
   revoked role or token is never honoured from a replica that has not caught up;
 - read-your-writes: a user who wrote in the last DATABASE_REPLICA_STICKY_SECONDS reads from
   the primary (a signed cookie for browser sessions; a cache entry per user for every
@@ -37,10 +37,18 @@ logger = logging.getLogger("geo_indi.database")
 
 PRIMARY = DEFAULT_DB_ALIAS
 REPLICA = "replica"
-PRIMARY_ONLY_APPS = frozenset({"admin", "auth", "contenttypes", "sessions", "authtoken", "axes", "accounts", "audit"})
-REPLICA_VIEW_MODULES = frozenset({
-    "geo_indi.maps.views", "geo_indi.layers.api", "geo_indi.layers.ogc", "geo_indi.layers.ogc_openapi",
-})
+
+
+def primary_only_apps() -> frozenset[str]:
+    """App labels always read from the primary (settings.DATABASE_PRIMARY_ONLY_APPS)."""
+    return frozenset(getattr(settings, "DATABASE_PRIMARY_ONLY_APPS", ()))
+
+
+def replica_view_modules() -> frozenset[str]:
+    """Modules whose views read from the replica on GET/HEAD (settings.DATABASE_REPLICA_VIEW_MODULES)."""
+    return frozenset(getattr(settings, "DATABASE_REPLICA_VIEW_MODULES", ()))
+
+
 READ_METHODS = frozenset({"GET", "HEAD"})
 WROTE_COOKIE = "geo_indi_wrote"
 
@@ -124,13 +132,13 @@ read_connection = ReadConnection()
 
 class PrimaryReplicaRouter:
     def db_for_read(self, model, **hints):
-        if model._meta.app_label in PRIMARY_ONLY_APPS:
+        if model._meta.app_label in primary_only_apps():
             return PRIMARY
         return read_alias()
 
     def db_for_write(self, model, **hints):
         state = _current.get()
-        if state is not None and model._meta.app_label not in PRIMARY_ONLY_APPS:
+        if state is not None and model._meta.app_label not in primary_only_apps():
             state.wrote = True
         return PRIMARY
 
@@ -143,7 +151,7 @@ class PrimaryReplicaRouter:
 
 def reads_from_replica(request, view_func):
     view_module = getattr(view_func, "view_class", view_func).__module__
-    return request.method in READ_METHODS and view_module in REPLICA_VIEW_MODULES
+    return request.method in READ_METHODS and view_module in replica_view_modules()
 
 
 class ReplicaReadsMiddleware:

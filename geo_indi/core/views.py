@@ -4,8 +4,8 @@ import sys
 import psycopg
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
-from django.db import DatabaseError, connection
-from django.http import HttpResponse, JsonResponse
+from django.db import DatabaseError
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
 from geo_indi.jobs.queue import queue_health
@@ -14,24 +14,6 @@ from .database import check_database, is_unavailable, retry_after_seconds
 from .errors import RequestError, render_error, unavailable
 
 logger = logging.getLogger("geo_indi.health")
-
-
-def municipalities_geojson(request):
-    """Municipality outlines as RFC 7946 GeoJSON, built by PostGIS (simplified for the overview)."""
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            SELECT json_build_object('type', 'FeatureCollection', 'features', coalesce(json_agg(
-                json_build_object(
-                    'type', 'Feature', 'id', code,
-                    'properties', json_build_object('code', code, 'name_fi', name_fi, 'name_sv', name_sv),
-                    'geometry', ST_AsGeoJSON(ST_Transform(ST_SimplifyPreserveTopology(geom, 200), 4326), 5)::json
-                ) ORDER BY code), '[]'::json))::text
-              FROM areas_municipality
-            """
-        )
-        body = cur.fetchone()[0]
-    return HttpResponse(body, content_type="application/geo+json")
 
 
 def healthz(request):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from geo_indi.core.backups import BackupError, restore_database
+from geo_indi.backups.services import BackupError, restore_database
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from geo_indi.core.backups import BackupError, backup_database
+from geo_indi.backups.services import BackupError, backup_database
 
 
 class Command(BaseCommand):
