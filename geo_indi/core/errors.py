@@ -23,6 +23,7 @@ from http import HTTPStatus
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from .database import retry_after_seconds
@@ -37,7 +38,7 @@ TILE_PREFIX = "/maps/tiles/"
 JSON_PATHS = ("/healthz", "/field/mine.json")
 
 # status: (API code, OGC API exception code, message when the error gives none)
-STATUS: dict[int, tuple[str, str, str]] = {
+STATUS: dict[int, tuple[str, str, str | Promise]] = {
     400: ("invalid", "InvalidParameterValue", gettext_lazy("The request has invalid values.")),
     401: ("not_authenticated", "NotAuthenticated", gettext_lazy("Authentication credentials were not provided.")),
     403: ("permission_denied", "Forbidden", gettext_lazy("Forbidden.")),
@@ -57,7 +58,7 @@ STATUS: dict[int, tuple[str, str, str]] = {
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Vary")
 
 
-def _status_entry(status: int) -> tuple[str, str, str]:
+def _status_entry(status: int) -> tuple[str, str, str | Promise]:
     if status in STATUS:
         return STATUS[status]
     phrase = HTTPStatus(status).phrase
