@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from geo_indi.analysis import grouping_runs, services
 from geo_indi.analysis.grouping import DISTANCE_THRESHOLD, evaluate, group_texts
 from geo_indi.analysis.models import GroupingRun, SuggestedGroup
-from geo_indi.analysis.language import lemmas, plain_tokens
+from geo_indi.language.lemmas import lemmas, plain_tokens
 from geo_indi.observations.models import Observation, Phenomenon
 
 from .conftest import INSIDE_ALFA, TEST_DATA

@@ -1,6 +1,6 @@
 """Semantic search (issue 23): meaning across fi/sv/en, only what the user may read, the matched phrase."""
 from geo_indi.analysis.search import matched_spans, search
-from geo_indi.analysis.language import lemmas
+from geo_indi.language.lemmas import lemmas
 
 from .conftest import INSIDE_ALFA
 

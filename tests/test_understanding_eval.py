@@ -12,7 +12,7 @@ import pytest
 
 from geo_indi.analysis.grouping import (DISTANCE_THRESHOLD, cluster_labels, evaluate, group_texts, is_noun,
                                         languages_meeting, plain_tokens)
-from geo_indi.analysis.language import lemmas, within_one_edit
+from geo_indi.language.lemmas import lemmas, within_one_edit
 
 from .conftest import TEST_DATA
 from .data.split_notes_handwritten import parts

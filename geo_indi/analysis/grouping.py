@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 
-from .language import finnish_voikko, lemmas, plain_tokens
+from geo_indi.language.lemmas import finnish_voikko, lemmas, plain_tokens
 from .semantic import VECTOR_WEIGHT, represent
 
 DISTANCE_THRESHOLD = 0.84

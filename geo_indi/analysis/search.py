@@ -12,7 +12,7 @@ import numpy as np
 
 from geo_indi.observations.models import Observation
 
-from .language import WORD_RE, lemmas, sentence_language, word_lemmas
+from geo_indi.language.lemmas import WORD_RE, lemmas, sentence_language, word_lemmas
 from .semantic import lemma_vector, represent, word_vectors
 
 MAX_CANDIDATES = 3000

@@ -17,7 +17,7 @@ import threading
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from .language import lemmas
+from geo_indi.language.lemmas import lemmas
 
 VECTOR_WEIGHT = 0.6
 # Centring estimates the direction all texts share; a handful of near-identical texts has none to remove

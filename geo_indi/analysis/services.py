@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from geo_indi.analysis.language import finnish_voikko
+from geo_indi.language.lemmas import finnish_voikko
 from geo_indi.observations.models import Observation, Phenomenon
 from geo_indi.observations.services import update_observation
 

@@ -3,7 +3,7 @@
 A phenomenon's text is its name and description (counted twice), examples plus the descriptions
 recorded under it (its confirmed members, the MEMBER_TEXTS most recent); an
 indicator's text is its title and description. Both become lemmas
-(geo_indi.analysis.language: Voikko base forms, compound heads and roots), weighted
+(geo_indi.language.lemmas: Voikko base forms, compound heads and roots), weighted
 by TF-IDF over all phenomena and indicators together, and each pair is scored
 by cosine similarity. Each phenomenon gets its PER_PHENOMENON best unlinked
 indicators above MIN_SIMILARITY, with the shared lemmas that weigh most as the
@@ -15,7 +15,7 @@ import numpy as np
 from django.db import IntegrityError, transaction
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from geo_indi.analysis.language import lemmas
+from geo_indi.language.lemmas import lemmas
 from geo_indi.observations.models import Observation, Phenomenon
 
 from .models import Indicator, PhenomenonIndicatorLink

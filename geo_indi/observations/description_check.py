@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from geo_indi.analysis.language import finnish_voikko
+from geo_indi.language.lemmas import finnish_voikko
 
 KINDS = {
     "first_name": gettext_lazy("first name"),
