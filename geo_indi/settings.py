@@ -407,7 +407,10 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+# Proxies in front of gunicorn that set X-Forwarded-For (0: none; the client is REMOTE_ADDR). core/client_address.py.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, 0, 5)
 REST_FRAMEWORK = {
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # the rate limits tell clients apart by core/client_address.py's rule
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an unauthenticated call is a 401 with a WWW-Authenticate challenge.
         "geo_indi.accounts.tokens.ApiTokenAuthentication",
@@ -531,6 +534,9 @@ AUTHENTICATION_BACKENDS = [
     "geo_indi.accounts.backends.CaseInsensitiveModelBackend",
 ]
 # Login lockout: this many failures for one username from one IP address locks that pair.
+# API tokens expire (accounts/tokens.py); a new one is made on the profile page.
+API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 365, 1, 3650)
+AXES_CLIENT_IP_CALLABLE = "geo_indi.core.client_address.client_address"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_HOURS", 1) or None
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

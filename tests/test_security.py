@@ -329,3 +329,38 @@ def test_layer_csv_text_cells_cannot_run_as_formulas(client, small_geography):
     assert rows[0]["name_fi"] == "'=HYPERLINK(\"http://x\",\"y\")"
     assert rows[0]["name_sv"] == "'-1+2"
     assert rows[0]["code"] == "698"
+
+
+def test_behind_a_trusted_proxy_the_lockout_tells_clients_apart(client, users, lockout, settings):
+    """Everyone arrives from the proxy's address: without the forwarded address, an attacker would lock a user
+    out for everyone. With TRUSTED_PROXY_COUNT=1 only the attacker's own address is locked."""
+    settings.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.9.9.9"
+    for _ in range(3):
+        client.post("/accounts/login/", {"username": "field698", "password": "wrong"}, REMOTE_ADDR=proxy,
+                    HTTP_X_FORWARDED_FOR="203.0.113.7")
+    attacker = client.post("/accounts/login/", {"username": "field698", "password": "pw-for-tests"},
+                           REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert attacker.status_code == 429
+    user = client.post("/accounts/login/", {"username": "field698", "password": "pw-for-tests"},
+                       REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR="198.51.100.4")
+    assert user.status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forged_forwarded_address_is_ignored(client, users, lockout):
+    """A client that writes a new X-Forwarded-For on each try does not escape the count of its real address."""
+    for n in range(3):
+        client.post("/accounts/login/", {"username": "field698", "password": "wrong"}, REMOTE_ADDR="10.0.0.5",
+                    HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    assert client.post("/accounts/login/", {"username": "field698", "password": "pw-for-tests"},
+                       REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 429
+
+
+def test_a_forwarded_address_left_of_the_trusted_proxies_is_the_clients_own_claim(rf, settings):
+    from geo_indi.core.client_address import client_address
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", REMOTE_ADDR="10.9.9.9", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
+    assert client_address(request) == "203.0.113.7"
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_address(request) == "10.9.9.9"

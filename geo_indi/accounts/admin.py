@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .erasure import ErasureRefused, user_erase
+from rest_framework.authtoken.models import TokenProxy
+
 from .models import ApiToken, Membership, Organisation
 from .tokens import api_token_revoke
 
@@ -26,13 +28,18 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "organisation__name")
 
 
+# DRF's authtoken admin would list keys in full; none is stored (tokens.adopt_saved_legacy_key).
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Administrators see and revoke tokens; keys are made by their owners on the profile page."""
 
-    list_display = ("user", "name", "key_prefix", "created_at", "last_used_at")
+    list_display = ("user", "name", "key_prefix", "created_at", "expires_at", "last_used_at")
     search_fields = ("user__username", "name", "key_prefix")
-    readonly_fields = ("user", "name", "key_prefix", "created_at", "last_used_at")
+    readonly_fields = ("user", "name", "key_prefix", "created_at", "expires_at", "last_used_at")
     exclude = ("key_hash",)
 
     def has_add_permission(self, request):

@@ -6,3 +6,12 @@ class AccountsConfig(AppConfig):
     name = "geo_indi.accounts"
     label = "accounts"
     verbose_name = _("Accounts and organisations")
+
+    def ready(self):
+        from django.db.models.signals import post_save
+        from rest_framework.authtoken.models import Token
+
+        from .tokens import adopt_saved_legacy_key
+
+        # No key is ever stored in plain text: one made with DRF's authtoken becomes a hashed ApiToken at once.
+        post_save.connect(adopt_saved_legacy_key, sender=Token, dispatch_uid="accounts.adopt_legacy_key")

@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -50,6 +53,11 @@ class Membership(models.Model):
         return f"{self.user} · {self.organisation} · {self.get_role_display()}"
 
 
+def token_expiry():
+    """When a token made now expires (API_TOKEN_LIFETIME_DAYS)."""
+    return timezone.now() + timedelta(days=settings.API_TOKEN_LIFETIME_DAYS)
+
+
 class ApiToken(models.Model):
     """A named API key of a user. Only a SHA-256 hash of the key is stored; the key is shown once."""
 
@@ -61,6 +69,7 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, verbose_name=_("key hash"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires"), default=token_expiry)
 
     class Meta:
         ordering = ["-created_at"]

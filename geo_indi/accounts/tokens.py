@@ -1,7 +1,9 @@
-"""Self-service API tokens: several named tokens per user, stored hashed.
+"""Self-service API tokens: several named tokens per user, stored hashed, each expiring.
 
-Clients send `Authorization: Token <key>` as before. Keys made by administrators in
-the admin with DRF's authtoken (one per user, stored as is) keep working.
+Clients send `Authorization: Token <key>` (or HTTP Basic with the key as the password, where offered).
+Only a SHA-256 hash of a key is kept. A key made with DRF's authtoken (`manage.py drf_create_token`,
+older installations) is turned into a hashed ApiToken the moment it is saved, and its plain row deleted
+(`adopt_legacy_key`; migration 0004 did the same for the keys already stored).
 """
 import hashlib
 import secrets
@@ -16,18 +18,21 @@ from rest_framework.exceptions import AuthenticationFailed
 from geo_indi.audit.services import Action, audit_record
 
 from . import roles
-from .models import ApiToken
+from .models import ApiToken, token_expiry
 
 # Writing "last used" on every request would turn each read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def hash_key(key):
+LEGACY_TOKEN_NAME = "authtoken"
+
+
+def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
 @transaction.atomic
-def api_token_create(*, user, name):
+def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
     """Make a token; returns (token, key). The key exists only in this return value."""
     key = secrets.token_hex(20)
     token = ApiToken.objects.create(user=user, name=name.strip(), key_prefix=key[:8], key_hash=hash_key(key))
@@ -47,23 +52,31 @@ def api_token_revoke(*, token, by):
 IDENTITY = ("user", *(f"user__{path}" for path in roles.MEMBERSHIP_RELATED))
 
 
+def adopt_legacy_key(*, user_id: int, key: str, created_at=None, token_model=ApiToken) -> None:
+    """A DRF authtoken key kept as its hash only (same key, same owner), expiring a lifetime from now."""
+    token_model.objects.get_or_create(key_hash=hash_key(key), defaults={
+        "user_id": user_id, "name": LEGACY_TOKEN_NAME, "key_prefix": key[:8],
+        "expires_at": token_expiry(),
+        **({"created_at": created_at} if created_at else {}),
+    })
+
+
+def adopt_saved_legacy_key(sender, instance, created: bool, **kwargs) -> None:
+    """post_save of rest_framework.authtoken's Token: the plain key is hashed into an ApiToken and its row deleted."""
+    adopt_legacy_key(user_id=instance.user_id, key=instance.key)
+    sender.objects.filter(pk=instance.pk).delete()
+
+
 class ApiTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         token = ApiToken.objects.select_related(*IDENTITY).filter(key_hash=hash_key(key)).first()
         if token is None:
-            return self._authenticate_admin_key(key)
-        if not token.user.is_active:
-            raise AuthenticationFailed(_("User inactive or deleted."))
-        now = timezone.now()
-        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        return token.user, token
-
-    def _authenticate_admin_key(self, key):
-        """A key made by an administrator with DRF's authtoken (stored as is), identity in the same query."""
-        token = self.get_model().objects.select_related(*IDENTITY).filter(key=key).first()
-        if token is None:
             raise AuthenticationFailed(_("Invalid token."))
         if not token.user.is_active:
             raise AuthenticationFailed(_("User inactive or deleted."))
+        now = timezone.now()
+        if token.expires_at <= now:
+            raise AuthenticationFailed(_("Token expired."))
+        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
