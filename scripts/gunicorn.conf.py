@@ -17,3 +17,10 @@ errorlog = "-"
 access_log_format = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 # gunicorn's control socket lives in $HOME by default, shared by every instance on the machine: not used.
 control_socket_disable = True
+# gunicorn's own request-line and header limits answer 400/414/431 as a bare HTML page before Django: moved
+# to Django (geo_indi.core.middleware.APIErrorMiddleware, limits in geo_indi.core.errors), which answers them
+# in the client's shape (API JSON, OGC exception, page). gunicorn's are lifted (0: none; 32768: its maximum);
+# a proxy in front keeps its own (docs/operations.md). A request line gunicorn cannot parse at all is still its 400.
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", 0))
+limit_request_field_size = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELD_SIZE", 0))
+limit_request_fields = int(os.environ.get("GUNICORN_LIMIT_REQUEST_FIELDS", 32768))

@@ -37,6 +37,12 @@ TILE_PREFIX = "/maps/tiles/"
 # Paths outside /api/ whose clients read JSON (the field app's script, the health check).
 JSON_PATHS = ("/healthz", "/field/mine.json")
 
+# What Django accepts of a request (gunicorn's own limits are lifted, scripts/gunicorn.conf.py): a longer
+# address is a 414, a longer header or more headers a 431, each in the client's shape.
+MAX_URI_LENGTH = 8190
+MAX_HEADER_LENGTH = 8190
+MAX_HEADER_FIELDS = 100
+
 # status: (API code, OGC API exception code, message when the error gives none)
 STATUS: dict[int, tuple[str, str, str | Promise]] = {
     400: ("invalid", "InvalidParameterValue", gettext_lazy("The request has invalid values.")),
@@ -110,6 +116,18 @@ class RequestError(Exception):
 def unavailable() -> RequestError:
     """The database cannot be reached or used now: 503 with Retry-After, in every client's shape."""
     return RequestError(status=503, headers={"Retry-After": str(retry_after_seconds())})
+
+
+def oversized(request: HttpRequest) -> RequestError | None:
+    """A 414 or 431 for an address or headers beyond what Django accepts, else None."""
+    uri = request.META.get("RAW_URI") or request.get_full_path()
+    if len(uri) > MAX_URI_LENGTH:
+        return RequestError(_("The address is too long (at most %(max)s characters).") % {"max": MAX_URI_LENGTH},
+                            status=414)
+    headers = [(k, v) for k, v in request.META.items() if k.startswith("HTTP_")]
+    if len(headers) > MAX_HEADER_FIELDS or any(len(k) + len(str(v)) > MAX_HEADER_LENGTH for k, v in headers):
+        return RequestError(status=431)
+    return None
 
 
 def client_shape(request: HttpRequest) -> str:

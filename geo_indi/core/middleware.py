@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from . import requestid
 from .database import is_bad_value, is_unavailable
-from .errors import RequestError, client_shape, from_response, render_error, unavailable
+from .errors import RequestError, client_shape, from_response, oversized, render_error, unavailable
 
 logger = logging.getLogger("geo_indi.request")
 
@@ -56,6 +56,9 @@ class APIErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        too_large = oversized(request)
+        if too_large is not None:
+            return render_error(request, too_large)
         if _contains_nul(request):
             return render_error(request, RequestError(_("The address contains a NUL character.")))
         response = self.get_response(request)
