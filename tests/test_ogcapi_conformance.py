@@ -227,6 +227,7 @@ def test_every_documented_items_parameter_is_accepted(client, layer_scenario):
         "limit": "2", "offset": "0", "after": "0", "direction": "weakens", "municipality": "698",
         "postcode": "99001", "phenomenon": ilkivalta.id, "category": ilkivalta.categories.first().id,
         "age_group": "adults", "subject": "object", "year": "2026", "unit": "records",
+        "date_from": "2025-03-01", "date_to": "2025-03-31",
     }
     doc = client.get("/ogcapi/openapi.json").json()
     for name in parameter_names(doc, "/collections/observations/items"):
