@@ -108,7 +108,7 @@ SUMMARY_FILTERS: frozenset[str] = frozenset(f.name for f in FILTERS if f.summary
 
 class _FilterFormBase(forms.Form):
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             raise forms.ValidationError(_("date_from is after date_to."))
@@ -174,7 +174,7 @@ def filter_schema(f: ObservationFilter) -> dict[str, Any]:
                 schema["maximum"] = validator.limit_value
         return schema
     if isinstance(field, forms.ChoiceField):
-        return {"type": "string", "enum": [value for value, _label in field.choices if value]}
+        return {"type": "string", "enum": [value for value, _label in list(field.choices) if value]}
     if isinstance(field, forms.RegexField):
         return {"type": "string", "pattern": field.regex.pattern}
     if isinstance(field, forms.DateField):
