@@ -4,6 +4,7 @@ DATABASE_URL defaults to the project-local PostGIS cluster started by
 scripts/db.sh (see README). Production settings: docs/operations.md.
 """
 import os
+import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -158,7 +159,16 @@ if not SECRET_KEY or SECRET_KEY in KNOWN_INSECURE_SECRET_KEYS or SECRET_KEY.star
     SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me"
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+def _origins(value):
+    origins = [item.strip() for item in value.split(",") if item.strip()]
+    for origin in origins:
+        if urlsplit(origin).scheme not in {"http", "https"} or not urlsplit(origin).netloc:
+            raise ValueError(origin)
+    return origins
+
+
+CSRF_TRUSTED_ORIGINS = typed("DJANGO_CSRF_TRUSTED_ORIGINS", [], _origins,
+                             "use https://host[:port] addresses separated by commas")
 
 # Behind a TLS proxy (docs/operations.md): the proxy sets X-Forwarded-Proto; only trust it there.
 if env_bool("DJANGO_BEHIND_PROXY", False):
@@ -292,14 +302,25 @@ def database_settings(url):
     return database
 
 
-DATABASES = {"default": database_settings(env("DATABASE_URL", DEFAULT_DATABASE_URL))}
+def _database_url(value):
+    parts = urlsplit(value)
+    if parts.scheme not in {"postgres", "postgresql", "postgis", "pgsql"} or not (parts.netloc or parts.path.strip("/")):
+        raise ValueError(value)
+    return value
+
+
+def env_database_url(name, default):
+    return typed(name, default, _database_url, "use postgis://user:password@host:port/name (or postgres://…)")
+
+
+DATABASES = {"default": database_settings(env_database_url("DATABASE_URL", DEFAULT_DATABASE_URL))}
 DATABASE_RETRY_AFTER_SECONDS = env_int("DATABASE_RETRY_AFTER_SECONDS", 10)
 # Parallel test runs on one server each need their own test database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("GEO_INDI_TEST_DB") or None}
 # Reads off the primary (core/db_routers.py, docs/operations.md): maps, layers, OGC API and
 # reports read from this streaming replica; a user who wrote in the last
 # DATABASE_REPLICA_STICKY_SECONDS reads from the primary. Unset: one database, no router.
-DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+DATABASE_REPLICA_URL = env_database_url("DATABASE_REPLICA_URL", None)
 DATABASE_REPLICA_STICKY_SECONDS = env_int("DATABASE_REPLICA_STICKY_SECONDS", 10)
 # What the router (geo_indi/core/db_routers.py) reads off the replica and what never: named here, at the top,
 # so that core names no app above it. GET/HEAD requests to views of these modules read from the replica;
@@ -319,10 +340,16 @@ if DATABASE_REPLICA_URL:
 # The shared cache (docs/operations.md): rate-limit counters, vector tiles, the count memo, hot spots and
 # the replica's read-your-writes pins, seen alike by every server process and the worker. Default: the
 # project-local Redis of scripts/redis.sh on 127.0.0.1:GEO_INDI_REDIS_PORT (63790).
-DEFAULT_REDIS_URL = "redis://127.0.0.1:%s/0" % os.environ.get("GEO_INDI_REDIS_PORT", "63790")
-REDIS_URL = env("REDIS_URL", DEFAULT_REDIS_URL)
-if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
-    refuse_to_start(f"REDIS_URL={REDIS_URL!r}: use redis://host:port/db, rediss://… or unix:///path")
+DEFAULT_REDIS_URL = "redis://127.0.0.1:%s/0" % env_int("GEO_INDI_REDIS_PORT", 63790, 1, 65535)
+
+
+def _redis_url(value):
+    if not value.startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(value)
+    return value
+
+
+REDIS_URL = typed("REDIS_URL", DEFAULT_REDIS_URL, _redis_url, "use redis://host:port/db, rediss://… or unix:///path")
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -437,8 +464,22 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "/api/docs/redoc",
 }
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "geo-indi@localhost")
+def _dotted_path(value):
+    if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", value):
+        raise ValueError(value)
+    return value
+
+
+def _address(value):
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+|[^<>]*<[^@\s<>]+@[^@\s<>]+>", value):
+        raise ValueError(value)
+    return value
+
+
+EMAIL_BACKEND = typed("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend", _dotted_path,
+                      "use a dotted Python path such as django.core.mail.backends.smtp.EmailBackend")
+DEFAULT_FROM_EMAIL = typed("DEFAULT_FROM_EMAIL", "geo-indi@localhost", _address,
+                           "use an e-mail address such as geo-indi@example.fi or Name <geo-indi@example.fi>")
 
 # --- Product rules (see docs/architecture.md) ---
 # Stored SRID of every geometry: ETRS-TM35FIN, metres.

@@ -147,3 +147,50 @@ def test_good_values_of_the_typed_settings_are_taken(without_local_secret):
                             cwd=without_local_secret, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(20.0, 60.0, 30.0, 70.0) 5/min None 0.25"
+
+
+# Every variable settings.py reads, by how it is read: a bad value of each kind. Free-form ones (any text is a
+# valid value: host names, paths, a cache prefix, display text, the secret) are listed apart with the reason.
+SETTINGS_SOURCE = (ROOT / "geo_indi" / "settings.py").read_text()
+BAD_BY_KIND = {"env_bool": "maybe", "env_int": "many", "env_float": "half", "env_choice": "nonesuch",
+               "env_extent": "abc", "env_url": "example.fi/x", "env_rate": "ten/minute",
+               "env_database_url": "mysql://db/x"}
+BAD_BY_NAME = {"REDIS_URL": "localhost:6379", "DJANGO_CSRF_TRUSTED_ORIGINS": "hytu.example.fi",
+               "EMAIL_BACKEND": "smtp backend", "DEFAULT_FROM_EMAIL": "nobody",
+               "JOB_SCHEDULE_REMIND_QUESTIONS": "every morning"}
+FREE_FORM = {"DJANGO_SECRET_KEY",  # its own rule: missing or known default (tests above)
+             "DJANGO_ALLOWED_HOSTS", "CACHE_KEY_PREFIX", "AUDIT_EXPORT_DIR", "BACKUP_DIR", "RESEARCH_EXTRACT_DIR",
+             "MAP_TILE_ATTRIBUTION", "GEO_INDI_TEST_DB"}
+
+
+def settings_variables() -> dict[str, str]:
+    import re
+
+    found = {name: kind for kind, name in re.findall(r'\b(env_\w+|env|typed)\(\s*"([A-Z][A-Z0-9_]+)"', SETTINGS_SOURCE)}
+    found.update({name: "os.environ" for name in re.findall(r'os\.environ\.get\("([A-Z][A-Z0-9_]+)"', SETTINGS_SOURCE)})
+    return found
+
+
+def bad_value_cases():
+    cases = []
+    for name, kind in sorted(settings_variables().items()):
+        if name in FREE_FORM:
+            continue
+        cases.append((name, BAD_BY_NAME.get(name) or BAD_BY_KIND.get(kind)))
+    return cases + [("JOB_SCHEDULE_REMIND_QUESTIONS", BAD_BY_NAME["JOB_SCHEDULE_REMIND_QUESTIONS"])]
+
+
+def test_every_variable_is_typed_or_declared_free_form():
+    """A variable read around typed() (a raw env()/os.environ) that is not free-form text fails here."""
+    untyped = {name for name, kind in settings_variables().items()
+               if kind in {"env", "os.environ", "env_str", "env_list"} and name not in FREE_FORM}
+    assert untyped == set()
+    assert {name for name, value in bad_value_cases() if value is None} == set()
+
+
+@pytest.mark.parametrize(("name", "value"), bad_value_cases())
+def test_each_bad_setting_value_stops_check_with_one_line(name, value):
+    result = manage("check", env={"DJANGO_SECRET_KEY": STRONG_KEY, name: value})
+    assert result.returncode == 1, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr  # one line, no traceback
+    assert result.stderr.startswith(f"geo_indi refuses to start: {name}={value!r}: use ")
