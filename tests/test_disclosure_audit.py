@@ -31,6 +31,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 
+from geo_indi.core.errors import RequestError
 from geo_indi.areas.models import Municipality, PostcodeArea
 from geo_indi.analysis.summaries import summary_figures
 from geo_indi.indicators import services as indicator_services
@@ -265,7 +266,7 @@ class Reader:
         assert not errors
         try:
             data = map_services.overview(self.user, form, map_services.MapOptions())
-        except published.NotPublished:
+        except RequestError:  # the map's words for a NotPublished (maps.services.refused_in_words)
             assert not self.scope
             return
         assert data.withheld and data.total is None
