@@ -52,12 +52,11 @@ def api_token_revoke(*, token, by):
 IDENTITY = ("user", *(f"user__{path}" for path in roles.MEMBERSHIP_RELATED))
 
 
-def adopt_legacy_key(*, user_id: int, key: str, created_at=None, token_model=ApiToken) -> None:
+def adopt_legacy_key(*, user_id: int, key: str, token_model=ApiToken) -> None:
     """A DRF authtoken key kept as its hash only (same key, same owner), expiring a lifetime from now."""
     token_model.objects.get_or_create(key_hash=hash_key(key), defaults={
         "user_id": user_id, "name": LEGACY_TOKEN_NAME, "key_prefix": key[:8],
         "expires_at": token_expiry(),
-        **({"created_at": created_at} if created_at else {}),
     })
 
 

@@ -12,7 +12,7 @@ def expire_and_adopt(apps, schema_editor):
     # Tokens made before expiry existed: a lifetime from now, so that no client stops working during the upgrade.
     ApiToken.objects.filter(expires_at__isnull=True).update(expires_at=geo_indi.accounts.models.token_expiry())
     for legacy in Token.objects.all():
-        adopt_legacy_key(user_id=legacy.user_id, key=legacy.key, created_at=legacy.created, token_model=ApiToken)
+        adopt_legacy_key(user_id=legacy.user_id, key=legacy.key, token_model=ApiToken)
     Token.objects.all().delete()
 
 
