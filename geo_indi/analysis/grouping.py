@@ -1,11 +1,16 @@
 """Similar descriptions grouped by meaning: lemmas + word vectors, then average-linkage clustering.
 
 Each text becomes one row of `semantic.represent` (TF-IDF over Finnish-space lemmas joined with
-floret word vectors; Swedish and English bridged into Finnish by `language`). scikit-learn's
-`AgglomerativeClustering` merges texts while the average cosine distance between two groups stays
-under DISTANCE_THRESHOLD — no number of groups is given in advance. Groups smaller than
-MIN_GROUP_SIZE are not suggested. The weight and threshold were chosen for purity on the development
-part of tests/data/notes_handwritten.csv only (docs/phenomena.md).
+floret word vectors; Swedish and English bridged into Finnish by `language`). Two texts are then
+compared by their shared nearest neighbours (SNN: the share of their k most similar texts they have
+in common, k = SNN_NEIGHBOUR_SHARE of the texts compared, at most SNN_MAX_NEIGHBOURS) rather than by their cosine alone — cosine similarities of short notes are
+dominated by a few hub texts, and the neighbour overlap is not. scikit-learn's
+`AgglomerativeClustering` merges texts while the average SNN distance between two groups stays under
+DISTANCE_THRESHOLD — no number of groups is given in advance. A set too small to have that many
+neighbours per text (fewer than SNN_MIN_TEXTS) is clustered on the cosine distance under
+SMALL_SET_THRESHOLD instead. Groups smaller than MIN_GROUP_SIZE are not suggested. The weight, the
+neighbour count and the thresholds were chosen on the development part of
+tests/data/notes_handwritten.csv only (docs/phenomena.md).
 
 A group's shared words are its weightiest lemmas that a share of members have; its proposed name is
 made of nouns only (never a verb); its members come most typical first (nearest the group's centre).
@@ -19,7 +24,13 @@ from sklearn.cluster import AgglomerativeClustering
 from geo_indi.language.lemmas import finnish_voikko, lemmas, plain_tokens
 from .semantic import VECTOR_WEIGHT, represent
 
-DISTANCE_THRESHOLD = 0.84
+DISTANCE_THRESHOLD = 0.65
+# k grows with the set so that a theme's notes stay each other's neighbours whatever the set's size
+# (chosen on subsamples of 120–293 development notes, docs/phenomena.md).
+SNN_NEIGHBOUR_SHARE = 0.05
+SNN_MAX_NEIGHBOURS = 100
+SNN_MIN_TEXTS = 100
+SMALL_SET_THRESHOLD = 0.84
 MIN_GROUP_SIZE = 3
 SHARED_WORDS = 6
 NAME_WORDS = 2
@@ -43,14 +54,37 @@ def is_noun(lemma: str) -> bool:
     return bool(classes & {"nimisana", "nimisana_laatusana"}) and "teonsana" not in classes
 
 
-def _labels(matrix, threshold):
+def snn_neighbours(count: int) -> int:
+    return max(2, min(SNN_MAX_NEIGHBOURS, round(SNN_NEIGHBOUR_SHARE * count)))
+
+
+def shared_neighbour_distance(matrix: np.ndarray, neighbours: int) -> np.ndarray:
+    """1 − the share of their `neighbours` most cosine-similar other rows that two rows have in common."""
+    from scipy import sparse
+
+    similarity = matrix @ matrix.T
+    np.fill_diagonal(similarity, -np.inf)
+    nearest = np.argpartition(-similarity, neighbours - 1, axis=1)[:, :neighbours]
+    rows = np.repeat(np.arange(len(matrix)), neighbours)
+    membership = sparse.csr_matrix((np.ones(rows.size, dtype=np.float32), (rows, nearest.ravel())),
+                                   shape=similarity.shape)
+    distance = 1.0 - (membership @ membership.T).toarray() / neighbours
+    np.fill_diagonal(distance, 0.0)
+    return distance
+
+
+def _labels(matrix: np.ndarray, threshold: float = DISTANCE_THRESHOLD) -> np.ndarray:
     n = matrix.shape[0]
     empty = np.asarray(np.abs(matrix).sum(axis=1) == 0).ravel()
     labels = np.full(n, -1)
     rows = np.flatnonzero(~empty)
-    if len(rows) >= 2:
-        model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+    if len(rows) >= SNN_MIN_TEXTS:
+        model = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
                                         distance_threshold=threshold)
+        labels[rows] = model.fit_predict(shared_neighbour_distance(matrix[rows], snn_neighbours(len(rows))))
+    elif len(rows) >= 2:
+        model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
+                                        distance_threshold=SMALL_SET_THRESHOLD)
         labels[rows] = model.fit_predict(matrix[rows])
     elif len(rows) == 1:
         labels[rows] = 0
@@ -135,5 +169,5 @@ def languages_meeting(rows, labels, *, first="fi", second="sv", min_size=MIN_GRO
     return met
 
 
-__all__ = ["DISTANCE_THRESHOLD", "MIN_GROUP_SIZE", "TextGroup", "cluster_labels", "evaluate", "group_texts",
+__all__ = ["DISTANCE_THRESHOLD", "MIN_GROUP_SIZE", "SNN_NEIGHBOUR_SHARE", "SMALL_SET_THRESHOLD", "TextGroup", "cluster_labels", "evaluate", "group_texts",
            "is_noun", "languages_meeting", "lemmas", "plain_tokens", "purity"]
