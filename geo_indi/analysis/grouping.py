@@ -105,6 +105,19 @@ def cluster_labels(texts, *, analyzer=lemmas, threshold=DISTANCE_THRESHOLD, weig
     return _labels(matrix, threshold).tolist()
 
 
+def _described(matrix: np.ndarray, terms: np.ndarray, members: np.ndarray) -> TextGroup:
+    lexical = matrix[:, :len(terms)]
+    block = lexical[members]
+    weight_ = block.mean(axis=0)
+    share = (block > 0).mean(axis=0)
+    order = [i for i in np.argsort(-weight_) if weight_[i] > 0 and share[i] >= SHARED_WORD_SHARE]
+    shared = [str(terms[i]) for i in order[:SHARED_WORDS]]
+    centre = matrix[members].mean(axis=0)
+    typical = members[np.argsort(-(matrix[members] @ centre), kind="stable")]
+    nouns = [w for w in (str(terms[i]) for i in np.argsort(-weight_) if weight_[i] > 0) if is_noun(w)]
+    return TextGroup(members=typical.tolist(), shared_words=shared, name_words=nouns[:NAME_WORDS])
+
+
 def group_texts(texts, *, threshold=DISTANCE_THRESHOLD, min_size=MIN_GROUP_SIZE, weight=VECTOR_WEIGHT):
     """Groups of at least `min_size` similar texts, largest first, with the words they share."""
     if len(texts) < min_size:
@@ -112,23 +125,17 @@ def group_texts(texts, *, threshold=DISTANCE_THRESHOLD, min_size=MIN_GROUP_SIZE,
     vectorizer, matrix = represent(texts, weight=weight)
     labels = _labels(matrix, threshold)
     terms = vectorizer.get_feature_names_out()
-    lexical = matrix[:, :len(terms)]
-    groups = []
-    for label in np.unique(labels):
-        members = np.flatnonzero(labels == label)
-        if len(members) < min_size:
-            continue
-        block = lexical[members]
-        weight_ = block.mean(axis=0)
-        share = (block > 0).mean(axis=0)
-        order = [i for i in np.argsort(-weight_) if weight_[i] > 0 and share[i] >= SHARED_WORD_SHARE]
-        shared = [str(terms[i]) for i in order[:SHARED_WORDS]]
-        centre = matrix[members].mean(axis=0)
-        typical = members[np.argsort(-(matrix[members] @ centre), kind="stable")]
-        nouns = [w for w in (str(terms[i]) for i in np.argsort(-weight_) if weight_[i] > 0) if is_noun(w)]
-        groups.append(TextGroup(members=typical.tolist(), shared_words=shared, name_words=nouns[:NAME_WORDS]))
+    groups = [_described(matrix, terms, members) for members in (np.flatnonzero(labels == label)
+                                                                 for label in np.unique(labels))
+              if len(members) >= min_size]
     groups.sort(key=lambda g: (-len(g.members), min(g.members)))
     return groups
+
+
+def describe_texts(texts: list[str], *, weight: float = VECTOR_WEIGHT) -> TextGroup:
+    """The texts taken as one group (a person chose them, e.g. from a search): shared words, name, typical first."""
+    vectorizer, matrix = represent(texts, weight=weight)
+    return _described(matrix, vectorizer.get_feature_names_out(), np.arange(len(texts)))
 
 
 def purity(labels_true, labels_pred):
@@ -169,5 +176,5 @@ def languages_meeting(rows, labels, *, first="fi", second="sv", min_size=MIN_GRO
     return met
 
 
-__all__ = ["DISTANCE_THRESHOLD", "MIN_GROUP_SIZE", "SNN_NEIGHBOUR_SHARE", "SMALL_SET_THRESHOLD", "TextGroup", "cluster_labels", "evaluate", "group_texts",
+__all__ = ["DISTANCE_THRESHOLD", "MIN_GROUP_SIZE", "describe_texts", "SNN_NEIGHBOUR_SHARE", "SMALL_SET_THRESHOLD", "TextGroup", "cluster_labels", "evaluate", "group_texts",
            "is_noun", "languages_meeting", "lemmas", "plain_tokens", "purity"]

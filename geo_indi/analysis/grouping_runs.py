@@ -79,8 +79,9 @@ def grouping_run(run_pk):
         runs.update(step=2)
         with transaction.atomic():
             for group in groups:
-                suggested = SuggestedGroup.objects.create(run=run, shared_words=group.shared_words)
-                suggested.observations.set([rows[i][0] for i in group.members])
+                ids = [rows[i][0] for i in group.members]
+                suggested = SuggestedGroup.objects.create(run=run, shared_words=group.shared_words, member_order=ids)
+                suggested.observations.set(ids)
     except Exception:
         logger.exception("Grouping run %s failed", run_pk)
         runs.update(status=GroupingRun.Status.FAILED, finished_at=timezone.now(),

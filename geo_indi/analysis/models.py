@@ -24,6 +24,8 @@ class GroupingRun(models.Model):
     total_steps = models.PositiveIntegerField(default=3, verbose_name=_("steps in total"))
     observation_count = models.PositiveIntegerField(default=0, verbose_name=_("number of observations"))
     message = models.TextField(blank=True, verbose_name=_("message"))
+    query = models.CharField(max_length=200, blank=True, verbose_name=_("search"),
+                             help_text=_("Not empty: the group was made by a person from this search's results"))
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -62,6 +64,8 @@ class SuggestedGroup(models.Model):
                                    related_name="+", verbose_name=_("decided by"))
     decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided"))
     moved = models.JSONField(default=dict, blank=True, verbose_name=_("observations moved"))
+    member_order = models.JSONField(default=list, blank=True, verbose_name=_("members, most typical first"),
+                                    help_text=_("Observation ids, nearest the group's centre first"))
 
     class Meta:
         ordering = ["run", "id"]

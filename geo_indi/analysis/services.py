@@ -65,6 +65,14 @@ def repeated_phenomenon(group: SuggestedGroup):
     return Phenomenon.objects.get(pk=top["phenomenon"])
 
 
+def members_typical_first(group: SuggestedGroup) -> list[Observation]:
+    """The group's members in the order stored when it was made (nearest its centre first); members without a
+    stored place (older groups) follow by id."""
+    members = list(group.observations.all())
+    rank = {pk: i for i, pk in enumerate(group.member_order or [])}
+    return sorted(members, key=lambda o: (rank.get(o.pk, len(rank)), o.pk))
+
+
 def undo_window() -> dt.timedelta:
     return dt.timedelta(minutes=settings.GROUP_DECISION_UNDO_MINUTES)
 

@@ -6,6 +6,8 @@ app_name = "analysis"
 
 urlpatterns = [
     path("groups/", views.groups, name="groups"),
+    path("groups/search/", views.search_page, name="search"),
+    path("groups/search/group/", views.search_group, name="search-group"),
     path("groups/start/", views.grouping_start, name="grouping-start"),
     path("groups/runs/<int:pk>/", views.grouping_run, name="grouping-run"),
     path("groups/<int:pk>/preview/", views.group_preview, name="group-preview"),

@@ -4,16 +4,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from geo_indi.areas.models import Municipality
 from geo_indi.core.errors import RequestError
-from geo_indi.observations.models import Phenomenon
+from geo_indi.observations.filters import parse_filters
+from geo_indi.observations.models import Observation, Phenomenon
 
-from . import grouping_runs, services, summaries
+from .grouping import MIN_GROUP_SIZE
+
+from . import grouping_runs, search, services, summaries
 from .models import GroupDecision, GroupingRun, SituationSummary, SuggestedGroup, SummaryVersion
 
 
@@ -34,19 +39,60 @@ def _active_phenomena():
 def groups(request):
     _require_grouper(request.user)
     runs = grouping_runs.runs_of(request.user)
-    latest = runs.filter(status=GroupingRun.Status.DONE).first()
-    open_groups = list(services.groups_open_to(request.user).filter(run=latest)
+    latest = runs.filter(status=GroupingRun.Status.DONE, query="").first()
+    open_groups = list(services.groups_open_to(request.user).filter(Q(run=latest) | ~Q(run__query=""))
+                       .select_related("run")
                        .prefetch_related("observations__phenomenon", "observations__municipality",
-                                         "observations__postcode_area")) if latest else []
+                                         "observations__postcode_area"))
     for group in open_groups:
         group.suggested_name = services.suggested_name(group)
+        group.members = services.members_typical_first(group)
+        group.repeats = services.repeated_phenomenon(group)
     return render(request, "analysis/groups.html", {
-        "latest": latest, "running": grouping_runs.running_grouping(request.user), "groups": open_groups,
+        "latest": latest, "search_url": reverse("analysis:search"), "running": grouping_runs.running_grouping(request.user), "groups": open_groups,
         "phenomena": _active_phenomena(), "undoable": services.undoable_decisions(request.user),
         "undo_minutes": settings.GROUP_DECISION_UNDO_MINUTES,
         "decided": (GroupDecision.objects.filter(group__run__in=runs)
                     .select_related("group", "undoes", "phenomenon").order_by("-at", "-id")[:30]),
     })
+
+
+SEARCH_RESULTS = 30
+
+
+@login_required
+def search_page(request):
+    """Search the observations the coordinator may read by meaning; results can become a suggested group."""
+    _require_grouper(request.user)
+    query = request.GET.get("q", "").strip()[:search.QUERY_MAX]
+    form, errors = parse_filters(request.GET)
+    hits = []
+    if query and not errors:
+        found = search.search(request.user, query, limit=SEARCH_RESULTS, queryset=grouping_runs.scope_of(request.user),
+                              filters=form.q())
+        details = {o.pk: o for o in Observation.objects.filter(pk__in=[h.observation_id for h in found])
+                   .select_related("phenomenon", "municipality", "postcode_area")}
+        hits = [{"hit": h, "observation": details[h.observation_id],
+                 "pieces": search.segments(h.description, h.matched)} for h in found]
+    return render(request, "analysis/search.html", {
+        "query": query, "form": form, "errors": errors, "hits": hits, "searched": bool(query),
+        "phenomena": _active_phenomena(), "min_group": MIN_GROUP_SIZE,
+    }, status=400 if errors else 200)
+
+
+@login_required
+@require_POST
+def search_group(request):
+    _require_grouper(request.user)
+    ids = [int(v) for v in request.POST.getlist("observation") if v.isdigit()]
+    try:
+        group = search.group_from_search(request.user, request.POST.get("q", ""), ids)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(f"{reverse('analysis:search')}?{request.POST.get('back', '')}")
+    messages.success(request, _("The %(n)d observations you chose are now a suggested group: decide on it below.")
+                     % {"n": group.observations.count()})
+    return redirect(f"{reverse('analysis:groups')}#group-{group.pk}")
 
 
 def _plan_request(request, group, data):

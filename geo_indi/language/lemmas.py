@@ -18,6 +18,10 @@ base forms, so one theme written in three languages shares terms:
   (dict-freedict-swe-fin, dict-freedict-eng-fin, read from /usr/share/dictd; without them only the
   glossary bridges). An untranslated word stays as its lemma ("cannabis").
 
+* Phrases that mean one thing (CONCEPT_PHRASES, curated beside the glossary): a sentence whose terms hold
+  both words of a pair ("kaipaa seuraa": kaivata + seura) also gets the concept's term (yksinäinen), so a
+  paraphrase meets the word a coordinator searches for.
+
 No network: Voikko, simplemma and FreeDict are local files.
 """
 import functools
@@ -299,6 +303,21 @@ def sentence_language(words: list[str]) -> str:
 text_language = sentence_language
 
 
+# (one term, another term) of one sentence -> the concept they say together. Written from the themes'
+# vocabulary (issue 23's own examples), never from evaluation errors.
+CONCEPT_PHRASES = {
+    frozenset({"kaivata", "seura"}): "yksinäinen", frozenset({"ikävöidä", "seura"}): "yksinäinen",
+    frozenset({"kaivata", "juttukaveri"}): "yksinäinen", frozenset({"puuttua", "seura"}): "yksinäinen",
+    frozenset({"raha", "loppua"}): "toimeentulo", frozenset({"raha", "loppu"}): "toimeentulo",
+    frozenset({"ruoka", "loppua"}): "toimeentulo",
+}
+
+
+def concepts(terms: list[str]) -> list[str]:
+    present = set(terms)
+    return [concept for pair, concept in CONCEPT_PHRASES.items() if pair <= present and concept not in present]
+
+
 def expand_abbreviations(text: str) -> str:
     def replace(match):
         return " " + ABBREVIATIONS[match.group(0).lower()] + " "
@@ -328,8 +347,8 @@ def lemmas(text: str) -> list[str]:
     for sentence in sentences(text):
         words = [w.lower() for w in WORD_RE.findall(sentence)]
         language = sentence_language(words)
-        for word in words:
-            terms.extend(t for t in word_lemmas(word, language) if len(t) >= MIN_LEMMA and t not in STOP_LEMMAS)
+        found = [t for word in words for t in word_lemmas(word, language) if len(t) >= MIN_LEMMA and t not in STOP_LEMMAS]
+        terms.extend(found + concepts(found))
     return terms
 
 
