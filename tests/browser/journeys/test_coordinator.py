@@ -180,7 +180,7 @@ def test_coordinator_merges_a_group_and_undoes_it(journey_page, sign_in, demo_se
     merge_select = group_box.get_by_label("Yhdistä ilmiöön")
     assert merge_select.input_value() == ""
     merge_select.select_option(str(target.pk))
-    group_box.get_by_role("button", name="Esikatsele: yhdistäminen").click()
+    group_box.get_by_role("button", name="Esikatsele: yhdistäminen", exact=True).click()
     # A preview of what moves, then a confirmation.
     page.get_by_text(re.compile(r"\d+ havainto")).first.wait_for()
     page.once("dialog", lambda d: d.accept())
