@@ -39,7 +39,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 # Date shifted by an offset (ms), everything else real. Runs before the page's own scripts, outside its CSP.
-_SHIFTED_DATE = """(() => {
+SHIFTED_DATE = """(() => {
   const offset = %d, RealDate = Date;
   class ShiftedDate extends RealDate {
     constructor(...args) { if (args.length) super(...args); else super(RealDate.now() + offset); }
@@ -49,7 +49,7 @@ _SHIFTED_DATE = """(() => {
 })();"""
 
 
-def _frozen_offset_ms():
+def frozen_offset_ms():
     """How far the frozen clock (tests/clock.py) is from the real one, in milliseconds."""
     hatch = time_machine.escape_hatch
     return round((timezone.now().timestamp() - hatch.time.time()) * 1000) if hatch.is_travelling() else 0
@@ -75,7 +75,7 @@ def page_factory(browser, live_server):
     def make(width=1280, height=800, **kwargs):
         context = browser.new_context(viewport={"width": width, "height": height},
                                       **{"timezone_id": settings.TIME_ZONE, **kwargs})
-        context.add_init_script(_SHIFTED_DATE % _frozen_offset_ms())  # see the module docstring
+        context.add_init_script(SHIFTED_DATE % frozen_offset_ms())  # see the module docstring
         contexts.append(context)
         outside = []
 

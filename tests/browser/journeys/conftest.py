@@ -27,6 +27,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.test.utils import override_settings
 
+from ..conftest import SHIFTED_DATE, frozen_offset_ms
 from ..helpers import log_in
 
 JOURNEY_NOW = dt.datetime(2026, 12, 3, 10, 0, tzinfo=ZoneInfo("Europe/Helsinki"))
@@ -208,6 +209,9 @@ def journey_page(browser, watcher):
         kwargs.setdefault("locale", "fi-FI")
         kwargs.setdefault("timezone_id", "Europe/Helsinki")
         context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True, **kwargs)
+        # The browser's Date on the journey's clock too: a phone that reads the real date would send records
+        # from "the future" of the frozen server (tests/browser/conftest.py explains the shift).
+        context.add_init_script(SHIFTED_DATE % frozen_offset_ms())
         contexts.append(context)
         watcher.watch_context(context)
         page = context.new_page()  # watched through the context's "page" event
