@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from geo_indi.accounts.models import Membership, Organisation
+from geo_indi.accounts.models import Membership
 from geo_indi.indicators.models import Indicator, IndicatorValue, PhenomenonIndicatorLink
 from geo_indi.initiatives.services import initiative_create
 from geo_indi.questions.models import Answer, Question
@@ -25,13 +25,6 @@ def serious_axe_violations(page, selector):
         "(sel) => axe.run(document.querySelector(sel), {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
         ".then((r) => r.violations.filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => v.id))",
         selector)
-
-
-@pytest.fixture
-def parish(organisations):
-    org = Organisation.objects.create(name="Rovaniemi parish", kind=Organisation.Kind.PARISH)
-    org.municipalities.set([organisations["698"].municipalities.get()])
-    return org
 
 
 @pytest.fixture
