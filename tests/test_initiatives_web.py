@@ -276,3 +276,20 @@ def test_service_refuses_an_area_outside_the_municipalities(people, phenomena, p
                           postcode_areas=[PostcodeArea.objects.get(postcode="99004")])
     assert list(refused.value.message_dict) == ["postcode_areas"]
     assert not Initiative.objects.exists()
+
+
+def test_research_extract_carries_the_feedback_verdict(client, people, phenomena, parish, tmp_path):
+    from geo_indi.research.services import extract_make
+
+    from .test_loop import read_csv
+
+    client.force_login(people["coord_698"])
+    client.post("/initiatives/new/", form_body(phenomena, parish))
+    reviews_request_due()
+    answer_record(question=Question.objects.get(), respondent=people["parish_worker"], client_uuid=uuid.uuid4(),
+                  verdict="better")
+    extract = extract_make(made_by=people["admin"], year_from=2026, year_to=2026, purpose="p", recipient="r",
+                           directory=tmp_path)
+    [row] = read_csv(extract.path, "questions_answers")
+    assert (row["kind"], row["verdict"], row["trend"], row["initiative"]) == (
+        "feedback", "better", "", str(Initiative.objects.get().pk))
