@@ -11,7 +11,8 @@ from geo_indi.accounts.models import Membership, Organisation
 from geo_indi.areas.models import PostcodeArea
 from geo_indi.indicators.models import Indicator, IndicatorValue
 from geo_indi.initiatives.models import Initiative, ReviewInterval
-from geo_indi.initiatives.services import initiative_create, interval_review_due, reviews_request_due
+from geo_indi.initiatives.services import (initiative_create, interval_review_due, municipality_timeline,
+                                          reviews_request_due)
 from geo_indi.questions.models import Answer, Kind, Question
 from geo_indi.questions.services import answer_record
 
@@ -253,6 +254,12 @@ def test_municipality_timeline_links_each_initiative_and_offers_a_new_one_to_coo
     client.force_login(people["field_698"])
     html = client.get("/maps/698/").content.decode()
     assert f'href="/initiatives/{initiative.pk}/"' in html and 'id="new-initiative-link"' not in html
+
+    # Started 2026-08-27, every three months: asked today (2026-11-27), planned next on 2027-02-27.
+    reviews_request_due()
+    [entry] = municipality_timeline(initiative.municipalities.get(), people["coord_698"])
+    assert [(ev.date, ev.kind) for ev in entry.events] == [
+        (dt.date(2026, 8, 27), "start"), (TODAY, "review"), (dt.date(2027, 2, 27), "planned")]
 
 
 def test_api_takes_the_interval_and_indicators_with_the_same_rules(client, people, phenomena, parish, indicator):

@@ -194,7 +194,7 @@ def reviews_request_due(*, today=None):
 @dataclass
 class TimelineEvent:
     date: object
-    kind: str  # "start" or "review"
+    kind: str  # "start", "review", or "planned" (the interval's next date, no review yet)
     answers: list = field(default_factory=list)  # feedback, only for the initiative's own organisations
 
 
@@ -242,5 +242,9 @@ def municipality_timeline(municipality, user):
                 answers = [a for q in review.questions.all() if q.municipality_id == municipality.pk
                            for a in q.answers.all()]
             events.append(TimelineEvent(review.review_on, "review", answers))
+        planned = next_review_on(initiative, timezone.localdate())
+        if planned is not None and all(ev.date != planned for ev in events):
+            events.append(TimelineEvent(planned, "planned"))
+        events.sort(key=lambda ev: ev.date)
         entries.append(TimelineEntry(initiative, [p.pk for p in initiative.phenomena.all()], events, inside))
     return entries

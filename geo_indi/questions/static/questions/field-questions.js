@@ -124,8 +124,8 @@
 
   function renderQuestion(q, waiting) {
     var item = el("li", { "class": "question-item", id: "field-question-" + q.id });
-    item.appendChild(el("h3", {}, q.phenomenon_name + " · " + q.municipality_name +
-      (q.postcodes.length ? " " + q.postcodes.join(", ") : "")));
+    var heading = q.phenomenon_name + " · " + q.municipality_name + (q.postcodes.length ? " " + q.postcodes.join(", ") : "");
+    item.appendChild(el("h3", {}, heading));
     item.appendChild(el("p", { "class": "question-text" }, q.text));
     item.appendChild(el("p", { "class": "help" }, q.organisation + " · " + gettext("Closes on") + " " + q.closes_on));
     if (waiting) {
@@ -155,7 +155,9 @@
     form.appendChild(error);
     var warning = el("div", { "class": "description-warning", role: "alert", hidden: "" });
     var warningText = el("p", {});
-    var sendAnyway = el("button", { type: "button", "class": "button-secondary" }, gettext("Send anyway"));
+    // Each question's buttons are named after it: several questions share the section.
+    var sendAnyway = el("button", { type: "button", "class": "button-secondary",
+      "aria-label": gettext("Send anyway") + ": " + heading }, gettext("Send anyway"));
     warning.appendChild(warningText);
     warning.appendChild(sendAnyway);
     form.appendChild(warning);
@@ -166,7 +168,8 @@
       form.requestSubmit();
     });
     form.querySelector("textarea").addEventListener("input", function () { warning.hidden = true; });
-    form.appendChild(el("button", { type: "submit", "class": "button-primary" }, gettext("Send answer")));
+    form.appendChild(el("button", { type: "submit", "class": "button-primary",
+      "aria-label": gettext("Send answer") + ": " + heading }, gettext("Send answer")));
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var body = answerBody(q, form);
