@@ -4,7 +4,7 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
 from geo_indi.accounts.models import Membership, Organisation
@@ -117,11 +117,10 @@ def test_only_coordinators_of_the_municipality_create_and_edit(client, people, p
     assert client.post(f"/initiatives/{initiative.pk}/edit/", form_body(phenomena, parish, title="x")).status_code == 403
     client.force_login(people["coord_320"])
     assert client.get(f"/initiatives/{initiative.pk}/").status_code == 404
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(PermissionDenied):
         initiative_create(created_by=people["coord_320"], title="t", goal="g", phenomena=[phenomena["yksinaisyys"]],
                           municipalities=list(initiative.municipalities.all()), responsible_organisations=[parish],
                           starts_on=TODAY, review_interval_months=3)
-    assert refused.type.__name__ == "PermissionDenied"
     initiative.refresh_from_db()
     assert initiative.title == "Village coffee"
 
@@ -300,3 +299,35 @@ def test_research_extract_carries_the_feedback_verdict(client, people, phenomena
     [row] = read_csv(extract.path, "questions_answers")
     assert (row["kind"], row["verdict"], row["trend"], row["initiative"]) == (
         "feedback", "better", "", str(Initiative.objects.get().pk))
+
+
+def test_monthly_counts_stay_with_insiders_of_every_municipality_of_the_initiative(people, phenomena, parish,
+                                                                                 small_geography, record,
+                                                                                 make_member):
+    """An initiative over Rovaniemi and Kemijärvi, made by a coordinator of an organisation working in both: the
+    parish works in Rovaniemi only, so it sees no monthly counts (the table keeps its months, without observation
+    columns); the coordinator sees 0 in 2026-10 and 1 in 2026-11 (one observation in Alfa, 99001, on 11-02)."""
+    from geo_indi.initiatives.trend import initiative_trend
+
+    county = Organisation.objects.create(name="County", kind=Organisation.Kind.WELLBEING_COUNTY)
+    county.municipalities.set(small_geography.values())
+    coordinator = make_member("countycoord", county, Membership.Role.COORDINATOR)
+    record(*INSIDE_ALFA, observed_on=dt.date(2026, 11, 2))
+    initiative = initiative_create(
+        created_by=coordinator, title="Two towns", goal="g", phenomena=[phenomena["yksinaisyys"]],
+        municipalities=list(small_geography.values()), responsible_organisations=[parish],
+        starts_on=dt.date(2026, 10, 15), review_interval_months=1)
+    outside = initiative_trend(initiative, people["parish_worker"], TODAY)
+    assert (outside.sees_counts, [m.observations for m in outside.months]) == (False, [[None], [None]])
+    assert outside.chart_data()["phenomena"] == []
+    inside = initiative_trend(initiative, coordinator, TODAY)
+    assert [(m.month, m.observations) for m in inside.months] == [
+        (dt.date(2026, 10, 1), [0]), (dt.date(2026, 11, 1), [1])]
+
+
+def test_a_superuser_without_an_organisation_is_refused_not_a_server_error(people, phenomena, parish):
+    with pytest.raises(PermissionDenied):
+        initiative_create(created_by=people["admin"], title="t", goal="g", phenomena=[phenomena["yksinaisyys"]],
+                          municipalities=list(parish.municipalities.all()), responsible_organisations=[parish],
+                          starts_on=TODAY, review_interval_months=3)
+    assert not Initiative.objects.exists()

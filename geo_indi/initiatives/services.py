@@ -84,6 +84,8 @@ def initiative_create(*, created_by, title, goal, phenomena, municipalities, res
     _validate(phenomena=phenomena, municipalities=municipalities, responsible_organisations=responsible_organisations,
               postcode_areas=postcode_areas, starts_on=starts_on, review_dates=review_dates,
               review_interval_months=review_interval_months)
+    if roles.organisation_of(created_by) is None:  # an initiative is always some organisation's
+        raise PermissionDenied(_("You belong to no organisation."))
     initiative = Initiative.objects.create(title=title, goal=goal, starts_on=starts_on, created_by=created_by,
                                            organisation=roles.organisation_of(created_by),
                                            review_interval_months=review_interval_months)
