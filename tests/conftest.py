@@ -194,6 +194,15 @@ def organisations(small_geography):
 
 
 @pytest.fixture
+def parish(organisations):
+    """A third organisation, a parish, that works in Rovaniemi (698) too: the one asked questions and involved in
+    initiatives in the loop's tests."""
+    org = Organisation.objects.create(name="Rovaniemi parish", kind=Organisation.Kind.PARISH)
+    org.municipalities.set([organisations["698"].municipalities.get()])
+    return org
+
+
+@pytest.fixture
 def users(organisations, make_member, django_user_model):
     admin = django_user_model.objects.create_superuser("root", password="pw-for-tests")
     return {

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from frictionless import Package
 
-from geo_indi.accounts.models import Membership, Organisation
+from geo_indi.accounts.models import Membership
 from geo_indi.audit.models import AuditEvent
 from geo_indi.initiatives.models import Review
 from geo_indi.initiatives.services import initiative_create, municipality_timeline, reviews_request_due
@@ -26,14 +26,6 @@ from .conftest import INSIDE_ALFA
 pytestmark = [pytest.mark.django_db, pytest.mark.calendar]  # questions close, reviews fall due: relative to the frozen clock
 
 IN_BETA = (66.05, 25.3)  # 99002
-
-
-@pytest.fixture
-def parish(organisations):
-    """A third organisation that works in Rovaniemi (698) too."""
-    org = Organisation.objects.create(name="Rovaniemi parish", kind=Organisation.Kind.PARISH)
-    org.municipalities.set([organisations["698"].municipalities.get()])
-    return org
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django import forms
 from django.utils import translation
 
 import geo_indi
-from geo_indi.accounts.models import Membership, Organisation
+from geo_indi.accounts.models import Membership
 from geo_indi.core.widgets import IsoDateInput
 from geo_indi.questions.models import Answer, Question
 
@@ -25,13 +25,6 @@ TODAY = dt.date(2026, 12, 3)
 def frozen():
     with time_machine.travel(dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.timezone.utc), tick=False):
         yield
-
-
-@pytest.fixture
-def parish(organisations):
-    org = Organisation.objects.create(name="Rovaniemi parish", kind=Organisation.Kind.PARISH)
-    org.municipalities.set([organisations["698"].municipalities.get()])
-    return org
 
 
 @pytest.fixture

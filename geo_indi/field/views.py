@@ -25,7 +25,7 @@ OUTLINES_MAX_AGE_S = 3600
 
 # Bump when the service worker's own logic or a cached static file changes (static URLs carry no hash,
 # so a new cache name is what makes phones fetch them again); the shell list is hashed in too.
-SERVICE_WORKER_VERSION = "4"  # 4: field.js reads the observation contract's limits from the page
+SERVICE_WORKER_VERSION = "5"  # 5: field-questions.js answers an initiative's feedback request
 
 
 def shell_urls():

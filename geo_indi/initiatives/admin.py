@@ -17,6 +17,6 @@ class ReviewInline(admin.TabularInline):
 
 @admin.register(Initiative)
 class InitiativeAdmin(admin.ModelAdmin):
-    list_display = ["title", "organisation", "starts_on"]
-    filter_horizontal = ["phenomena", "municipalities", "postcode_areas", "responsible_organisations"]
+    list_display = ["title", "organisation", "starts_on", "review_interval_months"]
+    filter_horizontal = ["phenomena", "municipalities", "postcode_areas", "responsible_organisations", "indicators"]
     inlines = [MeasureInline, ReviewInline]

@@ -4,7 +4,17 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 TITLE_MAX_LENGTH = 200
+GOAL_MAX_LENGTH = 5000
 MEASURE_MAX_LENGTH = 300
+
+
+class ReviewInterval(models.IntegerChoices):
+    """How often the organisations involved are asked for feedback, in months from the start."""
+
+    MONTHLY = 1, _("Every month")
+    QUARTERLY = 3, _("Every three months")
+    HALF_YEARLY = 6, _("Every six months")
+    YEARLY = 12, _("Every year")
 
 
 class Initiative(models.Model):
@@ -23,6 +33,11 @@ class Initiative(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    related_name="initiatives_created", verbose_name=_("created by"))
     starts_on = models.DateField(_("starts on"))
+    review_interval_months = models.PositiveSmallIntegerField(
+        _("review interval"), choices=ReviewInterval.choices, null=True, blank=True,
+        help_text=_("Empty: only the review dates set by hand"))
+    indicators = models.ManyToManyField("indicators.Indicator", blank=True, related_name="initiatives",
+                                        verbose_name=_("indicators followed"))
     created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created"))
 
     class Meta:

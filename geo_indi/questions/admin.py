@@ -6,8 +6,8 @@ from .models import Answer, Question
 class AnswerInline(admin.TabularInline):
     model = Answer
     extra = 0
-    fields = ["organisation", "text", "text_reviewed", "choice", "trend", "progress", "answered_at"]
-    readonly_fields = ["organisation", "text", "choice", "trend", "progress", "answered_at"]
+    fields = ["organisation", "text", "text_reviewed", "choice", "trend", "verdict", "progress", "answered_at"]
+    readonly_fields = ["organisation", "text", "choice", "trend", "verdict", "progress", "answered_at"]
 
 
 @admin.register(Question)

@@ -9,7 +9,7 @@ from geo_indi.areas.models import Municipality, PostcodeArea
 from geo_indi.core.widgets import IsoDateInput
 from geo_indi.observations.models import Phenomenon
 
-from .models import QUESTION_MAX_LENGTH, Kind, default_closing_date
+from .models import ASKABLE_KINDS, QUESTION_MAX_LENGTH, Kind, default_closing_date
 
 
 def askable_municipalities(user):
@@ -52,7 +52,7 @@ class AskForm(forms.Form):
         widget=GroupedAreasWidget,
         help_text=_("Only the areas of the chosen municipality count; leave all unticked to ask about the whole municipality."))
     text = forms.CharField(label=_("Question"), max_length=QUESTION_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
-    kind = forms.ChoiceField(label=_("Answered with"), choices=[k for k in Kind.choices if k[0] != Kind.REVIEW])
+    kind = forms.ChoiceField(label=_("Answered with"), choices=ASKABLE_KINDS)
     options = forms.CharField(label=_("Options of a choice, one per line"), required=False,
                               widget=forms.Textarea(attrs={"rows": 3}),
                               help_text=_("Only for a question answered with a choice: 1 to 10 options."))

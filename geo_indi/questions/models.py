@@ -25,12 +25,25 @@ class Kind(models.TextChoices):
     CHOICE = "choice", _("A choice")
     TREND = "trend", _("Seen more / same / less")
     REVIEW = "review", _("Initiative review")
+    FEEDBACK = "feedback", _("Initiative feedback: better / same / worse")
+
+
+# What a coordinator asks by hand; the others are asked by an initiative's reviews.
+ASKABLE_KINDS = [(value, label) for value, label in Kind.choices if value not in (Kind.REVIEW, Kind.FEEDBACK)]
 
 
 class Trend(models.TextChoices):
     MORE = "more", _("Seen more")
     SAME = "same", _("About the same")
     LESS = "less", _("Seen less")
+
+
+class Verdict(models.TextChoices):
+    """Feedback on an initiative: which way things went in its area since the last review."""
+
+    BETTER = "better", _("Better")
+    SAME = "same", _("About the same")
+    WORSE = "worse", _("Worse")
 
 
 class Progress(models.TextChoices):
@@ -117,6 +130,8 @@ class Answer(models.Model):
     text = models.TextField(_("answer"), max_length=ANSWER_MAX_LENGTH, blank=True)
     choice = models.CharField(max_length=200, blank=True, verbose_name=_("choice"))
     trend = models.CharField(max_length=10, choices=Trend.choices, blank=True, verbose_name=_("trend"))
+    verdict = models.CharField(max_length=10, choices=Verdict.choices, blank=True,
+                               verbose_name=_("better, same or worse"))
     progress = models.JSONField(default=list, blank=True, help_text=_("A review: one progress value per measure"),
                                 verbose_name=_("progress"))
     text_reviewed = models.BooleanField(

@@ -5,8 +5,8 @@ from geo_indi.accounts.models import Membership, Organisation
 from geo_indi.areas.models import Municipality, PostcodeArea
 from geo_indi.observations.models import Phenomenon
 
-from .models import (ANSWER_MAX_LENGTH, QUESTION_MAX_LENGTH, Answer, Kind, Progress, Question, Trend,
-                     default_closing_date)
+from .models import (ANSWER_MAX_LENGTH, ASKABLE_KINDS, QUESTION_MAX_LENGTH, Answer, Progress, Question, Trend,
+                     Verdict, default_closing_date)
 
 
 class FlatListField(serializers.ListField):
@@ -27,7 +27,7 @@ class AnswerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Answer
-        fields = ["id", "client_uuid", "organisation", "text", "choice", "trend", "progress", "answered_at"]
+        fields = ["id", "client_uuid", "organisation", "text", "choice", "trend", "verdict", "progress", "answered_at"]
 
 
 class QuestionSerializer(serializers.ModelSerializer):
@@ -69,7 +69,7 @@ class QuestionAskSerializer(serializers.Serializer):
     postcode_areas = serializers.SlugRelatedField(slug_field="postcode", queryset=PostcodeArea.objects.all(),
                                                   many=True, required=False, default=list)
     text = serializers.CharField(max_length=QUESTION_MAX_LENGTH)
-    kind = serializers.ChoiceField(choices=[k for k in Kind.choices if k[0] != Kind.REVIEW])
+    kind = serializers.ChoiceField(choices=ASKABLE_KINDS)
     options = FlatListField(child=serializers.CharField(max_length=200), required=False, default=list)
     target_organisations = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all(), many=True,
                                                               required=False, default=list)
@@ -83,5 +83,6 @@ class AnswerInSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=ANSWER_MAX_LENGTH, required=False, allow_blank=True, default="")
     choice = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     trend = serializers.ChoiceField(choices=Trend.choices, required=False, allow_blank=True, default="")
+    verdict = serializers.ChoiceField(choices=Verdict.choices, required=False, allow_blank=True, default="")
     progress = FlatListField(child=serializers.ChoiceField(choices=Progress.choices), required=False,
                                      default=list)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from geo_indi.accounts import roles
 
 from . import access
-from .models import CHOICES_MAX, Answer, Kind, Progress, Question, Trend
+from .models import CHOICES_MAX, Answer, Kind, Progress, Question, Trend, Verdict
 
 
 def _validate_question(*, kind, options, closes_on, municipality, postcode_areas, target_organisations, target_roles):
@@ -56,7 +56,7 @@ def question_ask(*, asked_by, phenomenon, municipality, text, kind, closes_on, o
     return question
 
 
-def _answer_fields(question, *, text, choice, trend, progress):
+def _answer_fields(question, *, text, choice, trend, verdict, progress):
     errors = {}
     if question.kind == Kind.TEXT and not text.strip():
         errors["text"] = [_("Write an answer.")]
@@ -67,24 +67,27 @@ def _answer_fields(question, *, text, choice, trend, progress):
     if question.kind == Kind.REVIEW and (
             len(progress) != len(question.options) or any(p not in Progress.values for p in progress)):
         errors["progress"] = [_("Give the progress of every measure.")]
+    if question.kind == Kind.FEEDBACK and verdict not in Verdict.values:
+        errors["verdict"] = [_("Choose: better, about the same or worse.")]
     if errors:
         raise ValidationError(errors)
     return {
         "text": text.strip(),
         "choice": choice if question.kind == Kind.CHOICE else "",
         "trend": trend if question.kind in (Kind.TREND, Kind.REVIEW) else "",
+        "verdict": verdict if question.kind == Kind.FEEDBACK else "",
         "progress": list(progress) if question.kind == Kind.REVIEW else [],
     }
 
 
 @transaction.atomic
-def answer_record(*, question, respondent, client_uuid, text="", choice="", trend="", progress=()):
+def answer_record(*, question, respondent, client_uuid, text="", choice="", trend="", verdict="", progress=()):
     """(answer, created). A retried submission (same client_uuid) or a second answer replaces the first."""
     if not access.may_answer(respondent, question):
         raise PermissionDenied(_("This question was not asked of you."))
     if not question.is_open():
         raise ValidationError({"question": [_("The question closed on %(date)s.") % {"date": question.closes_on}]})
-    fields = _answer_fields(question, text=text, choice=choice, trend=trend, progress=progress)
+    fields = _answer_fields(question, text=text, choice=choice, trend=trend, verdict=verdict, progress=progress)
     existing = Answer.objects.select_for_update().filter(client_uuid=client_uuid).first()
     if existing is not None and (existing.question_id != question.pk or existing.respondent_id != respondent.pk):
         raise PermissionDenied(_("This answer id belongs to another answer."))

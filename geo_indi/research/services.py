@@ -63,10 +63,11 @@ SCHEMAS = {
         ("responsible_organisations", S, "Space-separated pseudonyms"), ("measures", S, "JSON list")],
     "questions_answers": [
         ("question", INT, ""), ("initiative", INT, "Set when the question is an initiative's review"),
-        ("kind", S, "text, choice, trend or review"), ("question_text", S, ""), ("phenomenon", S, ""),
+        ("kind", S, "text, choice, trend, review or feedback"), ("question_text", S, ""), ("phenomenon", S, ""),
         ("municipality", S, ""), ("postcodes", S, "Space-separated; empty: the whole municipality"),
         ("asked_by", S, "Pseudonym of the asking organisation"), ("answered_by", S, "Pseudonym"),
         ("answered_on", DATE, ""), ("choice", S, ""), ("trend", S, "more, same or less"),
+        ("verdict", S, "An initiative's feedback: better, same or worse"),
         ("progress", S, "A review: JSON list, one value per measure"),
         ("text", S, "Only when a person checked that it identifies no one")],
 }
@@ -155,7 +156,7 @@ def _answer_rows(years, pseudonym):
         yield [q.pk, reviews[0].initiative_id if reviews else "", q.kind, q.text, q.phenomenon.slug,
                q.municipality.code, " ".join(p.postcode for p in q.postcode_areas.all()),
                pseudonym(q.organisation_id), pseudonym(a.organisation_id), timezone.localdate(a.answered_at).isoformat(),
-               a.choice, a.trend, json.dumps(a.progress) if a.progress else "", a.text if a.text_reviewed else ""]
+               a.choice, a.trend, a.verdict, json.dumps(a.progress) if a.progress else "", a.text if a.text_reviewed else ""]
 
 
 def _write_csv(path, name, rows):

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from geo_indi.accounts.models import Membership, Organisation
+from geo_indi.accounts.models import Membership
 from geo_indi.indicators.models import Indicator, IndicatorValue, PhenomenonIndicatorLink
 from geo_indi.initiatives.services import initiative_create
 from geo_indi.questions.models import Answer, Question
@@ -25,13 +25,6 @@ def serious_axe_violations(page, selector):
         "(sel) => axe.run(document.querySelector(sel), {runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']})"
         ".then((r) => r.violations.filter((v) => ['serious', 'critical'].includes(v.impact)).map((v) => v.id))",
         selector)
-
-
-@pytest.fixture
-def parish(organisations):
-    org = Organisation.objects.create(name="Rovaniemi parish", kind=Organisation.Kind.PARISH)
-    org.municipalities.set([organisations["698"].municipalities.get()])
-    return org
 
 
 @pytest.fixture
@@ -130,3 +123,41 @@ def test_initiative_review_asks_for_feedback_and_the_answer_appears_on_the_trend
     assert any("Village coffee" in label for label in labels)
     assert serious_axe_violations(desk, "#initiatives-title") == [] and serious_axe_violations(
         desk, f"#initiative-{initiative.pk}") == []
+
+
+def test_feedback_request_is_answered_in_two_taps_offline_and_a_text_naming_someone_warns_first(
+        page_factory, live_server, login, actors, phenomena, parish, small_geography):
+    """An initiative with no measures asks better / same / worse. Offline: tap "worse", tap send; it waits on the
+    phone and arrives once online. Online again, a text with a first name in it is checked as an observation's
+    description is: a warning with "Send anyway", never a refusal."""
+    today = timezone.localdate()
+    initiative = initiative_create(
+        created_by=actors["coordinator"], title="Village coffee", goal="Fewer lonely older people",
+        phenomena=[phenomena["yksinaisyys"]], municipalities=[small_geography["698"]],
+        responsible_organisations=[parish], starts_on=today - dt.timedelta(days=100), review_interval_months=3)
+    call_command("request_initiative_reviews", verbosity=0)
+    question = Question.objects.get(initiative_reviews__initiative=initiative)
+
+    def two_taps(page, form_id):
+        page.click(f"label[for='{form_id}-verdict-2']")  # worse; the send button is the second tap
+
+    phone = page_factory(**PHONE, is_mobile=True, has_touch=True)
+    answer = answer_on_phone_once_offline(phone, live_server, login, question, two_taps)
+    assert (answer.verdict, answer.text, answer.organisation) == ("worse", "", parish)
+
+    form = f"answer-form-{question.pk}"
+    phone.click(f"label[for='{form}-verdict-0']")  # better, after all
+    phone.fill(f"#{form}-text", "Kävin Matin kanssa kahvilla")
+    phone.click(f"#{form} button[type=submit]")
+    warning = phone.locator(f"#{form} .description-warning")
+    warning.wait_for()
+    assert "Matin" in warning.inner_text()
+    assert Answer.objects.get(pk=answer.pk).verdict == "worse"  # nothing sent before the reporter decides
+    warning.get_by_role("button").click()  # send anyway
+    for _ in range(100):  # the outbox sends it at once (online): wait for it to arrive
+        answer.refresh_from_db()
+        if answer.text:
+            break
+        phone.wait_for_timeout(100)
+    assert (answer.verdict, answer.text) == ("better", "Kävin Matin kanssa kahvilla")
+    assert Answer.objects.filter(question=question).count() == 1  # the second answer replaced the first

@@ -1,8 +1,8 @@
-/* The ask form (/questions/): the options box only for a choice question; only the chosen
+/* The ask form (/questions/) and the initiative form (/initiatives/new/): the options box only for a choice question; only the chosen
    municipality's postcode areas. Without JavaScript every part stays visible and the server decides. */
 (function () {
   "use strict";
-  var form = document.getElementById("ask-form");
+  var form = document.getElementById("ask-form") || document.getElementById("initiative-form");
   if (!form) { return; }
   var kind = form.querySelector("[name=kind]");
   var optionsRow = form.querySelector("[data-field=options]");

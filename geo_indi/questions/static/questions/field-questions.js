@@ -1,11 +1,13 @@
 /* Questions to local actors in the field app: the open questions asked of this user (kept on the
-   device for offline use), answered in a few taps. Answers wait in IndexedDB ("geo-indi-questions")
+   device for offline use), answered in a few taps; an initiative's feedback request in two (better / same /
+   worse, then send), its optional text checked for names and places first as an observation's description is. Answers wait in IndexedDB ("geo-indi-questions")
    like observations do and are sent when the phone is online again. */
 (function () {
   "use strict";
   var root = document.getElementById("field-questions");
   if (!root) { return; }
   var URL_LIST = root.dataset.url;
+  var URL_CHECK = root.dataset.checkUrl;
   var USERNAME = root.dataset.username;
   var CACHE_KEY = "geo-indi-questions:" + USERNAME;
   var list = document.getElementById("question-list");
@@ -92,11 +94,12 @@
 
   // ---------- questions ----------
   function answerBody(q, form) {
-    var body = { client_uuid: newUuid(), text: "", choice: "", trend: "", progress: [] };
+    var body = { client_uuid: newUuid(), text: "", choice: "", trend: "", verdict: "", progress: [] };
     var data = new FormData(form);
     body.text = (data.get("text") || "").trim();
     if (q.kind === "choice") { body.choice = data.get("choice") || ""; }
     if (q.kind === "trend" || q.kind === "review") { body.trend = data.get("trend") || ""; }
+    if (q.kind === "feedback") { body.verdict = data.get("verdict") || ""; }
     if (q.kind === "review") { body.progress = q.options.map(function (_o, i) { return data.get("progress-" + i) || ""; }); }
     return body;
   }
@@ -116,12 +119,13 @@
   }
 
   var TRENDS = [["more", gettext("Seen more")], ["same", gettext("About the same")], ["less", gettext("Seen less")]];
+  var VERDICTS = [["better", gettext("Better")], ["same", gettext("About the same")], ["worse", gettext("Worse")]];
   var PROGRESS = [["not_started", gettext("Not started")], ["ongoing", gettext("Ongoing")], ["done", gettext("Done")]];
 
   function renderQuestion(q, waiting) {
     var item = el("li", { "class": "question-item", id: "field-question-" + q.id });
-    item.appendChild(el("h3", {}, q.phenomenon_name + " · " + q.municipality_name +
-      (q.postcodes.length ? " " + q.postcodes.join(", ") : "")));
+    var heading = q.phenomenon_name + " · " + q.municipality_name + (q.postcodes.length ? " " + q.postcodes.join(", ") : "");
+    item.appendChild(el("h3", {}, heading));
     item.appendChild(el("p", { "class": "question-text" }, q.text));
     item.appendChild(el("p", { "class": "help" }, q.organisation + " · " + gettext("Closes on") + " " + q.closes_on));
     if (waiting) {
@@ -139,29 +143,72 @@
     if (q.kind === "trend" || q.kind === "review") {
       radios(form, "trend", TRENDS, gettext("Compared with before, the phenomenon is"));
     }
+    if (q.kind === "feedback") {
+      radios(form, "verdict", VERDICTS, gettext("Since the initiative started or was last reviewed, things are"));
+      form.querySelector(".choice-list").classList.add("verdict-list");
+    }
     var textId = form.id + "-text";
     form.appendChild(el("label", { "for": textId, "class": "step-label" },
       q.kind === "text" ? gettext("Your answer") : gettext("Anything to add (optional)")));
     form.appendChild(el("textarea", { id: textId, name: "text", rows: "2", maxlength: "2000" }));
     var error = el("p", { "class": "field-error", role: "alert", hidden: "" });
     form.appendChild(error);
-    form.appendChild(el("button", { type: "submit", "class": "button-primary" }, gettext("Send answer")));
+    var warning = el("div", { "class": "description-warning", role: "alert", hidden: "" });
+    var warningText = el("p", {});
+    // Each question's buttons are named after it: several questions share the section.
+    var sendAnyway = el("button", { type: "button", "class": "button-secondary",
+      "aria-label": gettext("Send anyway") + ": " + heading }, gettext("Send anyway"));
+    warning.appendChild(warningText);
+    warning.appendChild(sendAnyway);
+    form.appendChild(warning);
+    var accepted = null;  // the text the reporter chose to send although it was flagged
+    sendAnyway.addEventListener("click", function () {
+      accepted = form.querySelector("textarea").value.trim();
+      warning.hidden = true;
+      form.requestSubmit();
+    });
+    form.querySelector("textarea").addEventListener("input", function () { warning.hidden = true; });
+    form.appendChild(el("button", { type: "submit", "class": "button-primary",
+      "aria-label": gettext("Send answer") + ": " + heading }, gettext("Send answer")));
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var body = answerBody(q, form);
       var missing = (q.kind === "text" && !body.text) || (q.kind === "choice" && !body.choice) ||
         ((q.kind === "trend" || q.kind === "review") && !body.trend) ||
-        (q.kind === "review" && body.progress.indexOf("") !== -1);
+        (q.kind === "review" && body.progress.indexOf("") !== -1) || (q.kind === "feedback" && !body.verdict);
       if (missing) { error.hidden = false; error.textContent = gettext("Answer every part first."); return; }
-      var entry = { client_uuid: body.client_uuid, username: USERNAME, question: q.id,
-        url: URL_LIST + q.id + "/answers/", body: body };
-      outbox("readwrite", function (s) { return s.put(entry); }).then(function () {
-        status.textContent = gettext("Answer kept on this device.");
-        return renderStatus();
-      }).then(function () { return navigator.onLine ? send() : render(cached()); });
+      error.hidden = true;
+      checkText(q, body.text, accepted).then(function (flagged) {
+        if (flagged) { warningText.textContent = flagged; warning.hidden = false; sendAnyway.focus(); return; }
+        keep(q, body);
+      });
     });
     item.appendChild(form);
     return item;
+  }
+
+  // Resolves to the warning when the text may identify a person or a place; "" when sending may go on
+  // (no text, the text the reporter accepted, offline, or the check unreachable: a warning, never a refusal).
+  function checkText(q, textValue, accepted) {
+    if (q.kind !== "feedback" || !textValue || textValue === accepted || !navigator.onLine || !URL_CHECK) {
+      return Promise.resolve("");
+    }
+    return fetch(URL_CHECK, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Accept": "application/json", "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+      body: JSON.stringify({ description: textValue })
+    }).then(function (r) { return r.ok ? r.json() : { flagged: [] }; })
+      .then(function (data) { return data.flagged && data.flagged.length ? data.warning : ""; },
+        function () { return ""; });
+  }
+
+  function keep(q, body) {
+    var entry = { client_uuid: body.client_uuid, username: USERNAME, question: q.id,
+      url: URL_LIST + q.id + "/answers/", body: body };
+    outbox("readwrite", function (s) { return s.put(entry); }).then(function () {
+      status.textContent = gettext("Answer kept on this device.");
+      return renderStatus();
+    }).then(function () { return navigator.onLine ? send() : render(cached()); });
   }
 
   // At the top of the app: how many questions wait for an answer, linking down to them.
