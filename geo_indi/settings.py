@@ -235,6 +235,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "geo_indi.audit.middleware.AuditContextMiddleware",
+    "geo_indi.accounts.lockout.KnownDeviceMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -572,18 +573,31 @@ THROTTLE_RATES = {
 }
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "geo_indi.accounts.lockout.UsernameBackoffBackend",
     "geo_indi.accounts.backends.CaseInsensitiveModelBackend",
 ]
-# Login lockout: this many failures for one username from one IP address locks that pair.
+# Login lockout (accounts/lockout.py, docs/security.md): per username a back-off across all addresses, which a
+# browser that logged in as that user before (a signed known-device cookie) skips; per address a lock.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, 1, 100)
+LOGIN_BACKOFF_SECONDS = env_int("LOGIN_BACKOFF_SECONDS", 15, 1, 3600)
+LOGIN_BACKOFF_MAX_SECONDS = env_int("LOGIN_BACKOFF_MAX_SECONDS", 900, 1, 86400)
+if LOGIN_BACKOFF_MAX_SECONDS < LOGIN_BACKOFF_SECONDS:
+    refuse_to_start(f"LOGIN_BACKOFF_MAX_SECONDS={LOGIN_BACKOFF_MAX_SECONDS}: use at least LOGIN_BACKOFF_SECONDS "
+                    f"({LOGIN_BACKOFF_SECONDS})")
+LOGIN_KNOWN_DEVICE_DAYS = env_int("LOGIN_KNOWN_DEVICE_DAYS", 90, 1, 3650)
 # API tokens expire (accounts/tokens.py); a new one is made on the profile page.
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 365, 1, 3650)
 AXES_CLIENT_IP_CALLABLE = "geo_indi.core.client_address.client_address"
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, 1, 10000)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_HOURS", 1) or None
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+# A success does not reset an address's count: an attacker would log in to an account of its own to reset it.
+AXES_RESET_ON_SUCCESS = False
+# Attempts refused during a lock (either rule) are not counted: they neither lengthen a lock nor start one.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "geo_indi.accounts.lockout.locked_out"
 AXES_USERNAME_CALLABLE = "geo_indi.accounts.lockout.lockout_username"
+AXES_WHITELIST_CALLABLE = "geo_indi.accounts.lockout.is_known_device"
 AXES_VERBOSE = False  # no start-up banner on every manage.py command
 # Content-Security-Policy: scripts only from the app or with the request's nonce. Styles
 # allow 'unsafe-inline' because Leaflet/folium popups and ReDoc write style attributes.
