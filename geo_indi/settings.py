@@ -330,7 +330,7 @@ DATABASE_REPLICA_VIEW_MODULES = frozenset({
     "geo_indi.maps.views", "geo_indi.layers.api", "geo_indi.layers.ogc", "geo_indi.layers.ogc_openapi",
 })
 DATABASE_PRIMARY_ONLY_APPS = frozenset({"admin", "auth", "contenttypes", "sessions", "authtoken", "axes",
-                                        "accounts", "audit"})
+                                        "accounts", "audit", "jobs"})
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL)
     # Under test the replica is the test database itself (Django's test mirror).
@@ -378,6 +378,7 @@ JOB_SCHEDULE_DEFAULTS = {
     "purge_follow_up_notes": "30 1 * * *",
     "export_audit_log": "15 0 * * *",
     "check_counts": "0 2 * * 0",
+    "prune_jobs": "45 1 * * *",
 }
 
 
@@ -395,6 +396,8 @@ def job_schedules():
 
 
 JOB_SCHEDULES = job_schedules()
+# Finished jobs (and their recorded failures) are kept this long, then deleted by the job prune_jobs.
+JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 14, 1, 3650)
 # The daily audit export (job export_audit_log) writes audit-YYYY-MM-DD.csv here.
 AUDIT_EXPORT_DIR = Path(env("AUDIT_EXPORT_DIR", str(BASE_DIR / "var" / "audit")))
 
@@ -570,6 +573,9 @@ THROTTLE_RATES = {
     "downloads_user": env_rate("THROTTLE_DOWNLOADS_USER", "60/minute"),
     "ogc_anon": env_rate("THROTTLE_OGC_ANON", "60/minute"),
     "ogc_user": env_rate("THROTTLE_OGC_USER", "600/minute"),
+    # Server-made PDF reports (maps/views.py report_pdf): seconds of CPU each.
+    "pdf_anon": env_rate("THROTTLE_PDF_ANON", "2/minute"),
+    "pdf_user": env_rate("THROTTLE_PDF_USER", "10/minute"),
 }
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
