@@ -175,3 +175,34 @@ def test_administrator_unlocks_an_address_in_the_admin(users, lockout):
     for attempt in AccessAttempt.objects.filter(ip_address="10.0.0.9"):
         assert admin.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"}).status_code == 302
     assert login(Client(), "field698", RIGHT, ip="10.0.0.9").status_code == 302
+
+
+def test_the_admins_login_form_is_under_the_same_backoff(users, lockout):
+    for n in range(3):
+        login(Client(), "root", "wrong", ip=f"203.0.113.{n}")
+    refused = Client().post("/admin/login/", {"username": "root", "password": RIGHT}, REMOTE_ADDR="203.0.113.9",
+                            HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 429 and "Too many failed login attempts" in refused.content.decode()
+
+
+def test_an_address_lock_without_an_end_says_to_ask_an_administrator(users, lockout, settings):
+    settings.AXES_COOLOFF_TIME = None  # LOGIN_LOCKOUT_HOURS=0
+    for n in range(6):
+        login(Client(), f"someone{n}", "wrong", ip="10.0.0.9")
+    refused = login(Client(), "coord698", RIGHT, ip="10.0.0.9", language="sv")
+    assert refused.status_code == 429 and "Retry-After" not in refused
+    assert "Be en administratör att låsa upp den." in refused.content.decode()
+
+
+def test_a_backoff_shorter_than_its_start_stops_the_start_with_one_line():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "manage.py", "check"], cwd=Path(__file__).resolve().parents[1],
+                          capture_output=True, text=True,
+                          env={**os.environ, "LOGIN_BACKOFF_SECONDS": "60", "LOGIN_BACKOFF_MAX_SECONDS": "30"})
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "geo_indi refuses to start: LOGIN_BACKOFF_MAX_SECONDS=30: use at least LOGIN_BACKOFF_SECONDS (60)"]
