@@ -206,3 +206,14 @@ def test_a_backoff_shorter_than_its_start_stops_the_start_with_one_line():
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
         "geo_indi refuses to start: LOGIN_BACKOFF_MAX_SECONDS=30: use at least LOGIN_BACKOFF_SECONDS (60)"]
+
+
+def test_erasing_a_user_forgets_the_failures_counted_under_the_username(users, lockout):
+    from geo_indi.accounts.erasure import user_erase
+    from geo_indi.accounts.lockout import reserve_attempt
+
+    for n in range(3):
+        login(Client(), "field698", "wrong", ip=f"203.0.113.{n}")
+    assert reserve_attempt("field698") is not None  # inside the wait
+    user_erase(user=users["field_698"])
+    assert reserve_attempt("field698") is None  # counted afresh: the first failure waits nothing
