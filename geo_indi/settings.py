@@ -235,6 +235,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "geo_indi.audit.middleware.AuditContextMiddleware",
+    "geo_indi.accounts.lockout.KnownDeviceMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -329,7 +330,7 @@ DATABASE_REPLICA_VIEW_MODULES = frozenset({
     "geo_indi.maps.views", "geo_indi.layers.api", "geo_indi.layers.ogc", "geo_indi.layers.ogc_openapi",
 })
 DATABASE_PRIMARY_ONLY_APPS = frozenset({"admin", "auth", "contenttypes", "sessions", "authtoken", "axes",
-                                        "accounts", "audit"})
+                                        "accounts", "audit", "jobs"})
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL)
     # Under test the replica is the test database itself (Django's test mirror).
@@ -377,6 +378,7 @@ JOB_SCHEDULE_DEFAULTS = {
     "purge_follow_up_notes": "30 1 * * *",
     "export_audit_log": "15 0 * * *",
     "check_counts": "0 2 * * 0",
+    "prune_jobs": "45 1 * * *",
 }
 
 
@@ -394,6 +396,8 @@ def job_schedules():
 
 
 JOB_SCHEDULES = job_schedules()
+# Finished jobs (and their recorded failures) are kept this long, then deleted by the job prune_jobs.
+JOB_RETENTION_DAYS = env_int("JOB_RETENTION_DAYS", 14, 1, 3650)
 # The daily audit export (job export_audit_log) writes audit-YYYY-MM-DD.csv here.
 AUDIT_EXPORT_DIR = Path(env("AUDIT_EXPORT_DIR", str(BASE_DIR / "var" / "audit")))
 
@@ -569,21 +573,37 @@ THROTTLE_RATES = {
     "downloads_user": env_rate("THROTTLE_DOWNLOADS_USER", "60/minute"),
     "ogc_anon": env_rate("THROTTLE_OGC_ANON", "60/minute"),
     "ogc_user": env_rate("THROTTLE_OGC_USER", "600/minute"),
+    # Server-made PDF reports (maps/views.py report_pdf): seconds of CPU each.
+    "pdf_anon": env_rate("THROTTLE_PDF_ANON", "2/minute"),
+    "pdf_user": env_rate("THROTTLE_PDF_USER", "10/minute"),
 }
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "geo_indi.accounts.lockout.UsernameBackoffBackend",
     "geo_indi.accounts.backends.CaseInsensitiveModelBackend",
 ]
-# Login lockout: this many failures for one username from one IP address locks that pair.
+# Login lockout (accounts/lockout.py, docs/security.md): per username a back-off across all addresses, which a
+# browser that logged in as that user before (a signed known-device cookie) skips; per address a lock.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, 1, 100)
+LOGIN_BACKOFF_SECONDS = env_int("LOGIN_BACKOFF_SECONDS", 15, 1, 3600)
+LOGIN_BACKOFF_MAX_SECONDS = env_int("LOGIN_BACKOFF_MAX_SECONDS", 900, 1, 86400)
+if LOGIN_BACKOFF_MAX_SECONDS < LOGIN_BACKOFF_SECONDS:
+    refuse_to_start(f"LOGIN_BACKOFF_MAX_SECONDS={LOGIN_BACKOFF_MAX_SECONDS}: use at least LOGIN_BACKOFF_SECONDS "
+                    f"({LOGIN_BACKOFF_SECONDS})")
+LOGIN_KNOWN_DEVICE_DAYS = env_int("LOGIN_KNOWN_DEVICE_DAYS", 90, 1, 3650)
 # API tokens expire (accounts/tokens.py); a new one is made on the profile page.
 API_TOKEN_LIFETIME_DAYS = env_int("API_TOKEN_LIFETIME_DAYS", 365, 1, 3650)
 AXES_CLIENT_IP_CALLABLE = "geo_indi.core.client_address.client_address"
-AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, 1, 10000)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_HOURS", 1) or None
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+# A success does not reset an address's count: an attacker would log in to an account of its own to reset it.
+AXES_RESET_ON_SUCCESS = False
+# Attempts refused during a lock (either rule) are not counted: they neither lengthen a lock nor start one.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "geo_indi.accounts.lockout.locked_out"
 AXES_USERNAME_CALLABLE = "geo_indi.accounts.lockout.lockout_username"
+AXES_WHITELIST_CALLABLE = "geo_indi.accounts.lockout.is_known_device"
 AXES_VERBOSE = False  # no start-up banner on every manage.py command
 # Content-Security-Policy: scripts only from the app or with the request's nonce. Styles
 # allow 'unsafe-inline' because Leaflet/folium popups and ReDoc write style attributes.

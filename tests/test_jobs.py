@@ -13,14 +13,27 @@ from procrastinate.contrib.django.models import ProcrastinateJob
 
 from geo_indi.analysis.models import GroupingRun
 from geo_indi.indicators.models import SotkanetImportRun
-from geo_indi.jobs.queue import job_status
+from geo_indi.jobs.models import JobFailure
+from geo_indi.jobs.queue import WORK, defer, job_status, run_worker_until_idle
+from geo_indi.jobs.tasks import job
 from geo_indi.publication.models import PublishedRelease
 
 from .conftest import JobWorker, _empty_job_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIODIC_JOBS = {"publish_tables", "remind_questions", "request_initiative_reviews", "purge_follow_up_notes",
-                 "evaluate_alerts", "check_counts", "export_audit_log"}
+                 "evaluate_alerts", "check_counts", "export_audit_log", "prune_jobs"}
+
+
+@job("tests_failing_job", queue=WORK)
+def failing_job(note: str) -> None:
+    """A job that fails with a message carrying its argument (as a failed job may carry a row's content)."""
+    raise ValueError(f"could not file the note {note!r}")
+
+
+@job("tests_succeeding_job", queue=WORK)
+def succeeding_job(n: int) -> None:
+    pass
 
 
 def wait_until(condition, seconds=120):
@@ -131,4 +144,56 @@ def test_healthz_reports_the_queue_and_the_worker(client, users):
         assert running["running"] == 1 and 0 <= running["last_heartbeat_seconds"] < 30
     finally:
         worker.stop()
+    _empty_job_tables()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_job_is_listed_for_the_administrator_by_its_class_never_its_message(client, users, job_worker):
+    note = "Matti Meikäläinen, Kittilä, kaipaa seuraa"
+    job_id = defer("tests_failing_job", note=note)
+    assert wait_until(lambda: job_status("tests_failing_job", note=note) == "failed")
+    failure = JobFailure.objects.get()
+    assert (failure.job_id, failure.task_name, failure.queue, failure.attempts, failure.exception_class) == (
+        job_id, "tests_failing_job", "work", 1, "builtins.ValueError")
+    client.force_login(users["admin"])
+    listing = client.get("/admin/jobs/jobfailure/", HTTP_ACCEPT_LANGUAGE="fi")
+    detail = client.get(f"/admin/jobs/jobfailure/{failure.pk}/change/", HTTP_ACCEPT_LANGUAGE="fi")
+    for page in (listing, detail):
+        assert page.status_code == 200
+        text = page.content.decode()
+        assert "builtins.ValueError" in text and "tests_failing_job" in text
+        assert "Meikäläinen" not in text and "could not file" not in text
+    assert "Epäonnistuneet taustatyöt" in listing.content.decode()
+    # View only: nothing is changed or deleted from there.
+    assert client.post(f"/admin/jobs/jobfailure/{failure.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/jobs/jobfailure/add/").status_code == 403
+    # A job a retry made good is no longer a failed job.
+    with connection.cursor() as cur:
+        cur.execute("UPDATE procrastinate_jobs SET status = 'succeeded' WHERE id = %s", [job_id])
+    assert "builtins.ValueError" not in client.get("/admin/jobs/jobfailure/").content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_prune_jobs_deletes_finished_jobs_older_than_the_retention_with_their_failures(settings):
+    """Retention 14 days: jobs whose last event is 15 days old go, 13 days old stay; a job still waiting stays
+    whatever its age; the recorded failure of a deleted job goes with it."""
+    settings.JOB_RETENTION_DAYS = 14
+    _empty_job_tables()
+    old_failed, recent_failed = defer("tests_failing_job", note="old"), defer("tests_failing_job", note="recent")
+    old_done, recent_done = defer("tests_succeeding_job", n=1), defer("tests_succeeding_job", n=2)
+    run_worker_until_idle()
+    waiting = app.configure_task(name="tests_succeeding_job", queue=WORK, schedule_in={"days": 30}).defer(n=3)
+    with connection.cursor() as cur:
+        cur.execute("UPDATE procrastinate_events SET at = at - interval '15 days' WHERE job_id = ANY(%s)",
+                    [[old_failed, old_done, waiting]])
+        cur.execute("UPDATE procrastinate_events SET at = at - interval '13 days' WHERE job_id = ANY(%s)",
+                    [[recent_failed, recent_done]])
+    assert set(JobFailure.objects.values_list("job_id", flat=True)) == {old_failed, recent_failed}
+    prune = defer("prune_jobs", timestamp=0)
+    run_worker_until_idle()
+    assert job_status("prune_jobs") == "succeeded"
+    mine = {old_failed, recent_failed, old_done, recent_done, waiting, prune}  # the worker's schedule adds its own
+    assert set(ProcrastinateJob.objects.filter(id__in=mine).values_list("id", flat=True)) == {
+        recent_failed, recent_done, waiting, prune}
+    assert set(JobFailure.objects.values_list("job_id", flat=True)) == {recent_failed}
     _empty_job_tables()

@@ -11,6 +11,7 @@ class AccountsConfig(AppConfig):
         from django.db.models.signals import post_save
         from rest_framework.authtoken.models import Token
 
+        from . import lockout  # noqa: F401  (its signal receivers: the login back-off and known devices)
         from .tokens import adopt_saved_legacy_key
 
         # No key is ever stored in plain text: one made with DRF's authtoken becomes a hashed ApiToken at once.

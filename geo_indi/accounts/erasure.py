@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from geo_indi.audit.services import Action, audit_record
 
-from .lockout import normalised_username
+from .lockout import clear_backoff, normalised_username
 
 
 class ErasureRefused(Exception):
@@ -36,6 +36,7 @@ def user_erase(*, user, by=None):
         ) from None
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         model.objects.filter(username__in={username, normalised_username(username)}).delete()
+    clear_backoff(normalised_username(username))  # the failures counted under the username in the shared cache
     audit_record(
         Action.USER_ERASED, actor=by, object_type="auth.user", object_id=user_id,
         detail={"observations_kept": kept},

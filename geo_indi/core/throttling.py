@@ -10,11 +10,20 @@ DRF's own check reads the history, then writes it back: two processes that read 
 let a request through. Here the check and the count are one Redis script (a sliding window kept
 as a sorted set of request times), so N per period is N, whatever the number of workers.
 """
+import functools
+import math
 import uuid
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from rest_framework.throttling import SimpleRateThrottle
+
+from .errors import RequestError
 
 DEFAULT_SCOPE = "api"
 
@@ -69,3 +78,25 @@ class RequestThrottle(SimpleRateThrottle):
         user = request.user
         ident = f"user-{user.pk}" if user.is_authenticated else self.get_ident(request)
         return self.cache_format % {"scope": self.scope, "ident": ident}
+
+
+def throttled(scope: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A plain Django view counted under `scope` by the same RequestThrottle (and shared cache) as the API: over the
+    rate it raises a 429 RequestError with Retry-After, in the client's shape (core/errors.py), before the view runs
+    (so a refused request writes nothing)."""
+
+    view_scope = SimpleNamespace(throttle_scope=scope)
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def counted(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            throttle = RequestThrottle()
+            if not throttle.allow_request(request, view_scope):
+                seconds = max(1, math.ceil(throttle.wait() or 1))
+                raise RequestError(_("Too many requests. Try again in %(seconds)d seconds.") % {"seconds": seconds},
+                                   status=429, headers={"Retry-After": str(seconds)})
+            return view(request, *args, **kwargs)
+
+        return counted
+
+    return decorate

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 from procrastinate import exceptions as procrastinate_exceptions
+from procrastinate import sql as procrastinate_sql
 from procrastinate.contrib.django import app
 
 logger = logging.getLogger("geo_indi.jobs")
@@ -22,6 +23,7 @@ PERIODIC = "periodic"
 # A job still waiting or running: the progress pages say so.
 WAITING, RUNNING = "todo", "doing"
 ENDED_BADLY = frozenset({"failed", "cancelled", "aborted"})
+FINISHED = ("succeeded", *sorted(ENDED_BADLY))
 
 
 def defer(task_name: str, *, queueing_lock: str | None = None, **kwargs: Any) -> int | None:
@@ -54,6 +56,14 @@ def run_progress(run: Any, task_name: str, failed_message: str) -> dict:
         run.refresh_from_db()
     return {"status": run.status, "status_display": run.get_status_display(), "step": run.step,
             "total_steps": run.total_steps, "percent": run.percent, "message": run.message}
+
+
+def prune_finished_jobs(*, hours: int) -> None:
+    """Delete finished jobs whose last event is older than `hours` (their events go with them): Procrastinate's
+    own query, the one its builtin task remove_old_jobs runs, here on Django's connection (a job is sync)."""
+    with connection.cursor() as cur:
+        cur.execute(procrastinate_sql.queries["delete_old_jobs"],
+                    {"nb_hours": hours, "queue": None, "statuses": list(FINISHED)})
 
 
 def queue_health() -> dict:

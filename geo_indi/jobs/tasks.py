@@ -11,37 +11,64 @@ import datetime as dt
 import functools
 import io
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.db import close_old_connections, connections
-from django.utils import translation
-from procrastinate import RetryStrategy
+from django.utils import timezone, translation
+from procrastinate import JobContext, RetryStrategy
+from procrastinate.jobs import Job
+from procrastinate.tasks import Task
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.models import ProcrastinateJob
 
-from .queue import PERIODIC, WORK
+from .queue import PERIODIC, WORK, prune_finished_jobs
 
 logger = logging.getLogger("geo_indi.jobs")
 
 RETRY = RetryStrategy(max_attempts=3, wait=60)
 
 
-def own_connections(function):
-    """A job runs in a worker thread: it starts on a usable connection and closes it when done."""
+def record_failure(failed: Job, error: BaseException) -> None:
+    """The failure of this attempt of the job, by the exception's class only (its message can carry a row's content),
+    for the admin's list of failed jobs. A failure to record it is logged and never hides the job's own error."""
+    from .models import JobFailure
 
-    @functools.wraps(function)
-    def run(*args, **kwargs):
-        close_old_connections()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            connections.close_all()
+    cls = type(error)
+    assert failed.id is not None  # a job being run has been saved
+    try:
+        JobFailure.objects.update_or_create(job_id=failed.id, defaults={
+            "task_name": failed.task_name, "queue": failed.queue, "attempts": failed.attempts + 1,
+            "exception_class": f"{cls.__module__}.{cls.__qualname__}", "failed_at": timezone.now()})
+    except Exception:  # the database may be why the job failed
+        logger.exception("job %s (%s): its failure could not be recorded", failed.id, failed.task_name)
 
-    return run
+
+def job(name: str, **options: Any) -> Callable[[Callable[..., None]], Task]:
+    """Every task of geo_indi is declared through this: a Procrastinate task that runs on a usable connection of its
+    own (a job runs in a worker thread), closes it when done, and records the class of a failure (JobFailure)."""
+
+    def declare(function: Callable[..., None]) -> Task:
+        @functools.wraps(function)
+        def run(context: JobContext, *args: Any, **kwargs: Any) -> None:
+            close_old_connections()
+            try:
+                function(*args, **kwargs)
+            except BaseException as error:
+                if context.job is not None and context.job.id is not None:
+                    record_failure(context.job, error)
+                raise
+            finally:
+                connections.close_all()
+
+        return app.task(name=name, pass_context=True, **options)(run)
+
+    return declare
 
 
-@app.task(name="refresh_release", queue=WORK, retry=RETRY)
-@own_connections
+@job("refresh_release", queue=WORK, retry=RETRY)
 def refresh_release(year: int, k: int) -> None:
     """The published tables of one year computed again (stale-while-revalidate, publication/tables.py)."""
     from geo_indi.publication.tables import refresh_release as refresh
@@ -49,8 +76,7 @@ def refresh_release(year: int, k: int) -> None:
     refresh(year, k)
 
 
-@app.task(name="grouping_run", queue=WORK)
-@own_connections
+@job("grouping_run", queue=WORK)
 def grouping_run(run_pk: int, language: str) -> None:
     from geo_indi.analysis.grouping_runs import grouping_run as run
 
@@ -58,8 +84,7 @@ def grouping_run(run_pk: int, language: str) -> None:
         run(run_pk)
 
 
-@app.task(name="sotkanet_import_run", queue=WORK)
-@own_connections
+@job("sotkanet_import_run", queue=WORK)
 def sotkanet_import_run(run_pk: int, language: str) -> None:
     from geo_indi.indicators.import_runs import import_run
 
@@ -83,8 +108,7 @@ def periodic(name: str):
     cron = settings.JOB_SCHEDULES.get(name)
 
     def declare(function):
-        task = app.task(name=name, queue=PERIODIC, queueing_lock=name, retry=RETRY, pass_context=False)(
-            own_connections(function))
+        task = job(name, queue=PERIODIC, queueing_lock=name, retry=RETRY)(function)
         if cron:
             app.periodic(cron=cron, periodic_id=name)(task)
         return task
@@ -131,3 +155,14 @@ def export_audit_log(timestamp: int) -> None:
     directory = settings.AUDIT_EXPORT_DIR
     directory.mkdir(parents=True, exist_ok=True)
     _command("export_audit_log", since=day, until=day, output=str(directory / f"audit-{day.isoformat()}.csv"))
+
+
+@periodic("prune_jobs")
+def prune_jobs(timestamp: int) -> None:
+    """Finished jobs (succeeded, failed, cancelled, aborted) whose last event is more than JOB_RETENTION_DAYS old
+    deleted with their events, by the query of Procrastinate's own builtin `remove_old_jobs`, and the recorded
+    failures of jobs no longer there. Idempotent: a second run finds nothing more to delete."""
+    from .models import JobFailure
+
+    prune_finished_jobs(hours=settings.JOB_RETENTION_DAYS * 24)
+    JobFailure.objects.exclude(job_id__in=ProcrastinateJob.objects.values("id")).delete()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from geo_indi.areas.models import Municipality
 from geo_indi.audit.services import Action, audit_record, without_coordinates
 from geo_indi.core.spreadsheet import spreadsheet_safe
+from geo_indi.core.throttling import throttled
 from geo_indi.observations import suppression
 from geo_indi.observations.models import AgeGroup, Direction, Observation, Phenomenon, Subject
 
@@ -153,6 +154,7 @@ def report_xlsx(request, code):
                        f"geo-indi-{municipality.code}.xlsx")
 
 
+@throttled("pdf")
 def report_pdf(request, code):
     municipality, form, options, data = _export(request, code, "pdf")
     features = [(row.geometry, rendering.area_fill(row, data), f"{row.code} {row.name}: "
