@@ -55,7 +55,8 @@ def test_every_figure_is_what_the_public_map_gives(client, two_years):
     assert (by_slug["yksinaisyys"].records, by_slug["yksinaisyys"].cases) == (20, 40)
     assert by_slug["ilkivalta"].records is None  # 3 people: not published, and so not in the chapter
     assert "more (+12), a clear change" == by_slug["yksinaisyys"].change
-    assert "release" in by_slug["yksinaisyys"].source and LAYER in by_slug["yksinaisyys"].source
+    assert by_slug["yksinaisyys"].source == f"?year=2024&unit=records&phenomenon={by_slug['yksinaisyys'].phenomenon_id}"
+    assert "release" in welfare_report.source_text(chapter) and LAYER in welfare_report.source_text(chapter)
 
 
 def test_the_approved_summary_and_its_approver_are_in_the_chapter(two_years, users):

@@ -127,14 +127,24 @@ def _change_text(now: int | None, before: int | None) -> str:
     return f"{way} ({now - before:+d}), {verdict}"
 
 
-def map_query(municipality: Municipality | None, year: int, phenomenon_id: int | None) -> str:
-    """The public request that gives the same number on the map: the stats layer of the municipalities."""
+def map_query(year: int, phenomenon_id: int | None) -> str:
+    """The query string of the public request that gives the same number on the map (the municipalities' layer)."""
     params: dict[str, Any] = {"year": year, "unit": Unit.RECORDS.value}
     if phenomenon_id:
         params["phenomenon"] = phenomenon_id
-    path = reverse("layers:municipality-stats-geojson")
-    query = f"{path}?{urlencode(params)}"
-    return query if municipality is None else f"{query} ({municipality.code})"
+    return f"?{urlencode(params)}"
+
+
+def source_text(chapter_: "Chapter") -> str:
+    if chapter_.municipality is None:
+        return _("Source of every figure: the published yearly table of geo_indi, %(release)s; the county's numbers "
+                 "are its published Lapland totals, as on the overview map %(path)s.") % {
+            "release": chapter_.release, "path": reverse("maps:overview")}
+    return _("Source of every figure: the published yearly table of geo_indi, %(release)s. The same numbers are "
+             "given by the public map layer %(path)s with each row's query (records; unit=occurrences for cases), "
+             "in the row of municipality %(code)s.") % {
+        "release": chapter_.release, "path": reverse("layers:municipality-stats-geojson"),
+        "code": chapter_.municipality.code}
 
 
 def _figures(municipality: Municipality | None, year: int) -> tuple[list[Figure], Any]:
@@ -142,14 +152,12 @@ def _figures(municipality: Municipality | None, year: int) -> tuple[list[Figure]
     got = {(unit, y): _published(node_of, y, unit) for unit in UNITS for y in (year, year - 1)}
     release = got[(Unit.RECORDS, year)][2]
     phenomena = {p.pk: p for p in Phenomenon.objects.all()}
-    source = _("published yearly table, %(release)s; %(query)s")
-
     def line(label, phenomenon_id, pick):
         records, records_before = (pick(got[(Unit.RECORDS, y)]) for y in (year, year - 1))
         cases, cases_before = (pick(got[(Unit.OCCURRENCES, y)]) for y in (year, year - 1))
         return Figure(label, phenomenon_id, records, records_before, cases, cases_before,
                       _change_text(records, records_before),
-                      source % {"release": _release_text(release), "query": map_query(municipality, year, phenomenon_id)})
+                      map_query(year, phenomenon_id))
 
     figures = [line(_("All public phenomena"), None, lambda g: g[0])]
     shown = sorted(set(got[(Unit.RECORDS, year)][1]) | set(got[(Unit.RECORDS, year - 1)][1]),
@@ -265,7 +273,7 @@ def number(value: Any) -> str:
 
 def headings() -> list[str]:
     return [_("Phenomenon"), _("Records"), _("Year before"), _("Cases"), _("Year before"), _("Change in records"),
-            _("Source")]
+            _("Query")]
 
 
 def figure_cells(figure: Figure) -> list[str]:
@@ -293,6 +301,7 @@ def chapter_docx(chapter_: Chapter) -> bytes:
             for cell, text in zip(table.add_row().cells, figure_cells(figure)):
                 cell.text = text
         document.add_paragraph(period_text(chapter_))
+        document.add_paragraph(source_text(chapter_))
         document.add_paragraph(hidden_text(chapter_.k))
         document.add_heading(_("Indicators (THL Sotkanet)"), level=3)
         if chapter_.indicators:
@@ -373,6 +382,7 @@ def made_text(chapter_: Chapter) -> str:
 def texts(chapter_: Chapter) -> dict:
     """The sentences of the chapter, for templates (computed in the chapter's language by the caller)."""
     return {"title": title(chapter_), "period": period_text(chapter_), "hidden": hidden_text(chapter_.k),
+            "source": source_text(chapter_),
             "headings": headings(), "rows": [figure_cells(f) for f in chapter_.figures],
             "indicators": [indicator_text(line) for line in chapter_.indicators],
             "no_indicators": no_indicators_text(chapter_),
