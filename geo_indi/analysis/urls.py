@@ -19,4 +19,7 @@ urlpatterns = [
     path("summaries/<int:pk>/export.docx", views.summary_export, name="summary-export"),
     path("municipalities/<str:code>/summaries/", views.summary_list, name="summaries"),
     path("municipalities/<str:code>/summaries/draft/", views.summary_draft, name="summary-draft"),
+    path("municipalities/<str:code>/welfare-report/", views.welfare_report_page, name="welfare-report"),
+    path("municipalities/<str:code>/welfare-report.docx", views.welfare_report_docx, name="welfare-report-docx"),
+    path("municipalities/<str:code>/welfare-report.pdf", views.welfare_report_pdf, name="welfare-report-pdf"),
 ]

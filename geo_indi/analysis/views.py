@@ -18,7 +18,7 @@ from geo_indi.observations.models import Observation, Phenomenon
 
 from .grouping import MIN_GROUP_SIZE
 
-from . import grouping_runs, search, services, summaries
+from . import grouping_runs, search, services, summaries, welfare_report
 from .models import GroupDecision, GroupingRun, SituationSummary, SuggestedGroup, SummaryVersion
 
 
@@ -220,6 +220,7 @@ def summary_list(request, code):
         "municipality": municipality, "shown": summaries.summaries_shown_to(request.user, municipality),
         "editor": editor, "years": list(range(this_year, this_year - 6, -1)), "default_year": this_year - 1,
         "draft_languages": summaries.language_choices(), "current_language": translation.get_language(),
+        "may_read_report": welfare_report.may_read(request.user, municipality),
     })
 
 
@@ -293,4 +294,56 @@ def summary_export(request, pk):
         content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     response["Content-Disposition"] = (
         f'attachment; filename="tilannekuva-{summary.municipality.code}-{summary.year}-{summary.language}.docx"')
+    return response
+
+
+COUNTY = "lappi"  # the county's chapter: /analysis/municipalities/lappi/welfare-report/
+
+
+def _welfare_request(request, code):
+    """(municipality or None for the county, year, language) of a welfare report request, checked."""
+    municipality = None if code == COUNTY else _municipality(code)
+    if not welfare_report.may_read(request.user, municipality):
+        raise PermissionDenied
+    years = welfare_report.years_offered(timezone.localdate())
+    raw_year = request.GET.get("year", str(years[1]))
+    if not raw_year.isdigit() or int(raw_year) not in years:
+        raise RequestError(_("Choose a year from %(first)d to %(last)d.") % {"first": years[-1], "last": years[0]},
+                           field="year", drop=["year"])
+    language = request.GET.get("language", translation.get_language())
+    if language not in summaries.LANGUAGES:
+        raise RequestError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(summaries.LANGUAGES)},
+                           field="language", drop=["language"])
+    return municipality, int(raw_year), language
+
+
+@login_required
+def welfare_report_page(request, code):
+    municipality, year, language = _welfare_request(request, code)
+    chapter = welfare_report.chapter(municipality, year, language)
+    with translation.override(language):
+        text = welfare_report.texts(chapter)
+    return render(request, "analysis/welfare_report.html", {
+        "chapter": chapter, "text": text, "code": code, "years": welfare_report.years_offered(timezone.localdate()),
+        "languages": summaries.language_choices(),
+        "query": f"year={year}&language={language}",
+    })
+
+
+@login_required
+def welfare_report_docx(request, code):
+    municipality, year, language = _welfare_request(request, code)
+    chapter = welfare_report.chapter(municipality, year, language)
+    response = HttpResponse(welfare_report.chapter_docx(chapter), content_type=(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))
+    response["Content-Disposition"] = f'attachment; filename="{chapter.filename}.docx"'
+    return response
+
+
+@login_required
+def welfare_report_pdf(request, code):
+    municipality, year, language = _welfare_request(request, code)
+    chapter = welfare_report.chapter(municipality, year, language)
+    response = HttpResponse(welfare_report.chapter_pdf(chapter), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{chapter.filename}.pdf"'
     return response
