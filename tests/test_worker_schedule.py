@@ -10,7 +10,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +21,7 @@ from geo_indi.publication.models import PublishedRelease
 from geo_indi.publication.tables import publish_release
 
 from .conftest import INSIDE_ALFA, _empty_job_tables
+from .test_jobs import wait_until
 from .test_loop import ask, parish, people  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,15 +40,6 @@ def serve_worker_command():
     arguments = line.split("manage.py", 1)[1].rstrip(" &").strip()
     arguments = re.sub(r'"\$\{GEO_INDI_WORKER_CONCURRENCY:-(\d+)\}"', r"\1", arguments)
     return ["manage.py", *arguments.split()]
-
-
-def wait_until(condition, seconds=120):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
