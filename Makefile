@@ -3,11 +3,14 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 LOCK_ARGS ?=
+# 1: the bootstrap installs the test lock (requirements-test.lock) instead of the runtime lock.
+WITH_TESTS ?= 0
+UV ?= .venv/bin/uv
 
 .PHONY: demo run dev test bench bench-national setup db-start db-stop messages lock backup restore
 
 setup:
-	bash scripts/bootstrap.sh
+	WITH_TESTS=$(WITH_TESTS) bash scripts/bootstrap.sh
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
@@ -22,22 +25,28 @@ dev: setup
 	DJANGO_DEBUG=true $(PY) manage.py runserver $(HOST):$(PORT)
 
 test:
-	WITH_BROWSER=1 bash scripts/bootstrap.sh
+	WITH_TESTS=1 WITH_BROWSER=1 bash scripts/bootstrap.sh
 	bash scripts/run-tests.sh
 
 # `make bench --national` cannot be typed (make rejects unknown options): NATIONAL=1 or bench-national.
+# The load generator (psutil, aiohttp) is a test tool: bench installs the test lock.
+bench: WITH_TESTS = 1
 bench: setup
 	$(PY) -m bench $(if $(NATIONAL),--national) $(BENCH_ARGS)
 
 bench-national:
 	$(MAKE) bench NATIONAL=1
 
-# Regenerates requirements.lock (hashes) from pyproject.toml, keeping pins that still fit;
-# LOCK_ARGS=--upgrade moves every pin to the newest allowed version.
+# Two hashed locks from pyproject.toml, keeping pins that still fit: requirements.lock (production: the
+# runtime dependencies only) and requirements-test.lock (runtime + the `test` extra, resolved with the runtime
+# lock as constraints, so every runtime pin is the same in both). LOCK_ARGS=--upgrade moves every pin to the
+# newest allowed version. UV=/path/to/uv uses another uv (default: installed into .venv on first use).
 lock:
-	@[ -x .venv/bin/uv ] || .venv/bin/pip install -q uv
-	.venv/bin/uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 \
+	@[ "$(UV)" != .venv/bin/uv ] || [ -x .venv/bin/uv ] || .venv/bin/pip install -q uv
+	$(UV) pip compile pyproject.toml --generate-hashes --python-version 3.11 \
 	  --custom-compile-command "make lock" -o requirements.lock -q $(LOCK_ARGS)
+	$(UV) pip compile pyproject.toml --extra test -c requirements.lock --generate-hashes --python-version 3.11 \
+	  --custom-compile-command "make lock" -o requirements-test.lock -q $(LOCK_ARGS)
 
 # Custom-format pg_dump into $(BACKUP_DIR) (default var/backups/, or the BACKUP_DIR setting).
 backup:

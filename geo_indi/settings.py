@@ -276,6 +276,11 @@ DATABASE_KEEPALIVES_IDLE_SECONDS = env_int("DATABASE_KEEPALIVES_IDLE_SECONDS", 1
 DATABASE_KEEPALIVES_INTERVAL_SECONDS = env_int("DATABASE_KEEPALIVES_INTERVAL_SECONDS", 5)
 DATABASE_KEEPALIVES_COUNT = env_int("DATABASE_KEEPALIVES_COUNT", 3)
 DATABASE_TCP_USER_TIMEOUT_SECONDS = env_int("DATABASE_TCP_USER_TIMEOUT_SECONDS", 10)
+# A frozen server cancels nothing and its kernel still acknowledges: the client's own deadlines
+# (geo_indi/core/postgis): a statement may wait its statement timeout plus this margin for an answer, and the
+# check Django runs before reusing a kept-alive connection this long (then a new connection: connect timeout).
+DATABASE_ANSWER_MARGIN_SECONDS = env_int("DATABASE_ANSWER_MARGIN_SECONDS", 1)
+DATABASE_HEALTH_CHECK_TIMEOUT_SECONDS = env_int("DATABASE_HEALTH_CHECK_TIMEOUT_SECONDS", 1, 1)
 
 
 def database_settings(url):
@@ -295,8 +300,9 @@ def database_settings(url):
         keepalives_count=DATABASE_KEEPALIVES_COUNT,
         tcp_user_timeout=DATABASE_TCP_USER_TIMEOUT_SECONDS * 1000,
     )
-    if database["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2"}:
-        database["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    if database["ENGINE"] in {"django.db.backends.postgresql", "django.db.backends.postgresql_psycopg2",
+                              "django.contrib.gis.db.backends.postgis"}:
+        database["ENGINE"] = "geo_indi.core.postgis"  # PostGIS with client-side answer deadlines
     # Values travel apart from the SQL text (psycopg 3 server-side binding): a person's
     # fields never appear as literals in pg_stat_activity or in a logged statement.
     database["OPTIONS"]["server_side_binding"] = True

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs whatever is missing (system packages, venv from the hashed lock file,
+# Installs whatever is missing (system packages, venv from the hashed runtime or test lock,
 # front-end vendor files), makes the local secret key and starts the database and the cache.
 # Fast the second time: every step checks first.
 set -euo pipefail
@@ -43,27 +43,28 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive sudo_ apt-get -o DPkg::Lock::Timeout=300 install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
+# WITH_TESTS=1 (make test, make bench): the test lock (runtime + test tools) instead of the runtime lock.
+LOCK=requirements.lock
+[ "${WITH_TESTS:-0}" = 1 ] && LOCK=requirements-test.lock
+VENV="${VENV:-.venv}"
 PY="${PYTHON:-python3.11}"
 command -v "$PY" >/dev/null || PY=python3
-if [ ! -x .venv/bin/python ]; then "$PY" -m venv .venv; fi
-# Exactly the versions and hashes of requirements.lock (`make lock` regenerates it), then the project itself.
-stamp=".venv/.installed-$(cat requirements.lock pyproject.toml | sha1sum | cut -c1-12)"
-if [ ! -f "$stamp" ]; then
-  .venv/bin/pip install -q --require-hashes -r requirements.lock
-  .venv/bin/pip install -q --no-deps -e .
-  touch "$stamp"
+if [ ! -x "$VENV/bin/python" ]; then "$PY" -m venv "$VENV"; fi
+# Exactly the versions and hashes of the lock (`make lock` regenerates both), then the project itself; only when
+# something it pins is not installed at that version (scripts/installed.py asks the environment, not a stamp).
+if ! "$VENV/bin/python" scripts/installed.py python "$LOCK"; then
+  "$VENV/bin/pip" install -q --require-hashes -r "$LOCK"
+  "$VENV/bin/pip" install -q --no-deps -e .
 fi
 
-nstamp="node_modules/.installed-$(sha1sum package-lock.json | cut -c1-12)"
-if [ ! -f "$nstamp" ]; then
+if ! "$VENV/bin/python" scripts/installed.py npm package-lock.json; then
   npm ci --no-audit --no-fund --loglevel=error
-  touch "$nstamp"
 fi
 
 # The local demo's own secret key (git-ignored); production sets DJANGO_SECRET_KEY or DJANGO_SECRET_KEY_FILE.
 if [ ! -s var/secret_key ]; then
   mkdir -p var
-  (umask 077; .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key)
+  (umask 077; "$VENV/bin/python" -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key)
 fi
 
 bash scripts/db.sh start

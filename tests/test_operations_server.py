@@ -34,8 +34,8 @@ def serve_gunicorn(tmp_path, workers=1, extra_env=None, extra_args=()):
         DJANGO_SECRET_KEY="server-test-" + uuid.uuid4().hex * 2,
         GEO_INDI_BIND=bind,
         WEB_CONCURRENCY=str(workers),
-        **(extra_env or {}),
     )
+    env.update(extra_env or {})
     if test_db.get("PASSWORD"):
         env["PGPASSWORD"] = test_db["PASSWORD"]
     log_path = tmp_path / "gunicorn.log"
