@@ -33,6 +33,7 @@ urlpatterns = [
     path("indicators/", include("geo_indi.indicators.urls")),
     path("analysis/", include("geo_indi.analysis.urls")),
     path("questions/", include("geo_indi.questions.page_urls")),
+    path("research/", include("geo_indi.research.urls")),
 ]
 
 handler400 = "geo_indi.core.views.bad_request"

@@ -1,0 +1,16 @@
+"""The research app's background job (discovered by Procrastinate like geo_indi/jobs/tasks.py's)."""
+from procrastinate.contrib.django import app
+
+from geo_indi.jobs.queue import WORK
+from geo_indi.jobs.tasks import RETRY, own_connections
+
+from .requests import TASK
+
+
+@app.task(name=TASK, queue=WORK, retry=RETRY)
+@own_connections
+def research_extract_build(request_pk: int) -> None:
+    """An approved research request's package, built once (a second run finds it done)."""
+    from .requests import request_extract_build
+
+    request_extract_build(request_pk)
