@@ -42,7 +42,7 @@ AUDIT_REQUESTED = "research_request"
 AUDIT_APPROVED = "research_request_approved"
 AUDIT_REFUSED = "research_request_refused"
 AUDIT_DOWNLOADED = "research_extract_download"
-AUDIT_DOWNLOAD_EXPIRED = "research_extract_download_expired"
+AUDIT_DOWNLOAD_EXPIRED = "research_download_expired"  # actions are at most 32 characters
 TASK = "research_extract_build"
 
 # The record table of a requested extract, its data dictionary. Dates never finer than the month.
@@ -199,13 +199,15 @@ def request_extract_build(request_pk: int) -> ResearchExtract | None:
         raise
 
 
-def _observation_columns(req: ResearchRequest) -> list[str]:
-    return [name for name, _t, _d in OBSERVATION_FIELDS if name in ALWAYS or name in req.wanted_fields]
+def observation_columns(wanted_fields: list[str]) -> list[str]:
+    """The record table's columns for the fields asked for, in the data dictionary's order."""
+    return [name for name, _t, _d in OBSERVATION_FIELDS if name in ALWAYS or name in wanted_fields]
 
 
-def _observation_rows(req, cells, years, slugs, columns):
+def observation_rows(municipalities, cells, years, slugs, columns):
+    """One dict per record in a published cell of the municipalities, with the columns asked for."""
     pseudonym = Pseudonyms()
-    for o in published_observations(cells, years, slugs.keys(), municipality__in=req.municipalities.all()):
+    for o in published_observations(cells, years, slugs.keys(), municipality__in=municipalities):
         full = {"observation": secrets.token_hex(8), "year": o.observed_on.year, "month": o.observed_on.month,
                 "municipality": o.municipality.code, "postcode": o.postcode_area.postcode,
                 "phenomenon": slugs[o.phenomenon_id], "subject": o.subject, "direction": o.direction,
@@ -252,10 +254,11 @@ def _build(req: ResearchRequest) -> ResearchExtract:
     slugs = {p.pk: p.slug for p in phenomena}
     areas = {a.pk: (a.municipality.code, a.postcode) for a in PostcodeArea.objects.select_related("municipality")}
     cells = _published_cells(years, phenomena)  # over every area: the suppression is the one published
-    columns = _observation_columns(req)
+    columns = observation_columns(req.wanted_fields)
     schemas = {"phenomena": SCHEMAS["phenomena"], "observation_counts": SCHEMAS["observation_counts"],
                "observations": [f for f in OBSERVATION_FIELDS if f[0] in columns]}
-    rows, report = anonymity.k_anonymise(list(_observation_rows(req, cells, years, slugs, columns)), columns, k)
+    rows, report = anonymity.k_anonymise(
+        list(observation_rows(req.municipalities.all(), cells, years, slugs, columns)), columns, k)
     rows.sort(key=lambda r: ([str(r[c]) for c in columns if c != "observation"], r["observation"]))
     counts = {
         "phenomena": _write_csv(directory, "phenomena", _phenomena_rows(phenomena), schemas),
