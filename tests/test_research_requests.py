@@ -15,6 +15,7 @@ from django.utils import timezone
 from frictionless import Package
 
 from geo_indi.accounts.demo import ensure_demo_accounts
+from geo_indi.accounts.landing import landing_url
 from geo_indi.accounts.models import Membership, Organisation
 from geo_indi.areas.models import Municipality
 from geo_indi.audit.models import AuditEvent
@@ -275,3 +276,11 @@ def test_approved_request_is_built_by_the_worker_and_downloaded_by_its_researche
     assert req.state == ResearchRequest.State.EXPIRED
     assert AuditEvent.objects.filter(action=requests.AUDIT_DOWNLOAD_EXPIRED, actor_username="researcher").count() == 1
     assert AuditEvent.objects.filter(action=requests.AUDIT_DOWNLOADED).count() == 1
+
+
+def test_researcher_lands_on_research_and_only_researchers_and_the_data_owner_see_the_link(client, research):
+    assert landing_url(research["researcher"]) == reverse("research:index")
+    link = f'<a href="{reverse("research:index")}">Tutkimusaineistot</a>'
+    for who, shown in (("researcher", True), ("coord_698", True), ("coord_320", False), ("field_698", False)):
+        client.force_login(research[who])
+        assert (link in client.get("/", **FI).content.decode()) is shown, who

@@ -11,7 +11,6 @@ random record id, year, municipality and phenomenon, and the optional fields ask
 than the month), made k-anonymous by research/anonymity.py; its README.md and datapackage.json say how many
 rows were generalised and dropped.
 """
-import json
 import secrets
 import zipfile
 from datetime import date
@@ -35,8 +34,8 @@ from geo_indi.publication.counts import public_phenomena
 from . import anonymity
 from .models import ResearchExtract, ResearchRequest
 from .services import (AUDIT_ACTION, INT, MAX_YEARS, SCHEMAS, S, Pseudonyms, _count_rows, _descriptor,
-                       _phenomena_rows, _published_cells, _sha256, _write_csv, checked_description,
-                       published_observations, validate_package)
+                       _phenomena_rows, _published_cells, _write_csv, checked_description, package_finish,
+                       published_observations)
 
 AUDIT_REQUESTED = "research_request"
 AUDIT_APPROVED = "research_request_approved"
@@ -271,8 +270,7 @@ def _build(req: ResearchRequest) -> ResearchExtract:
     if small:
         raise RuntimeError(f"research extract {extract.pk}: {len(small)} classes under k = {k}")
     (directory / "README.md").write_text(_readme(req, extract, k, qis, report), encoding="utf-8")
-    descriptor = directory / "datapackage.json"
-    descriptor.write_text(json.dumps(_descriptor(
+    package_finish(extract, directory, _descriptor(
         extract, directory, counts, k, schemas,
         description=("Observations of wellbeing and safety phenomena in Lapland for the municipalities and years "
                      "asked for: the counts published to outsiders, and the records, k-anonymous on their "
@@ -280,13 +278,7 @@ def _build(req: ResearchRequest) -> ResearchExtract:
         provenance={"request": req.pk, "agreement_reference": req.agreement_reference,
                     "approved_by": req.decided_by_username, "expires_on": req.expires_on.isoformat(),
                     "municipalities": sorted(codes), "fields": columns,
-                    "k_anonymity": {"k": k, "quasi_identifiers": qis, **report}}),
-        ensure_ascii=False, indent=2), encoding="utf-8")
-    validation = validate_package(descriptor)
-    if not validation.valid:
-        raise RuntimeError(f"research extract {extract.pk} does not validate: {validation.flatten(['type', 'note'])}")
-    extract.rows, extract.path, extract.sha256 = counts, str(directory), _sha256(descriptor)
-    extract.save(update_fields=["rows", "path", "sha256"])
+                    "k_anonymity": {"k": k, "quasi_identifiers": qis, **report}}), counts)
     with zipfile.ZipFile(zip_path(extract), "w", zipfile.ZIP_DEFLATED) as z:
         for file in sorted(directory.iterdir()):
             z.write(file, file.name)

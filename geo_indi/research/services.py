@@ -223,6 +223,17 @@ def validate_package(descriptor_path):
     return Package(str(descriptor_path)).validate()
 
 
+def package_finish(extract, directory: Path, descriptor: dict, counts: dict) -> None:
+    """Write datapackage.json, refuse a package that does not validate, and record its rows, place and hash."""
+    path = directory / "datapackage.json"
+    path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8")
+    report = validate_package(path)
+    if not report.valid:
+        raise RuntimeError(f"research extract {extract.pk} does not validate: {report.flatten(['type', 'note'])}")
+    extract.rows, extract.path, extract.sha256 = counts, str(directory), _sha256(path)
+    extract.save(update_fields=["rows", "path", "sha256"])
+
+
 def extract_make(*, made_by, year_from, year_to, purpose, recipient, directory=None):
     """Write a validated research extract; returns the ResearchExtract. Logged in the audit log."""
     if not access.may_make_extract(made_by):
@@ -255,14 +266,7 @@ def extract_make(*, made_by, year_from, year_to, purpose, recipient, directory=N
             "initiatives": _write_csv(directory, "initiatives", _initiative_rows(years, pseudonym)),
             "questions_answers": _write_csv(directory, "questions_answers", _answer_rows(years, pseudonym)),
         }
-        descriptor = directory / "datapackage.json"
-        descriptor.write_text(json.dumps(_descriptor(extract, directory, counts, suppression.threshold()),
-                                         ensure_ascii=False, indent=2), encoding="utf-8")
-        report = validate_package(descriptor)
-        if not report.valid:
-            raise RuntimeError(f"research extract {extract.pk} does not validate: {report.flatten(['type', 'note'])}")
-        extract.rows, extract.path, extract.sha256 = counts, str(directory), _sha256(descriptor)
-        extract.save(update_fields=["rows", "path", "sha256"])
+        package_finish(extract, directory, _descriptor(extract, directory, counts, suppression.threshold()), counts)
         audit_record(AUDIT_ACTION, actor=made_by, obj=extract, detail={
             "years": [year_from, year_to], "purpose": extract.purpose, "recipient": extract.recipient,
             "rows": counts, "sha256": extract.sha256})
