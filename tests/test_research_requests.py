@@ -24,7 +24,7 @@ from geo_indi.observations import suppression
 from geo_indi.observations.demo import load_demo_observations
 from geo_indi.publication.counts import public_phenomena
 from geo_indi.research import anonymity, requests
-from geo_indi.research.models import ResearchRequest
+from geo_indi.research.models import ResearchExtract, ResearchRequest
 from geo_indi.research.services import _published_cells
 
 from .conftest import INSIDE_ALFA
@@ -284,3 +284,21 @@ def test_researcher_lands_on_research_and_only_researchers_and_the_data_owner_se
     for who, shown in (("researcher", True), ("coord_698", True), ("coord_320", False), ("field_698", False)):
         client.force_login(research[who])
         assert (link in client.get("/", **FI).content.decode()) is shown, who
+
+
+def test_a_failed_build_is_kept_on_the_request_and_shown_to_the_data_owner(client, research, records, settings, tmp_path):
+    submitted(client, research["researcher"])
+    req = ResearchRequest.objects.get()
+    approve(client, research, req)
+    settings.RESEARCH_EXTRACT_DIR = tmp_path / "not-a-directory"
+    settings.RESEARCH_EXTRACT_DIR.write_text("a file where the extracts should go")
+    with pytest.raises(OSError):
+        requests.request_extract_build(req.pk)  # the job fails, and is retried by the queue
+    req.refresh_from_db()
+    assert req.extract_id is None and "not-a-directory" in req.build_error
+    assert not ResearchExtract.objects.exists()
+    client.force_login(research["coord_698"])
+    assert "Aineistoa ei voitu muodostaa:" in client.get(reverse("research:review"), **FI).content.decode()
+    client.force_login(research["researcher"])
+    page = client.get(reverse("research:index"), **FI).content.decode()
+    assert "Aineistoa ei vielä voitu muodostaa." in page and "not-a-directory" not in page

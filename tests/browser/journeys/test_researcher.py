@@ -21,7 +21,7 @@ from geo_indi.research import anonymity, requests
 from geo_indi.research.models import ResearchRequest
 
 from ...conftest import JobWorker
-from ..helpers import SERIOUS, run_axe
+from ..helpers import run_axe
 from .conftest import JOURNEY_NOW
 
 pytestmark = pytest.mark.browser
@@ -61,7 +61,7 @@ def test_researcher_requests_the_owner_approves_the_worker_builds_and_the_resear
     researcher = journey_page(1366, 768)
     sign_in(researcher, "tutkija")
     assert researcher.url == f"{demo_server.url}/research/"  # the researcher's landing page
-    assert run_axe(researcher, impacts=SERIOUS) == []
+    assert run_axe(researcher) == []
 
     # The request form, filled as a person would, by its labels.
     researcher.get_by_label("Tarkoitus").fill("Yksinäisyys ja osallisuus Lapin kaupungeissa 2025–2026")
@@ -87,7 +87,7 @@ def test_researcher_requests_the_owner_approves_the_worker_builds_and_the_resear
     # The data owner's coordinator approves it on the review page, with a reason.
     owner = journey_page(1366, 768)
     sign_in(owner, "hyvinvointialue", "/research/review/")
-    assert run_axe(owner, impacts=SERIOUS) == []
+    assert run_axe(owner) == []
     pending = owner.locator(f"#request-{req.pk}")
     assert "ULA-TS-2026-04" in pending.inner_text()
     pending.get_by_label("Perustelu").fill("Tietosopimus ULA-TS-2026-04 tarkistettu.")
