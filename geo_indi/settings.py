@@ -90,6 +90,12 @@ def env_str(name, default):
     return typed(name, default, str, "")
 
 
+def _name(value):
+    if not value:
+        raise ValueError(value)
+    return value
+
+
 def env_choice(name, default, choices):
     def parse(value):
         if value not in choices:
@@ -523,6 +529,12 @@ QUESTION_REMINDER_DAYS = env_int("QUESTION_REMINDER_DAYS", 3)
 INITIATIVE_REVIEW_ANSWER_DAYS = env_int("INITIATIVE_REVIEW_ANSWER_DAYS", 14)
 # Research extracts (research/services.py): where they are written, and their licence (a Data Package licence).
 RESEARCH_EXTRACT_DIR = Path(env_str("RESEARCH_EXTRACT_DIR", str(BASE_DIR / "var" / "research")))
+# Research requests (research/requests.py): the organisation that owns the data; its coordinators approve or
+# refuse researchers' requests. The name of an organisation, as in the admin (default: the demo's county).
+RESEARCH_DATA_OWNER_ORGANISATION = typed("RESEARCH_DATA_OWNER_ORGANISATION", "Lapin hyvinvointialue", _name,
+                                         "use the name of an organisation (not empty)")
+# An approved request's extract may be downloaded until its expiry date, at most this many days after the request.
+RESEARCH_ACCESS_MAX_DAYS = env_int("RESEARCH_ACCESS_MAX_DAYS", 365, 1)
 RESEARCH_EXTRACT_LICENCE = {
     "name": "other-closed",
     "title": "Research use only, under a data-sharing agreement with the data controller; no re-identification",

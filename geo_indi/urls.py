@@ -34,6 +34,7 @@ urlpatterns = [
     path("analysis/", include("geo_indi.analysis.urls")),
     path("questions/", include("geo_indi.questions.page_urls")),
     path("initiatives/", include("geo_indi.initiatives.page_urls")),
+    path("research/", include("geo_indi.research.urls")),
 ]
 
 handler400 = "geo_indi.core.views.bad_request"

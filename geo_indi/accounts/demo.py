@@ -12,6 +12,7 @@ DEMO_ORGANISATIONS = [
     ("Lapin hyvinvointialue", Organisation.Kind.WELLBEING_COUNTY, None),
     ("Lapin Kylät ry", Organisation.Kind.NGO, ["698", "758", "148", "261", "320"]),
     ("Kemin seurakunta", Organisation.Kind.PARISH, ["240", "241"]),
+    ("Lapin yliopisto", Organisation.Kind.UNIVERSITY, []),  # works in no municipality: sees no records
 ]
 
 DEMO_USERS = [
@@ -21,6 +22,7 @@ DEMO_USERS = [
     ("jarjesto", "Lapin Kylät ry", Membership.Role.FIELD_WORKER, False),
     ("seurakunta", "Kemin seurakunta", Membership.Role.FIELD_WORKER, False),
     ("hyvinvointialue", "Lapin hyvinvointialue", Membership.Role.COORDINATOR, False),
+    ("tutkija", "Lapin yliopisto", Membership.Role.RESEARCHER, False),
 ]
 
 
@@ -31,7 +33,7 @@ def ensure_demo_accounts():
     all_codes = list(Municipality.objects.values_list("code", flat=True))
     for name, kind, codes in DEMO_ORGANISATIONS:
         org, _ = Organisation.objects.get_or_create(name=name, defaults={"kind": kind})
-        org.municipalities.set(Municipality.objects.filter(code__in=codes if codes else all_codes))
+        org.municipalities.set(Municipality.objects.filter(code__in=all_codes if codes is None else codes))
         orgs[name] = org
     admin_org = orgs["Lapin hyvinvointialue"]
     logins = []

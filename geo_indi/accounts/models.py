@@ -14,6 +14,7 @@ class Organisation(models.Model):
         PARISH = "parish", _("Parish")
         COMPANY = "company", _("Company")
         AUTHORITY = "authority", _("Authority")
+        UNIVERSITY = "university", _("University or research institute")
 
     name = models.CharField(max_length=200, unique=True, verbose_name=_("name"))
     kind = models.CharField(max_length=30, choices=Kind.choices, verbose_name=_("kind"))
@@ -38,6 +39,7 @@ class Membership(models.Model):
         FIELD_WORKER = "field_worker", _("Field worker")
         COORDINATOR = "coordinator", _("Coordinator")
         ADMINISTRATOR = "administrator", _("Administrator")
+        RESEARCHER = "researcher", _("Researcher")
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership",
                                 verbose_name=_("user"))

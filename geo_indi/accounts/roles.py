@@ -29,6 +29,12 @@ def is_coordinator(user):
     return bool(m and m.role == Membership.Role.COORDINATOR)
 
 
+def is_researcher(user):
+    """A researcher asks for research extracts (geo_indi/research/) and sees nothing else of the records."""
+    m = membership_of(user)
+    return bool(m and m.role == Membership.Role.RESEARCHER)
+
+
 def organisation_of(user):
     m = membership_of(user)
     return m.organisation if m else None

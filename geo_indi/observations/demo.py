@@ -127,7 +127,8 @@ def load_demo_observations(count=3000, seed=2024, today=None):
     rng = random.Random(seed)
     today = today or dt.date.today()
     phenomena = {p.slug: p for p in Phenomenon.objects.prefetch_related("categories")}
-    reporters = [m.user for m in Membership.objects.select_related("user").exclude(role=Membership.Role.ADMINISTRATOR)]
+    reporters = [m.user for m in Membership.objects.select_related("user").exclude(
+        role__in=[Membership.Role.ADMINISTRATOR, Membership.Role.RESEARCHER])]  # researchers record nothing
     hot_count = int(count * HOT_SPOT["share"]) if count >= HOT_SPOT["min_count"] else 0
     hot = hot_spot_points(hot_count, seed) if hot_count else []
     points = random_points(count - len(hot), seed)

@@ -61,7 +61,8 @@ class AskForm(forms.Form):
         widget=forms.CheckboxSelectMultiple)
     target_roles = forms.MultipleChoiceField(
         label=_("Roles asked in every organisation working in the municipality"), required=False,
-        choices=Membership.Role.choices, widget=forms.CheckboxSelectMultiple)
+        choices=[r for r in Membership.Role.choices if r[0] != Membership.Role.RESEARCHER],  # researchers are not asked
+        widget=forms.CheckboxSelectMultiple)
     closes_on = forms.DateField(label=_("Closes on"), widget=IsoDateInput)
 
     def __init__(self, *args, user, **kwargs):

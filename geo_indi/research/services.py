@@ -116,20 +116,30 @@ def _count_rows(cells, areas, slugs):
         yield [year, municipality, postcode, slugs[pid], *("" if n is None else n for n in count)]
 
 
-def _observation_rows(cells, years, slugs, pseudonym):
+def published_observations(cells, years, phenomenon_ids, **filters):
+    """The observations of the years that sit in cells published with a number (so that no record table can be
+    subtracted from the published counts to open a hidden cell)."""
     observations = (Observation.objects.filter(observed_on__year__gte=years[0], observed_on__year__lte=years[-1],
-                                               phenomenon__in=slugs.keys())
+                                               phenomenon__in=phenomenon_ids, **filters)
                     .select_related("postcode_area", "municipality", "description_review")
                     .order_by("observed_on", "postcode_area__postcode"))
-    rows = []
     for o in observations.iterator(chunk_size=2000):
-        if cells.get((o.observed_on.year, o.postcode_area_id, o.phenomenon_id)) is None:
-            continue
-        review = getattr(o, "description_review", None)
-        text = o.description if review is not None and review.checked_text == o.description else ""
+        if cells.get((o.observed_on.year, o.postcode_area_id, o.phenomenon_id)) is not None:
+            yield o
+
+
+def checked_description(observation):
+    """The description only while a person's review of it still matches it; else empty."""
+    review = getattr(observation, "description_review", None)
+    return observation.description if review is not None and review.checked_text == observation.description else ""
+
+
+def _observation_rows(cells, years, slugs, pseudonym):
+    rows = []
+    for o in published_observations(cells, years, slugs.keys()):
         rows.append([secrets.token_hex(8), o.observed_on.year, o.municipality.code, o.postcode_area.postcode,
                      slugs[o.phenomenon_id], o.subject, o.direction, o.occurrences, pseudonym(o.organisation_id),
-                     text])
+                     checked_description(o)])
     rows.sort(key=lambda r: (r[1], r[3], r[4], r[0]))  # no order that tells the record's date or entry
     return rows
 
@@ -159,10 +169,10 @@ def _answer_rows(years, pseudonym):
                a.choice, a.trend, a.verdict, json.dumps(a.progress) if a.progress else "", a.text if a.text_reviewed else ""]
 
 
-def _write_csv(path, name, rows):
+def _write_csv(path, name, rows, schemas=SCHEMAS):
     with open(path / f"{name}.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow([field[0] for field in SCHEMAS[name]])
+        writer.writerow([field[0] for field in schemas[name]])
         n = 0
         for row in rows:
             writer.writerow(row)
@@ -174,9 +184,9 @@ def _sha256(path):
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _descriptor(extract, directory, counts, k):
+def _descriptor(extract, directory, counts, k, schemas=SCHEMAS, description=None, provenance=None):
     resources = []
-    for name, fields in SCHEMAS.items():
+    for name, fields in schemas.items():
         file = directory / f"{name}.csv"
         resources.append({
             "name": name.replace("_", "-"), "path": file.name, "profile": "tabular-data-resource",
@@ -189,7 +199,7 @@ def _descriptor(extract, directory, counts, k):
         "name": PACKAGE_NAME,
         "id": f"geo-indi-extract-{extract.pk}",
         "title": f"geo_indi research extract {extract.year_from}–{extract.year_to}",
-        "description": (
+        "description": description or (
             "Observations of wellbeing and safety phenomena in Lapland at postcode-area level, the questions to "
             "local actors and their answers, and initiatives with their review feedback. Counts are those "
             f"published to outsiders (cells under {k} hidden with their complements); organisations are "
@@ -201,7 +211,7 @@ def _descriptor(extract, directory, counts, k):
         "provenance": {  # custom property: who made the extract, why and for whom, from what
             "extract": extract.pk, "made_by": extract.made_by_username, "purpose": extract.purpose,
             "recipient": extract.recipient, "years": [extract.year_from, extract.year_to],
-            "suppression_k": k, "rows": counts,
+            "suppression_k": k, "rows": counts, **(provenance or {}),
         },
         "resources": resources,
     }
@@ -212,6 +222,17 @@ def validate_package(descriptor_path):
     from frictionless import Package
 
     return Package(str(descriptor_path)).validate()
+
+
+def package_finish(extract, directory: Path, descriptor: dict, counts: dict) -> None:
+    """Write datapackage.json, refuse a package that does not validate, and record its rows, place and hash."""
+    path = directory / "datapackage.json"
+    path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2), encoding="utf-8")
+    report = validate_package(path)
+    if not report.valid:
+        raise RuntimeError(f"research extract {extract.pk} does not validate: {report.flatten(['type', 'note'])}")
+    extract.rows, extract.path, extract.sha256 = counts, str(directory), _sha256(path)
+    extract.save(update_fields=["rows", "path", "sha256"])
 
 
 def extract_make(*, made_by, year_from, year_to, purpose, recipient, directory=None):
@@ -246,14 +267,7 @@ def extract_make(*, made_by, year_from, year_to, purpose, recipient, directory=N
             "initiatives": _write_csv(directory, "initiatives", _initiative_rows(years, pseudonym)),
             "questions_answers": _write_csv(directory, "questions_answers", _answer_rows(years, pseudonym)),
         }
-        descriptor = directory / "datapackage.json"
-        descriptor.write_text(json.dumps(_descriptor(extract, directory, counts, suppression.threshold()),
-                                         ensure_ascii=False, indent=2), encoding="utf-8")
-        report = validate_package(descriptor)
-        if not report.valid:
-            raise RuntimeError(f"research extract {extract.pk} does not validate: {report.flatten(['type', 'note'])}")
-        extract.rows, extract.path, extract.sha256 = counts, str(directory), _sha256(descriptor)
-        extract.save(update_fields=["rows", "path", "sha256"])
+        package_finish(extract, directory, _descriptor(extract, directory, counts, suppression.threshold()), counts)
         audit_record(AUDIT_ACTION, actor=made_by, obj=extract, detail={
             "years": [year_from, year_to], "purpose": extract.purpose, "recipient": extract.recipient,
             "rows": counts, "sha256": extract.sha256})
