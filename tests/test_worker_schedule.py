@@ -22,7 +22,7 @@ from geo_indi.publication.tables import publish_release
 
 from .conftest import INSIDE_ALFA, _empty_job_tables
 from .test_jobs import wait_until
-from .test_loop import ask, parish, people  # noqa: F401 - fixtures
+from .test_loop import ask, people  # noqa: F401 - fixtures (parish is in conftest)
 
 ROOT = Path(__file__).resolve().parents[1]
 DUE = {"remind_questions", "publish_tables"}
