@@ -8,8 +8,12 @@ import docx
 import pytest
 from pypdf import PdfReader
 
-from geo_indi.analysis import summaries, welfare_report
+from django.utils import timezone, translation
+
+from geo_indi.accounts.demo import ensure_demo_accounts
+from geo_indi.analysis import hotspots, summaries, welfare_report
 from geo_indi.areas.models import Municipality
+from geo_indi.observations.demo import HOT_SPOT, load_demo_observations
 from geo_indi.observations.models import Phenomenon
 
 from .conftest import INSIDE_ALFA
@@ -105,3 +109,26 @@ def test_a_bad_year_or_language_is_a_400(client, two_years, users, params):
     client.force_login(users["coord_698"])
     response = client.get("/analysis/municipalities/698/welfare-report.docx", params)
     assert response.status_code == 400
+
+
+def test_a_hot_spot_is_named_only_where_its_area_cell_is_published(client, lapland_geography, phenomena):
+    """The demo's recent vandalism cluster: each hot spot is in the chapter exactly when the public postcode layer
+    gives its area's count of the year for that phenomenon ("a hot spot is here" must not bound a hidden cell)."""
+    ensure_demo_accounts()
+    load_demo_observations(count=1000, seed=2024)
+    municipality = Municipality.objects.get(code=HOT_SPOT["municipality"])
+    spots = hotspots.hot_spots(municipality)
+    assert spots, "the demo has a hot spot"
+    named = welfare_report.chapter(municipality, timezone.localdate().year, "en").hot_spots
+    published = 0
+    for spot in spots:
+        response = client.get("/api/layers/postcode-area-stats.geojson", {
+            "year": timezone.localdate().year, "phenomenon": spot.phenomenon_id, "unit": "records"})
+        (row,) = [f["properties"] for f in json.loads(b"".join(response.streaming_content))["features"]
+                  if f["properties"]["postcode"] == spot.postcode]
+        with translation.override("en"):
+            line = welfare_report.hot_spot_line(Phenomenon.objects.get(pk=spot.phenomenon_id).name, spot.postcode,
+                                                spot.name)
+        assert (line in named) == (row["count"] is not None), (line, row["count"])
+        published += row["count"] is not None
+    assert len(named) == published

@@ -6,7 +6,7 @@ before, which way it went), the linked Sotkanet indicators with their latest val
 feedback, and the hot spots. The chapter goes into a public document, so every number in it is what an outside
 (anonymous) viewer is given: the cells of one publication release, whose id and date, and the query that gives
 the same number on the map, are printed beside each figure. Hot spots rest on exact counts, so the chapter names
-only the areas whose recent count is itself at least k, and gives no count for them.
+an area only where that area's cell of the year for the phenomenon is itself published, and gives no count.
 
 The same `Chapter` renders the page, the DOCX and the PDF, so the three cannot disagree.
 """
@@ -222,17 +222,33 @@ def _initiatives(municipality: Municipality | None, year: int) -> list[Initiativ
     return lines
 
 
-def _hot_spots(municipality: Municipality | None, k: int) -> list[str]:
+def _hot_spots(municipality: Municipality | None) -> list[str]:
+    """The hot spots (as of today) an outsider may be told of: only where the area's cell of this year for that
+    phenomenon is itself published, so that "a hot spot is here" says nothing about a hidden count."""
+    from geo_indi.publication.counts import NotPublished, area_counts
+
     from .hotspots import hot_spots
 
     municipalities = [municipality] if municipality else list(Municipality.objects.order_by("code"))
+    year = timezone.localdate().year
+    names = {p.pk: p.name for p in Phenomenon.objects.all()}  # in the chapter's language (hot spots are cached)
     lines = []
     for m in municipalities:
         for spot in hot_spots(m):
-            if spot.recent >= k:  # a count below k is not published, not even as "a hot spot is here"
-                lines.append(_("%(phenomenon)s: postcode area %(postcode)s %(name)s") % {
-                    "phenomenon": spot.phenomenon, "postcode": spot.postcode, "name": spot.name})
+            try:
+                rows = area_counts(AnonymousUser(), "postcode_area", [(spot.postcode_area_id, m.pk)],
+                                   {"year": year, "phenomenon": spot.phenomenon_id}, Unit.RECORDS).rows
+            except NotPublished:
+                continue
+            row = rows.get(spot.postcode_area_id)
+            if row is not None and row.count is not None:
+                lines.append(hot_spot_line(names[spot.phenomenon_id], spot.postcode, spot.name))
     return lines
+
+
+def hot_spot_line(phenomenon: str, postcode: str, name: str) -> str:
+    return _("%(phenomenon)s: postcode area %(postcode)s %(name)s") % {
+        "phenomenon": phenomenon, "postcode": postcode, "name": name}
 
 
 def chapter(municipality: Municipality | None, year: int, language: str) -> Chapter:
@@ -257,7 +273,7 @@ def chapter(municipality: Municipality | None, year: int, language: str) -> Chap
             municipality=municipality, year=year, language=language, place=_place_name(municipality, language),
             summary_text=summary_text, approval=approval, release=_release_text(release), figures=figures,
             indicators=_indicators(municipality, year), initiatives=_initiatives(municipality, year),
-            hot_spots=_hot_spots(municipality, k), k=k, made_at=timezone.now())
+            hot_spots=_hot_spots(municipality), k=k, made_at=timezone.now())
 
 
 def hidden_text(k: int) -> str:
@@ -368,9 +384,9 @@ def initiative_text(line: InitiativeLine) -> str:
 
 
 def hot_spot_note(k: int) -> str:
-    return _("Postcode areas where a phenomenon was unusually frequent in the last weeks against the year before and "
-             "the neighbouring areas (Getis–Ord Gi*); only areas with at least %(k)d recent observations are named, "
-             "and no count is given.") % {"k": k}
+    return _("Postcode areas where a phenomenon is now unusually frequent against the year before and the "
+             "neighbouring areas (Getis–Ord Gi*); an area is named only where its count of this year is published "
+             "(at least %(k)d people, or objects), and no count is given.") % {"k": k}
 
 
 def made_text(chapter_: Chapter) -> str:
