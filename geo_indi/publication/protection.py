@@ -48,6 +48,9 @@ from dataclasses import dataclass
 import numpy as np
 
 BIG = 1e12  # cost of changing a cell the viewer knows: never chosen
+# Totals (Lapland, municipalities) are what readers use most: a certificate hides any number of leaves
+# and phenomenon cells before it hides one (docs/privacy.md, "Which cells are hidden"). Far below BIG.
+TOTAL_WEIGHT = 1e4
 
 
 @dataclass
@@ -337,24 +340,37 @@ def _up_one_way(c, cost, y):
     return best_cost, aggregate(c.tree, put, c.F) != 0
 
 
-def cell_cost(X, hidden, known):
-    cost = np.where(hidden, 0.0, 1.0 + X)
+def total_weight(tree, n_phen_nodes):
+    """How much more hiding a cell costs than its 1 + value: TOTAL_WEIGHT for the totals readers need most
+    (the Lapland row and the municipalities' group totals), 1 for every other cell."""
+    weight = np.ones((tree.size, n_phen_nodes))
+    weight[0, :] = TOTAL_WEIGHT
+    weight[1:1 + tree.n_municipalities, 0] = TOTAL_WEIGHT
+    return weight
+
+
+def cell_cost(X, hidden, known, weight=1.0):
+    """What hiding each cell costs a certificate: nothing when hidden already, BIG when the viewer knows it,
+    else (1 + value) x its weight (total_weight)."""
+    cost = np.where(hidden, 0.0, (1.0 + X) * weight)
     return np.where(known[:, None], BIG, cost)
 
 
-def protect(X, tree, k, known_scopes, complementary=True, *, primary=None, hidden=None):
+def protect(X, tree, k, known_scopes, complementary=True, *, primary=None, hidden=None, worth=None):
     """Boolean mask of hidden cells of X (area nodes x phenomenon nodes).
 
     known_scopes: boolean arrays over area nodes, one per kind of viewer: the
     anonymous viewer knows nothing, an organisation's members know their
     municipalities and their areas. primary: the cells to protect (default: X in 1..k-1);
-    hidden: cells already hidden (default: X < k). protect_linked passes both."""
+    hidden: cells already hidden (default: X < k). protect_linked passes both. worth: the table whose
+    numbers a newly hidden cell costs (default X; protect_change passes the new release's counts)."""
     X = np.asarray(X)
     hidden = (X < k) if hidden is None else hidden.copy()
     if not complementary:
         return hidden
     primary = np.argwhere((X > 0) & (X < k)) if primary is None else np.argwhere(primary)
     order = sorted(primary.tolist(), key=lambda c: (tree.level(c[0]), c[1] != 0, X[c[0], c[1]]))
+    weight, worth = total_weight(tree, X.shape[1]), X if worth is None else np.asarray(worth)
     for u, f in order:
         cell = _Cell(X, tree, (u, f))
         found = {"down": [], "up": []}
@@ -364,7 +380,7 @@ def protect(X, tree, k, known_scopes, complementary=True, *, primary=None, hidde
             for name, certificate in (("down", _down), ("up", _up)):
                 if any(not (changed & known[:, None]).any() for changed in found[name]):
                     continue  # a certificate found for another viewer holds for this one too
-                cost, changed = certificate(cell, cell_cost(X, hidden, known), k)
+                cost, changed = certificate(cell, cell_cost(worth, hidden, known, weight), k)
                 if cost >= BIG / 2:
                     hidden[:, :] = True  # nothing smaller protects it
                     return hidden
@@ -388,3 +404,30 @@ def protect_linked(records, occurrences, tree, k, known_scopes, complementary=Tr
         return hidden
     primary = (records > 0) & (records < k)
     return protect(occurrences, tree, k, known_scopes, complementary, primary=primary, hidden=hidden)
+
+
+def change_table(tree, after, before):
+    """The full table of observations that differ between two releases of one table: |after - before| at the
+    leaves, summed upwards (for a release that only added observations: exactly the added ones)."""
+    leaves, pl = tree.leaves, phenomenon_leaves(after.shape[1])
+    change = np.abs(after[np.ix_(leaves, pl)] - before[np.ix_(leaves, pl)])
+    return aggregate(tree, change, after.shape[1])
+
+
+def protect_change(records, occurrences, before, tree, k, known_scopes, hidden):
+    """Grow `hidden`, the new release's pattern, so that subtracting the previous release recovers nothing.
+
+    before: (records, occurrences) of the previous release of the same table. The change between the two
+    (change_table) is a table of its own that nobody is shown but anyone who kept both can compute
+    wherever a cell is published in both; each of its cells with 1..k-1 records is protected like a
+    primary cell (the certificates of protect(), within the change, so they stay non-negative), in
+    records and occurrences. The cells a certificate needs are hidden in the new release, paid for at the
+    new release's counts (totals weighted as everywhere)."""
+    records, occurrences = np.asarray(records), np.asarray(occurrences)
+    change = change_table(tree, records, before[0])
+    primary = (change > 0) & (change < k)
+    if not primary.any():
+        return hidden
+    hidden = protect(change, tree, k, known_scopes, primary=primary, hidden=hidden, worth=records)
+    return protect(change_table(tree, occurrences, before[1]), tree, k, known_scopes, primary=primary,
+                   hidden=hidden, worth=occurrences)
