@@ -258,6 +258,43 @@ def _gather_up(c, cost, y):
     return float(total[j]), aggregate(c.tree, put, c.F) != 0
 
 
+def _gather_other_phenomena(c, cost, y):
+    """Cheapest one-way up move of an (area, phenomenon) cell whose y observations come from several leaf cells
+    of its municipality, each giving at most what it holds, or None: other phenomena of the area's leaves,
+    and for a postcode-area cell also any phenomenon of the municipality's other leaves. The municipality's
+    total stays as it is; the cells above the leaves that give or take change."""
+    leaf_cell = c.tree.level(c.u) == 2
+    if c.F == 1 or c.u == 0 or (c.f == 0 and not leaf_cell):
+        return None
+    t_rows = np.flatnonzero(c.under_u)
+    m_of = c.tree.municipality[c.leaves]
+    # A phenomenon cell takes into its own phenomenon; an area's total into its cheapest phenomenon.
+    targets = [c.f] if c.f != 0 else list(c.pl)
+    target_cost = np.array([[cost[n, f] + cost[n, 0] + cost[m_of[r], f] + cost[0, f] for f in targets]
+                            for r, n in zip(t_rows, c.leaves[t_rows])])
+    ti, fi = np.unravel_index(np.argmin(target_cost), target_cost.shape)
+    t, f_target = int(t_rows[ti]), int(targets[fi])
+    fj = int(np.flatnonzero(c.pl == f_target)[0])
+    source_rows = t_rows if c.tree.level(c.u) == 1 else np.flatnonzero(m_of == m_of[t])
+    rows, cols = np.nonzero(c.leaf_X[source_rows] > 0)
+    rows = source_rows[rows]
+    keep = ((c.pl[cols] != c.f) & (c.f != 0)) | ~c.under_u[rows]
+    rows, cols = rows[keep], cols[keep]
+    if not len(rows):
+        return None
+    nodes, phen = c.leaves[rows], c.pl[cols]
+    w = (cost[nodes, phen] + np.where(rows != t, cost[nodes, 0], 0.0)
+         + np.where(phen != f_target, cost[m_of[rows], phen] + cost[0, phen], 0.0))
+    got, take = _cover(w, c.leaf_X[rows, cols].astype(float), np.zeros(len(rows), dtype=np.int64), y, 1)
+    if got[0] >= BIG / 2:
+        return None
+    put = np.zeros_like(c.leaf_X)
+    np.subtract.at(put, (rows, cols), take.astype(put.dtype))
+    put[t, fj] += y
+    changed = aggregate(c.tree, put, c.F) != 0
+    return float(cost[changed].sum()), changed
+
+
 def _cheapest(found, hypercube):
     return hypercube if hypercube is not None and hypercube[0] < found[0] else found
 
@@ -292,12 +329,13 @@ def _down_one_way(c, cost):
 def _up(c, cost, k):
     """Cheapest (cost, changed cells) that puts c at k-1 or more: k-1-x observations added to a leaf inside c,
     created, or moved from another phenomenon of the same area, or from the same phenomenon of another area
-    (for a postcode-area cell also from several leaves of its municipality, _gather_up), or a 2x2 move
-    (_hypercube)."""
+    (for a postcode-area cell also from several leaves of its municipality, _gather_up), from several other
+    phenomena of the area's leaves (_gather_other_phenomena), or a 2x2 move (_hypercube)."""
     y = k - 1 - int(c.X[c.u, c.f])
     if y <= 0:
         return 0.0, np.zeros(cost.shape, dtype=bool)
-    return _cheapest(_cheapest(_up_one_way(c, cost, y), _gather_up(c, cost, y)), _hypercube(c, cost, y, up=True))
+    found = _cheapest(_cheapest(_up_one_way(c, cost, y), _gather_up(c, cost, y)), _hypercube(c, cost, y, up=True))
+    return _cheapest(found, _gather_other_phenomena(c, cost, y))
 
 
 def _up_one_way(c, cost, y):
@@ -342,10 +380,10 @@ def _up_one_way(c, cost, y):
 
 def total_weight(tree, n_phen_nodes):
     """How much more hiding a cell costs than its 1 + value: TOTAL_WEIGHT for the totals readers need most
-    (the Lapland row and the municipalities' group totals), 1 for every other cell."""
+    (Lapland's and the municipalities' group totals), 1 for every other cell (a phenomenon's Lapland cell
+    too: hiding it costs no total, where a rare phenomenon leaves no other partner)."""
     weight = np.ones((tree.size, n_phen_nodes))
-    weight[0, :] = TOTAL_WEIGHT
-    weight[1:1 + tree.n_municipalities, 0] = TOTAL_WEIGHT
+    weight[:1 + tree.n_municipalities, 0] = TOTAL_WEIGHT
     return weight
 
 

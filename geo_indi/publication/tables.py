@@ -56,7 +56,7 @@ CACHE_SECONDS = 7 * 24 * 3600  # the key is the table's content, so an entry is 
 # Part of every release key: a release stored before occurrences were published (3 arrays) is never served.
 RELEASE_FORMAT = "records+occurrences"
 # Part of the pattern cache's key: a pattern computed by an older rule is not reused for new counts.
-RULE = "totals-weighted"
+RULE = "group-totals-weighted+gather-3"
 
 
 @dataclass(frozen=True)
