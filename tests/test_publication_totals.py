@@ -73,7 +73,7 @@ def test_the_demo_tables_pass_the_lp_audit_for_the_anonymous_viewer(demo):
             table = served.table_of(group)
             truth = Counter()
             for area in struct.area_ids:
-                for j, pid in enumerate(group.phenomenon_ids):
+                for pid in group.phenomenon_ids:
                     node = group.node_of(pid)
                     truth[(year, area, pid)] = int(table.persons[struct.node_of_area(area), node])
             knowledge = Knowledge(truth, Counter(), k)
