@@ -105,3 +105,18 @@ def test_pages_explain_the_hidden_mark_and_do_not_address_a_visitor_as_a_member(
             text = html.lower()
             assert not [w for w in member_words if w in text], (language, url)
             assert "0, under" not in text and "0, alle" not in text and "0, färre" not in text
+
+
+
+@pytest.mark.parametrize(("query", "words"), [("direction=weakens", "can only be used with subject=object"),
+                                              ("date_from=2026-03-01&date_to=2026-05-31", "per calendar year")])
+def test_a_refusal_does_not_address_an_anonymous_visitor_as_a_member(client, lapland_geography, phenomena, query,
+                                                                     words):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    for url in ("/maps/", "/api/layers/municipality-stats.geojson", "/ogcapi/collections/municipality-stats/items"):
+        response = client.get(f"{url}?subject=person&{query}")
+        assert response.status_code == 400, url
+        body = response.content.decode()
+        assert "your organisation" not in body.lower(), (url, body[:300])
+        if url != "/maps/":  # the map says it in its own words
+            assert words in body, (url, body[:300])
