@@ -260,6 +260,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "geo_indi.core.context_processors.map_settings",
+                "geo_indi.observations.suppression.words",
             ],
         },
     },
@@ -516,6 +517,16 @@ COMPARISON_MIN_COUNT = env_int("COMPARISON_MIN_COUNT", 10)
 # Published tables may be this many seconds old before a view refreshes them in the background;
 # 0: every view publishes the current data (and computes the suppression if it changed) itself.
 PUBLICATION_REFRESH_SECONDS = env_int("PUBLICATION_REFRESH_SECONDS", 600)
+
+
+def _days_or_never(value):
+    return None if value.lower() == "never" else _bounded(int, 0)(value)
+
+
+# A calendar year is closed this many days after 31 December: its release is then frozen (published once,
+# republished only by an administrator with a logged reason: manage.py republish_release). "never": not frozen.
+PUBLICATION_FREEZE_AFTER_DAYS = typed("PUBLICATION_FREEZE_AFTER_DAYS", 31, _days_or_never,
+                                      "use a whole number of days of at least 0, or never")
 # How long one process reuses a grouped count while no write has moved the data version (observations.summary).
 COUNTS_CACHE_SECONDS = env_int("COUNTS_CACHE_SECONDS", 60)
 # A decision on a suggested group (new phenomenon, merge, dismissal) may be undone for this many minutes.

@@ -304,6 +304,12 @@ def pytest_runtest_teardown(item):
 
 
 @pytest.fixture(autouse=True)
-def publication_always_current(settings):
-    """Published tables follow the data at once (tests of the refresh, test_publication_releases, set a delay)."""
+def publication_always_current(settings, monkeypatch):
+    """Published tables follow the data at once (tests of the refresh, test_publication_releases, set a delay):
+    no year is frozen and a new release is not held back by the one it replaces (the tests of freezing and
+    of the pair rule, test_publication_frozen, turn both on)."""
+    from geo_indi.publication import tables
+
     settings.PUBLICATION_REFRESH_SECONDS = 0
+    settings.PUBLICATION_FREEZE_AFTER_DAYS = None
+    monkeypatch.setattr(tables, "PAIR_RULE", False)

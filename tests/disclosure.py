@@ -13,6 +13,12 @@ Knowledge of occurrence sums has the occurrences as its truth, the object
 points' occurrences as the exactly known part, and checks the cells whose
 *records* are 1..k-1 (`records`, the cells the rule hides): their hidden
 occurrence sums must also allow 0 and k-1.
+
+Two releases of one year (the pair rule): `parts` says which "years" a label
+sums. The first release's cells are over YEAR, the change between the releases
+is a year of its own (CHANGE, YEAR) with its truth (the observations added),
+and the second release's cells, labelled (AFTER, YEAR), are the sum of both; a
+hidden change cell with 1..k-1 records must allow 0 and k-1 like any other.
 """
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,6 +27,12 @@ import numpy as np
 from scipy.optimize import linprog
 
 ALL, PERSON, OBJECT = None, "person", "object"
+CHANGE, AFTER = "change", "after"  # the labels of a pair of releases (see the module's docstring)
+
+
+def pair_parts(years):
+    """`parts` for two releases of each year: (AFTER, y) sums y and (CHANGE, y)."""
+    return {(AFTER, y): (y, (CHANGE, y)) for y in years}
 
 
 @dataclass(frozen=True)
@@ -40,10 +52,12 @@ class Violation:
 
 
 class Knowledge:
-    def __init__(self, truth_persons, truth_objects, k, records=None):
+    def __init__(self, truth_persons, truth_objects, k, records=None, parts=None):
         """truth_*: {(year, area id, phenomenon id): n} — the database, used only to grade the result;
-        records: the person records of the cells when the truth is occurrences (which cells must be protected)."""
+        records: the person records of the cells when the truth is occurrences (which cells must be protected);
+        parts: {label: years it sums} (pair_parts), every other year is itself."""
         self.truth_persons, self.truth_objects, self.k = truth_persons, truth_objects, k
+        self.parts = parts or {}
         self.records = truth_persons if records is None else records
         self.objects = defaultdict(int)  # what the object-points layer gave the viewer
         self.known_areas = set()
@@ -61,8 +75,12 @@ class Knowledge:
         """A member's own municipalities: every count there is exact to them."""
         self.known_areas |= set(area_ids)
 
+    def years(self, year):
+        return self.parts.get(year, (year,))
+
     def _sum(self, table, cell):
-        return sum(n for (y, a, p), n in table.items() if y == cell.year and a in cell.areas and p in cell.phenomena)
+        years = self.years(cell.year)
+        return sum(n for (y, a, p), n in table.items() if y in years and a in cell.areas and p in cell.phenomena)
 
     def publish(self, year, areas, phenomena, subject, value, source):
         cell = Cell(year, frozenset(areas), frozenset(phenomena))
@@ -89,16 +107,17 @@ class Knowledge:
             self.hidden.setdefault(cell, "a cell of the tables")
 
     def violations(self):
-        variables = sorted({(c.year, a, p) for c in list(self.equations) + list(self.hidden)
+        variables = sorted({(y, a, p) for c in list(self.equations) + list(self.hidden) for y in self.years(c.year)
                             for a in c.areas for p in c.phenomena}
-                           | {(y, a, p) for (y, a, p) in self.truth_persons if a in self.known_areas})
+                           | {(y, a, p) for (y, a, p) in self.truth_persons if a in self.known_areas}, key=repr)
         index = {v: i for i, v in enumerate(variables)}
 
         def row(cell):
             r = np.zeros(len(variables))
-            for a in cell.areas:
-                for p in cell.phenomena:
-                    r[index[(cell.year, a, p)]] = 1
+            for y in self.years(cell.year):
+                for a in cell.areas:
+                    for p in cell.phenomena:
+                        r[index[(y, a, p)]] = 1
             return r
 
         rows, values = [], []

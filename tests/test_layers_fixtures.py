@@ -17,16 +17,17 @@ every 0 is hidden too. Complementary (protection.py, cheapest certificate):
 - 320 total, down for the anonymous viewer: move its 2 to Beta/yksinaisyys,
   which changes 698's yksinaisyys and total (cost 7 + 7 = 14, less than
   deleting them, which changes the two Lapland cells, 9 + 9): 698 hidden.
-- 320 total, up: create 2 in Gamma/digitaalisuus (a hidden 0), which changes
-  only the Lapland total (cost 9): Lapland total hidden.
+- 320 total, up: move 2 from Alfa/yksinaisyys into Gamma/yksinaisyys, which
+  changes Alfa's yksinaisyys and total (7 + 7 = 14; 698's cells are hidden
+  already). Creating 2 would change only the Lapland total, but a total costs
+  TOTAL_WEIGHT (10^4) times its 1 + 8 (protection.total_weight): Alfa hidden.
 - 320 total, down for a member of 698 (who knows 698): only deleting is left,
   which changes Lapland/yksinaisyys: hidden.
-Everything else is then protected at no cost. Shown: Alfa yksinaisyys 6 and
-Alfa total 6, only. Outputs add the objects (public points) to the person
-cells they show: Alfa 6 + 3 = 9.
+Everything else is then protected at no cost. Shown: the Lapland total 8 (its
+phenomenon cells other than yksinaisyys are hidden 0s). Outputs add the
+objects (public points) to the person cells they show: Lapland 8 + 3 = 11.
 
-anonymous: Alfa 9 (yksinaisyys 6, ilkivalta hidden: its person cell is a
-  hidden 0), every other area, both municipalities and Lapland hidden.
+anonymous: Lapland 11; every area (Alfa too) and both municipalities hidden.
 coordinator of 698 (exact in 698; on a page that also shows 320, totals
   count the public phenomena): Alfa 9 (ilkivalta 3, yksinaisyys 6),
   698: 9, Gamma and 320 hidden.

@@ -337,11 +337,13 @@ class ComparisonRequest:
 
 def comparison_request(who: Any, municipality: Any, params: Any, today: dt.date) -> "ComparisonRequest":
     """The two periods asked for (period_1, period_2; default: the last two complete winters, or years outside)."""
-    exact = published.Viewer.of(who).exact(municipality.id)
+    viewer = published.Viewer.of(who)
+    exact = viewer.exact(municipality.id)
     first, second = default_periods(exact, today)
     requested = bool(params.get("period_1") or params.get("period_2"))
     if requested:
         first, second = parse_period(params.get("period_1")), parse_period(params.get("period_2"))
     if not exact and (first.kind != "year" or second.kind != "year"):
-        raise PeriodError(_("Outside your organisation's municipalities, periods are calendar years."))
+        raise PeriodError(_("Outside your organisation's municipalities, periods are calendar years.")
+                          if viewer.member else _("Published periods are calendar years."))
     return ComparisonRequest(first, second, period_choices(exact, today), exact, requested)

@@ -258,8 +258,7 @@ def legend_html(data, measure, level_name):
         '<li><span class="swatch swatch-suppressed"></span>{}</li>'
         '<li><span class="swatch" style="background:{}"></span>{}</li></ul>',
         title, level_name, rows,
-        _("%(hidden)s: not shown (0, fewer than %(k)s, or hidden to protect a small count)")
-        % {"hidden": suppression.HIDDEN, "k": k},
+        suppression.hidden_note(k),
         NO_DATA_COLOUR, _("no population data") if measure == "rate" else _("no classes"),
     )
 

@@ -17,6 +17,8 @@ from typing import Any, Callable, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from geo_indi.accounts import roles
 
@@ -43,6 +45,21 @@ def exact_municipalities(user: Any) -> Scope:
 
 def sees_exact(user_scope: Scope, municipality_id: int) -> bool:
     return user_scope == EVERYWHERE or municipality_id in user_scope
+
+
+def hidden_note(k: int | None = None) -> str:
+    """The one line that explains the hidden mark, wherever it appears (pages, legends, reports)."""
+    return _("“%(hidden)s”: not shown: fewer than %(k)s people, or hidden so that such a number cannot be "
+             "worked out.") % {"hidden": HIDDEN, "k": threshold() if k is None else k}
+
+
+def words(request: Any) -> dict[str, Any]:
+    """Context processor: `hidden_note` for the request's viewer's k, made only when a page shows it."""
+    def note() -> str:
+        viewer = getattr(request, "viewer", None)
+        return hidden_note(viewer.k if viewer is not None else None)
+
+    return {"hidden_note": lazy(note, str)()}
 
 
 def label(value: int | None, k: int | None = None) -> str:

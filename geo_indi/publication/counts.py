@@ -136,18 +136,24 @@ def period_of(filters: dict) -> int | None:
 
 def table_request(who: Any, filters: dict) -> TableRequest:
     """The published table a filter set maps onto; NotPublished with a message when there is none."""
-    user = Viewer.of(who).user
+    viewer = Viewer.of(who)
+    user = viewer.user
     subject = filters.get("subject") or None
     used = [name for name in INTERNAL_FILTERS if filters.get(name)]
-    if used:
-        raise NotPublished(_(
+    if used:  # a member is told where the limit lies; nobody else is addressed as one
+        raise NotPublished((_(
             "Outside your organisation's municipalities, %(filters)s can only be used with subject=object."
-        ) % {"filters": ", ".join(used)})
+        ) if viewer.member else _(
+            "In published counts, %(filters)s can only be used with subject=object."
+        )) % {"filters": ", ".join(used)})
     year = period_of(filters)
     if year is None:
         raise NotPublished(_(
             "Outside your organisation's municipalities, counts are published per calendar year: "
             "use year=YYYY (or dates from 1 January to 31 December of one year)."
+        ) if viewer.member else _(
+            "Counts are published per calendar year: use year=YYYY (or dates from 1 January to 31 December of "
+            "one year)."
         ))
     phenomenon_id = filters.get("phenomenon")
     if phenomenon_id and not Phenomenon.objects.publishable_to(user).filter(id=phenomenon_id).exists():

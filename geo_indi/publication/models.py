@@ -17,6 +17,10 @@ class PublishedRelease(models.Model):
     structure_digest = models.CharField(max_length=64, verbose_name=_("structure digest"))
     data_digest = models.CharField(max_length=64, verbose_name=_("data digest"))
     computed_at = models.DateTimeField(help_text=_("when the counts were read"), verbose_name=_("computed"))
+    frozen = models.BooleanField(default=False, verbose_name=_("frozen"),
+                                 help_text=_("the release of a closed year: never computed again"))
+    reason = models.TextField(blank=True, verbose_name=_("reason for republishing"),
+                              help_text=_("given by the administrator who republished a frozen year"))
     payload = models.BinaryField(help_text=_("np.savez_compressed: persons, objects, hidden per phenomenon group"),
                                  verbose_name=_("content"))
 

@@ -48,6 +48,9 @@ from dataclasses import dataclass
 import numpy as np
 
 BIG = 1e12  # cost of changing a cell the viewer knows: never chosen
+# Totals (Lapland, municipalities) are what readers use most: a certificate hides any number of leaves
+# and phenomenon cells before it hides one (docs/privacy.md, "Which cells are hidden"). Far below BIG.
+TOTAL_WEIGHT = 1e4
 
 
 @dataclass
@@ -255,6 +258,43 @@ def _gather_up(c, cost, y):
     return float(total[j]), aggregate(c.tree, put, c.F) != 0
 
 
+def _gather_other_phenomena(c, cost, y):
+    """Cheapest one-way up move of an (area, phenomenon) cell whose y observations come from several leaf cells
+    of its municipality, each giving at most what it holds, or None: other phenomena of the area's leaves,
+    and for a postcode-area cell also any phenomenon of the municipality's other leaves. The municipality's
+    total stays as it is; the cells above the leaves that give or take change."""
+    leaf_cell = c.tree.level(c.u) == 2
+    if c.F == 1 or c.u == 0 or (c.f == 0 and not leaf_cell):
+        return None
+    t_rows = np.flatnonzero(c.under_u)
+    m_of = c.tree.municipality[c.leaves]
+    # A phenomenon cell takes into its own phenomenon; an area's total into its cheapest phenomenon.
+    targets = [c.f] if c.f != 0 else list(c.pl)
+    target_cost = np.array([[cost[n, f] + cost[n, 0] + cost[m_of[r], f] + cost[0, f] for f in targets]
+                            for r, n in zip(t_rows, c.leaves[t_rows])])
+    ti, fi = np.unravel_index(np.argmin(target_cost), target_cost.shape)
+    t, f_target = int(t_rows[ti]), int(targets[fi])
+    fj = int(np.flatnonzero(c.pl == f_target)[0])
+    source_rows = t_rows if c.tree.level(c.u) == 1 else np.flatnonzero(m_of == m_of[t])
+    rows, cols = np.nonzero(c.leaf_X[source_rows] > 0)
+    rows = source_rows[rows]
+    keep = ((c.pl[cols] != c.f) & (c.f != 0)) | ~c.under_u[rows]
+    rows, cols = rows[keep], cols[keep]
+    if not len(rows):
+        return None
+    nodes, phen = c.leaves[rows], c.pl[cols]
+    w = (cost[nodes, phen] + np.where(rows != t, cost[nodes, 0], 0.0)
+         + np.where(phen != f_target, cost[m_of[rows], phen] + cost[0, phen], 0.0))
+    got, take = _cover(w, c.leaf_X[rows, cols].astype(float), np.zeros(len(rows), dtype=np.int64), y, 1)
+    if got[0] >= BIG / 2:
+        return None
+    put = np.zeros_like(c.leaf_X)
+    np.subtract.at(put, (rows, cols), take.astype(put.dtype))
+    put[t, fj] += y
+    changed = aggregate(c.tree, put, c.F) != 0
+    return float(cost[changed].sum()), changed
+
+
 def _cheapest(found, hypercube):
     return hypercube if hypercube is not None and hypercube[0] < found[0] else found
 
@@ -289,12 +329,13 @@ def _down_one_way(c, cost):
 def _up(c, cost, k):
     """Cheapest (cost, changed cells) that puts c at k-1 or more: k-1-x observations added to a leaf inside c,
     created, or moved from another phenomenon of the same area, or from the same phenomenon of another area
-    (for a postcode-area cell also from several leaves of its municipality, _gather_up), or a 2x2 move
-    (_hypercube)."""
+    (for a postcode-area cell also from several leaves of its municipality, _gather_up), from several other
+    phenomena of the area's leaves (_gather_other_phenomena), or a 2x2 move (_hypercube)."""
     y = k - 1 - int(c.X[c.u, c.f])
     if y <= 0:
         return 0.0, np.zeros(cost.shape, dtype=bool)
-    return _cheapest(_cheapest(_up_one_way(c, cost, y), _gather_up(c, cost, y)), _hypercube(c, cost, y, up=True))
+    found = _cheapest(_cheapest(_up_one_way(c, cost, y), _gather_up(c, cost, y)), _hypercube(c, cost, y, up=True))
+    return _cheapest(found, _gather_other_phenomena(c, cost, y))
 
 
 def _up_one_way(c, cost, y):
@@ -337,24 +378,37 @@ def _up_one_way(c, cost, y):
     return best_cost, aggregate(c.tree, put, c.F) != 0
 
 
-def cell_cost(X, hidden, known):
-    cost = np.where(hidden, 0.0, 1.0 + X)
+def total_weight(tree, n_phen_nodes):
+    """How much more hiding a cell costs than its 1 + value: TOTAL_WEIGHT for the totals readers need most
+    (Lapland's and the municipalities' group totals), 1 for every other cell (a phenomenon's Lapland cell
+    too: hiding it costs no total, where a rare phenomenon leaves no other partner)."""
+    weight = np.ones((tree.size, n_phen_nodes))
+    weight[:1 + tree.n_municipalities, 0] = TOTAL_WEIGHT
+    return weight
+
+
+def cell_cost(X, hidden, known, weight=1.0):
+    """What hiding each cell costs a certificate: nothing when hidden already, BIG when the viewer knows it,
+    else (1 + value) x its weight (total_weight)."""
+    cost = np.where(hidden, 0.0, (1.0 + X) * weight)
     return np.where(known[:, None], BIG, cost)
 
 
-def protect(X, tree, k, known_scopes, complementary=True, *, primary=None, hidden=None):
+def protect(X, tree, k, known_scopes, complementary=True, *, primary=None, hidden=None, worth=None):
     """Boolean mask of hidden cells of X (area nodes x phenomenon nodes).
 
     known_scopes: boolean arrays over area nodes, one per kind of viewer: the
     anonymous viewer knows nothing, an organisation's members know their
     municipalities and their areas. primary: the cells to protect (default: X in 1..k-1);
-    hidden: cells already hidden (default: X < k). protect_linked passes both."""
+    hidden: cells already hidden (default: X < k). protect_linked passes both. worth: the table whose
+    numbers a newly hidden cell costs (default X; protect_change passes the new release's counts)."""
     X = np.asarray(X)
     hidden = (X < k) if hidden is None else hidden.copy()
     if not complementary:
         return hidden
     primary = np.argwhere((X > 0) & (X < k)) if primary is None else np.argwhere(primary)
     order = sorted(primary.tolist(), key=lambda c: (tree.level(c[0]), c[1] != 0, X[c[0], c[1]]))
+    weight, worth = total_weight(tree, X.shape[1]), X if worth is None else np.asarray(worth)
     for u, f in order:
         cell = _Cell(X, tree, (u, f))
         found = {"down": [], "up": []}
@@ -364,7 +418,7 @@ def protect(X, tree, k, known_scopes, complementary=True, *, primary=None, hidde
             for name, certificate in (("down", _down), ("up", _up)):
                 if any(not (changed & known[:, None]).any() for changed in found[name]):
                     continue  # a certificate found for another viewer holds for this one too
-                cost, changed = certificate(cell, cell_cost(X, hidden, known), k)
+                cost, changed = certificate(cell, cell_cost(worth, hidden, known, weight), k)
                 if cost >= BIG / 2:
                     hidden[:, :] = True  # nothing smaller protects it
                     return hidden
@@ -388,3 +442,30 @@ def protect_linked(records, occurrences, tree, k, known_scopes, complementary=Tr
         return hidden
     primary = (records > 0) & (records < k)
     return protect(occurrences, tree, k, known_scopes, complementary, primary=primary, hidden=hidden)
+
+
+def change_table(tree, after, before):
+    """The full table of observations that differ between two releases of one table: |after - before| at the
+    leaves, summed upwards (for a release that only added observations: exactly the added ones)."""
+    leaves, pl = tree.leaves, phenomenon_leaves(after.shape[1])
+    change = np.abs(after[np.ix_(leaves, pl)] - before[np.ix_(leaves, pl)])
+    return aggregate(tree, change, after.shape[1])
+
+
+def protect_change(records, occurrences, before, tree, k, known_scopes, hidden):
+    """Grow `hidden`, the new release's pattern, so that subtracting the previous release recovers nothing.
+
+    before: (records, occurrences) of the previous release of the same table. The change between the two
+    (change_table) is a table of its own that nobody is shown but anyone who kept both can compute
+    wherever a cell is published in both; each of its cells with 1..k-1 records is protected like a
+    primary cell (the certificates of protect(), within the change, so they stay non-negative), in
+    records and occurrences. The cells a certificate needs are hidden in the new release, paid for at the
+    new release's counts (totals weighted as everywhere)."""
+    records, occurrences = np.asarray(records), np.asarray(occurrences)
+    change = change_table(tree, records, before[0])
+    primary = (change > 0) & (change < k)
+    if not primary.any():
+        return hidden
+    hidden = protect(change, tree, k, known_scopes, primary=primary, hidden=hidden, worth=records)
+    return protect(change_table(tree, occurrences, before[1]), tree, k, known_scopes, primary=primary,
+                   hidden=hidden, worth=occurrences)

@@ -117,8 +117,9 @@ def latest(key):
             .order_by("-computed_at", "-id").first())
 
 
-def save(key, data_digest, computed_at, arrays):
+def save(key, data_digest, computed_at, arrays, frozen=False, reason=""):
     """Store a release and delete the older ones of its year, k and rule (an older structure is never served again).
+    frozen: the release of a closed year (tables.closed), reason: an administrator's for republishing one.
 
     On the primary by name: a release is not the viewer's write, so a map request that stores one
     keeps reading from the replica (core/db_routers.py)."""
@@ -126,10 +127,16 @@ def save(key, data_digest, computed_at, arrays):
     with transaction.atomic(using=DEFAULT_DB_ALIAS):
         release = stored.create(
             year=key.year, k=key.k, complementary=key.complementary, structure_digest=key.structure_digest,
-            data_digest=data_digest, computed_at=computed_at, payload=encode(arrays))
+            data_digest=data_digest, computed_at=computed_at, payload=encode(arrays), frozen=frozen, reason=reason)
         (stored.filter(year=key.year, k=key.k, complementary=key.complementary)
          .exclude(pk=release.pk).filter(computed_at__lte=computed_at).delete())
     return release
+
+
+def freeze(release):
+    """The release served when its year closed becomes the year's frozen release, unchanged."""
+    PublishedRelease.objects.using(DEFAULT_DB_ALIAS).filter(pk=release.pk).update(frozen=True)
+    release.frozen = True
 
 
 @contextmanager

@@ -18,12 +18,20 @@ PUBLICATION_REFRESH_SECONDS > 0 an older one is served unchanged until it is tha
 then still served while the worker computes the next (a job, geo_indi/jobs). The pattern of given
 counts is also cached (Django's cache) under a key made of their content.
 
+Published numbers do not move behind the reader's back. A year is closed PUBLICATION_FREEZE_AFTER_DAYS
+after its 31 December: the first view (or publish_tables) after that freezes its release, which is
+never computed again unless an administrator republishes it with a reason (release_republish, logged).
+Every new release is protected together with the one it replaces (the pair rule,
+protection.protect_change): the change between the two is protected like a table of its own, so
+subtracting them recovers no small count. When that would hide a Lapland cell that both releases
+otherwise show, the new counts wait and the previous release stays served (too few new observations).
+
 The suppression pattern is the same for every viewer outside a municipality:
 it protects each small cell against the anonymous viewer and against the
 members of every organisation, who know their own municipalities exactly.
 """
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import numpy as np
 from django.conf import settings
@@ -37,13 +45,18 @@ from geo_indi.observations.models import Phenomenon
 
 from . import releases
 from .models import PublishedRelease
-from .protection import AreaTree, full_table, protect_linked
+from .protection import AreaTree, full_table, protect_change, protect_linked
 
 # Switch for the audit's own test: with it off only primary suppression runs (never in production).
 COMPLEMENTARY = True
+# Switch for the tests whose tables follow every write at once (tests/conftest.py): with it off a new release
+# is not protected together with the one it replaces (never in production).
+PAIR_RULE = True
 CACHE_SECONDS = 7 * 24 * 3600  # the key is the table's content, so an entry is never stale
 # Part of every release key: a release stored before occurrences were published (3 arrays) is never served.
 RELEASE_FORMAT = "records+occurrences"
+# Part of the pattern cache's key: a pattern computed by an older rule is not reused for new counts.
+RULE = "group-totals-weighted+gather-3"
 
 
 @dataclass(frozen=True)
@@ -183,7 +196,7 @@ def _data_digest(counted):
 
 def _hidden(struct, persons, person_occurrences, k):
     """The hidden pattern of each group's person tables, records and occurrences (cached by their content)."""
-    key = (f"publication:{RELEASE_FORMAT}:{k}:{int(COMPLEMENTARY)}:"
+    key = (f"publication:{RELEASE_FORMAT}:{RULE}:{k}:{int(COMPLEMENTARY)}:"
            f"{releases.digest([struct.signature(), *persons, *person_occurrences])}")
     hidden = cache.get(key)
     if hidden is None:
@@ -209,17 +222,53 @@ class Publication:
         return self.release != self.previous
 
 
-def _publish(key, struct, counted=None):
+def closed(year):
+    """Is the calendar year closed: more than PUBLICATION_FREEZE_AFTER_DAYS past its 31 December (never with None)?"""
+    days = settings.PUBLICATION_FREEZE_AFTER_DAYS
+    return days is not None and timezone.localdate() > date(year, 12, 31) + timedelta(days=days)
+
+
+def _paired(struct, counted, hidden, before, k):
+    """The pattern of the new counts grown by the pair rule (protection.protect_change) against the release
+    `before` replaces, and whether that rule hides a Lapland cell that both the previous release and the new
+    counts' own pattern show (then the new release waits: tables.year_tables)."""
+    masks = struct.known_masks()
+    paired, costs_lapland = [], False
+    for (persons, _objects, person_occ, _object_occ), h, b in zip(counted, hidden, before):
+        grown = protect_change(persons, person_occ, (b[0], b[3]), struct.tree, k, masks, h.copy())
+        costs_lapland |= bool((grown[0] & ~h[0] & ~b[2][0]).any())
+        paired.append(grown)
+    return paired, costs_lapland
+
+
+def _publish(key, struct, counted=None, reason=None):
+    """Make the key's release current (see year_tables); reason: an administrator's republishing of a frozen year."""
     counted_at = timezone.now()
+    frozen = closed(key.year)
+    previous = releases.latest(key)
+    before = releases.decode(previous.payload, len(struct.groups)) if previous is not None else None
+    if previous is not None and previous.frozen and reason is None:
+        return Publication(previous, previous, before)
     counted = counted or _counted_tables(struct, key.year)
     data_digest = _data_digest(counted)
-    previous = releases.latest(key)
-    if previous is not None and previous.data_digest == data_digest:
-        return Publication(previous, previous, releases.decode(previous.payload, len(struct.groups)))
+    if previous is not None and previous.data_digest == data_digest and reason is None:
+        if frozen:
+            releases.freeze(previous)
+        return Publication(previous, previous, before)
     hidden = _hidden(struct, [c[0] for c in counted], [c[2] for c in counted], key.k)
+    if before is not None and PAIR_RULE and COMPLEMENTARY:
+        hidden, costs_lapland = _paired(struct, counted, hidden, before, key.k)
+        if costs_lapland and reason is None:
+            # Too few new observations to show them without hiding a Lapland total: the previous release
+            # stays served (and is the year's frozen release when the year has closed).
+            if frozen:
+                releases.freeze(previous)
+            return Publication(previous, previous, before)
     arrays = [(persons, objects, h, person_occ, object_occ)
               for (persons, objects, person_occ, object_occ), h in zip(counted, hidden)]
-    return Publication(releases.save(key, data_digest, counted_at, arrays), previous, arrays)
+    release = releases.save(key, data_digest, counted_at, arrays, frozen=frozen or reason is not None,
+                            reason=reason or "")
+    return Publication(release, previous, arrays)
 
 
 def publish_release(year, k=None, struct=None, wait=True):
@@ -230,6 +279,37 @@ def publish_release(year, k=None, struct=None, wait=True):
     key = release_key(year, k, struct)
     with releases.computing(key, wait) as held:
         return _publish(key, struct) if held else None
+
+
+def release_republish(*, year, reason, by, k=None):
+    """An administrator publishes a closed year again (corrected data, a changed rule): the only way a frozen
+    release is computed again. The reason is stored with the release and in the audit log; the new release
+    is protected together with the frozen one it replaces (the pair rule). Raises ValueError for an open
+    year or an empty reason, PermissionDenied for anyone but an administrator."""
+    from django.core.exceptions import PermissionDenied
+
+    from geo_indi.accounts import roles
+    from geo_indi.audit.services import Action, audit_record
+
+    reason = (reason or "").strip()
+    if by is None or not roles.is_administrator(by):
+        raise PermissionDenied("only an administrator republishes a closed year")
+    if not reason:
+        raise ValueError("give the reason for republishing")
+    if not closed(year):
+        raise ValueError(f"{year} is not closed yet: its release follows the data (no republishing needed)")
+    k = suppression.threshold() if k is None else k
+    struct = structure()
+    key = release_key(year, k, struct)
+    with releases.computing(key, wait=True):
+        previous = releases.latest(key)
+        publication = _publish(key, struct, reason=reason)
+    audit_record(Action.ADMIN_CHANGE, actor=by, obj=publication.release, detail={
+        "republished": year, "k": k, "reason": reason,
+        "replaces": previous.computed_at.isoformat() if previous is not None else None,
+        "previous_data_digest": previous.data_digest if previous is not None else None,
+        "data_digest": publication.release.data_digest})
+    return publication
 
 
 def refresh_release(year, k):
@@ -248,6 +328,10 @@ def year_tables(year, k=None, struct=None):
     struct = struct or structure()
     key = release_key(year, k, struct)
     release = releases.latest(key)
+    if release is not None and release.frozen:
+        return _served(year, k, struct, releases.decode(release.payload, len(struct.groups)))
+    if closed(year):  # published once, now: the first view after the year closed freezes its release
+        return _served(year, k, struct, publish_release(year, k, struct).arrays)
     refresh_seconds = settings.PUBLICATION_REFRESH_SECONDS
     if release is not None and timezone.now() - release.computed_at < timedelta(seconds=max(refresh_seconds, 0)):
         # Young enough to serve without counting at all: under steady recording every view would
