@@ -392,6 +392,7 @@ JOB_SCHEDULE_DEFAULTS = {
     "export_audit_log": "15 0 * * *",
     "check_counts": "0 2 * * 0",
     "prune_jobs": "45 1 * * *",
+    "purge_report_pdfs": "20 * * * *",
 }
 
 

@@ -22,7 +22,7 @@ from .conftest import JobWorker, _empty_job_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 PERIODIC_JOBS = {"publish_tables", "remind_questions", "request_initiative_reviews", "purge_follow_up_notes",
-                 "evaluate_alerts", "check_counts", "export_audit_log", "prune_jobs"}
+                 "evaluate_alerts", "check_counts", "export_audit_log", "prune_jobs", "purge_report_pdfs"}
 
 
 @job("tests_failing_job", queue=WORK)

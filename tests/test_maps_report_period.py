@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from geo_indi.areas.models import Municipality
 from geo_indi.indicators.models import Indicator, IndicatorValue, PhenomenonIndicatorLink
 from geo_indi.maps import rendering
+from tests.report_pdf import fetch_pdf
 from tests.test_maps import IN_ALFA, observations  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def _xlsx(client, url):
 
 
 def _pdf_text(client, url, language="en"):
-    response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+    response = fetch_pdf(client, url, HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     return re.sub(r"\s+", " ", text)

@@ -10,6 +10,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from tests.report_pdf import fetch_pdf
 from tests.test_maps import observations  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +88,7 @@ def test_report_shows_filters_in_words(client, observations, users):  # noqa: F8
 
 def test_pdf_is_made_on_the_server(client, observations, users):  # noqa: F811
     client.force_login(users["coord_698"])
-    response = client.get("/maps/698/report.pdf?year=2026", HTTP_ACCEPT_LANGUAGE="fi")
+    response = fetch_pdf(client, "/maps/698/report.pdf?year=2026", HTTP_ACCEPT_LANGUAGE="fi")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
     assert client.get("/maps/698/report.pdf?year=abc").status_code == 400
@@ -107,7 +108,7 @@ def test_pdf_pages_are_a4_portrait_and_nothing_is_wider(client, observations, us
 
     monkeypatch.setattr(exports, "report_pdf", keep_html)
     client.force_login(users["coord_698"])
-    assert client.get("/maps/698/report.pdf?year=2026").status_code == 200
+    assert fetch_pdf(client, "/maps/698/report.pdf?year=2026").status_code == 200
     assert "<svg" in captured["html"]  # the map and the monthly chart
     document = HTML(string=captured["html"]).render()
     mm = 25.4 / 96

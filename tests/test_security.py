@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from geo_indi.accounts.models import ApiToken
 from geo_indi.accounts.tokens import hash_key
 from geo_indi.audit.models import Action, AuditEvent
+from geo_indi.maps.models import ReportPdf
 from geo_indi.observations.models import Observation
 
 from .conftest import INSIDE_ALFA
@@ -92,19 +93,22 @@ def test_an_empty_rate_switches_a_scope_off(client, small_geography, rates):
 
 def test_server_made_pdfs_are_throttled_per_caller_with_a_429_page(client, small_geography, users, rates):
     """1 per minute each: a second PDF is refused in the page's shape (translated HTML, Retry-After) before anything
-    is made or audited; a signed-in caller is counted per user, apart from the anonymous callers of the address."""
+    is enqueued or audited; a signed-in caller is counted per user, apart from the anonymous callers of the address.
+    The throttle is on the request that enqueues (report.pdf redirects to the PDF's progress page)."""
     rates(pdf_anon="1/minute", pdf_user="1/minute")
     url = "/maps/698/report.pdf"
-    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 302
     refused = client.get(url, HTTP_ACCEPT_LANGUAGE="fi")
     assert refused.status_code == 429 and refused["Content-Type"].startswith("text/html")
     seconds = int(refused["Retry-After"])
     assert 0 < seconds <= 60
     assert f"Liian monta pyyntöä. Yritä uudelleen {seconds} sekunnin kuluttua." in refused.content.decode()
     assert AuditEvent.objects.filter(action=Action.MAP_EXPORT).count() == 1
+    assert ReportPdf.objects.count() == 1
     client.force_login(users["coord_698"])
-    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 302
     assert client.get(url).status_code == 429
+    assert ReportPdf.objects.count() == 2
 
 
 # --- security headers and CSP ---------------------------------------------------------------

@@ -92,6 +92,14 @@ def sotkanet_import_run(run_pk: int, language: str) -> None:
         import_run(run_pk)
 
 
+@job("report_pdf", queue=WORK)
+def report_pdf(report_pk: str) -> None:
+    """A municipality report PDF asked for on the map (maps/report_pdfs.py); its outcome is written on the request."""
+    from geo_indi.maps.report_pdfs import render
+
+    render(report_pk)
+
+
 # --- The schedule ------------------------------------------------------------------------
 # Each periodic job is the management command of the same name (the commands stay for a person at a
 # terminal); the worker's log gets the command's output.
@@ -155,6 +163,12 @@ def export_audit_log(timestamp: int) -> None:
     directory = settings.AUDIT_EXPORT_DIR
     directory.mkdir(parents=True, exist_ok=True)
     _command("export_audit_log", since=day, until=day, output=str(directory / f"audit-{day.isoformat()}.csv"))
+
+
+@periodic("purge_report_pdfs")
+def purge_report_pdfs(timestamp: int) -> None:
+    """Report PDFs past their expiry deleted (maps/report_pdfs.py: kept 24 hours for their requester)."""
+    _command("purge_report_pdfs")
 
 
 @periodic("prune_jobs")

@@ -2,11 +2,13 @@
 import csv
 import json
 
-from django.http import HttpResponse, HttpResponseNotModified
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import parse_etags
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 
 from geo_indi.areas.models import Municipality
 from geo_indi.audit.services import Action, audit_record, without_coordinates
@@ -15,7 +17,7 @@ from geo_indi.core.throttling import throttled
 from geo_indi.observations import suppression
 from geo_indi.observations.models import AgeGroup, Direction, Observation, Phenomenon, Subject
 
-from . import comparison, exports, queries, rendering, services, tiles
+from . import comparison, exports, queries, rendering, report_pdfs, services, tiles
 from .signals import municipality_map_built
 
 LATEST = 10
@@ -156,7 +158,17 @@ def report_xlsx(request, code):
 
 @throttled("pdf")
 def report_pdf(request, code):
-    municipality, form, options, data = _export(request, code, "pdf")
+    """Checked and audited here, made by the worker (report_pdfs): the progress page offers the file when ready."""
+    municipality, form, options, _data = _export(request, code, "pdf")
+    filters = {name: str(value) for name, value in form.active().items()}
+    filters.update(classes=options.classes, measure=options.measure, unit=options.unit.value)
+    report = report_pdfs.request_pdf(request, municipality, filters)
+    return redirect("maps:report-pdf-status", code=municipality.code, pk=report.pk)
+
+
+def render_report_pdf(request, municipality) -> bytes:
+    """The report PDF of this request (run by the job report_pdf on the request rebuilt as it was asked)."""
+    municipality, form, options, data = _municipality(request, municipality.code)
     features = [(row.geometry, rendering.area_fill(row, data), f"{row.code} {row.name}: "
                  f"{rendering.measure_label(row, options.measure, data.k)}") for row in data.areas]
     context = _context(
@@ -169,7 +181,29 @@ def report_pdf(request, code):
         report_css=exports.print_css(),
         **services.report_extras(request.viewer, municipality, form.active()),
     )
-    return _attachment(exports.report_pdf(request, context), "application/pdf", f"geo-indi-{municipality.code}.pdf")
+    return exports.report_pdf(request, context)
+
+
+@never_cache
+def report_pdf_status(request, code, pk):
+    report = report_pdfs.progress(get_object_or_404(
+        report_pdfs.requests_of(request).select_related("municipality"), pk=pk, municipality__code=code))
+    download = reverse("maps:report-pdf-download", args=[code, report.pk]) if report_pdfs.ready(report) else ""
+    if request.GET.get("format") == "json":
+        return JsonResponse({"state": report.state, "state_display": report.get_state_display(),
+                             "message": report.message, "download_url": download})
+    return render(request, "maps/report_pdf_status.html", {
+        "report": report, "municipality": report.municipality, "download_url": download,
+        "pending": report.state in report.PENDING, "retry_url": f"{reverse('maps:report-pdf', args=[code])}?{report.query}"})
+
+
+@never_cache
+def report_pdf_download(request, code, pk):
+    report = get_object_or_404(report_pdfs.requests_of(request).select_related("municipality"),
+                               pk=pk, municipality__code=code)
+    if not report_pdfs.ready(report):
+        raise Http404
+    return _attachment(bytes(report.pdf), "application/pdf", f"geo-indi-{report.municipality.code}.pdf")
 
 
 def map_html(request, code):

@@ -71,7 +71,8 @@ def test_where_loneliness_grows_this_winter_compared_with_last_on_one_page(page_
     assert run_axe(page) == []
 
 
-def test_report_prints_on_a4_with_the_chart_inside_the_page(page_factory, live_server, login, users, winters):
+def test_report_prints_on_a4_with_the_chart_inside_the_page(page_factory, live_server, login, users, winters,
+                                                            job_worker):
     page = page_factory(A4_PRINTABLE_PX, 1100)
     errors = _errors(page)
     login(page, "coord698")
@@ -89,7 +90,13 @@ def test_report_prints_on_a4_with_the_chart_inside_the_page(page_factory, live_s
     assert legend["y"] >= frame["y"] + frame["height"]  # the legend is below the map, covering nothing
     pdf = page.pdf(format="A4", margin={"top": "15mm", "bottom": "15mm", "left": "15mm", "right": "15mm"})
     assert pdf.startswith(b"%PDF-")
-    response = page.request.get(f"{live_server.url}/maps/698/report.pdf?year=2026")
+    # The server's PDF: report.pdf leads to its progress page, which offers the file once the worker has made it.
+    page.emulate_media(media="screen")
+    page.goto(f"{live_server.url}/maps/698/report.pdf?year=2026")
+    assert "/maps/698/report-pdf/" in page.url
+    page.locator("#report-pdf-link").wait_for(state="visible", timeout=90_000)
+    assert run_axe(page) == []
+    response = page.request.get(live_server.url + page.locator("#report-pdf-link").get_attribute("href"))
     assert response.status == 200 and response.body().startswith(b"%PDF-")
     assert errors == []
 

@@ -49,6 +49,17 @@ def download(page, link):
         return d.suggested_filename, f.read()
 
 
+def download_pdf(page, link):
+    """Click the report's PDF link: its progress page says, in its live region, when the worker has made the file,
+    and offers it; the saved file's name and bytes."""
+    link.click()
+    page.wait_for_url("**/report-pdf/*/")
+    offered = page.locator("#report-pdf-link")
+    offered.wait_for(state="visible", timeout=90_000)
+    assert page.locator("#report-pdf-state[role=status]").inner_text().startswith("Valmis")
+    return download(page, offered)
+
+
 def test_coordinator_map_has_its_layers_legend_and_hot_spots(journey_page, sign_in, demo_server):
     page = coordinator_page(journey_page, sign_in, demo_server)
     state = assert_insider_map(page, "698")
@@ -94,14 +105,17 @@ def test_coordinator_compares_the_last_two_complete_periods(journey_page, sign_i
 TOTAL_IN_PDF = r"Havainnot kunnassa[^:]*:\s*(\d+)"
 
 
-def test_coordinator_downloads_the_report_as_pdf_and_xlsx_and_reads_them(journey_page, sign_in, demo_server):
+def test_coordinator_downloads_the_report_as_pdf_and_xlsx_and_reads_them(journey_page, sign_in, demo_server,
+                                                                         background_worker):
     page = coordinator_page(journey_page, sign_in, demo_server, "/maps/698/report/")
     loneliness = Phenomenon.objects.get(slug=LONELINESS)
     page.goto(f"{demo_server.url}/maps/698/report/?phenomenon={loneliness.pk}&year={TODAY.year}")
     areas = Municipality.objects.get(code="698").postcode_areas.count()
 
-    name, pdf = download(page, page.get_by_role("link", name="Raportti (PDF)"))
+    name, pdf = download_pdf(page, page.get_by_role("link", name="Raportti (PDF)"))
     assert name.endswith(".pdf") and pdf.startswith(b"%PDF-")
+    page.get_by_role("link", name="Takaisin raporttiin").click()
+    page.wait_for_url("**/maps/698/report/?*")
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Rovaniemi (698)" in text and loneliness.name_fi in text and f"Vuosi {TODAY.year}" in text
     assert len(re.findall(r"^9[67]\d{3} ", text, re.M)) == areas  # a row per postcode area
@@ -119,11 +133,11 @@ def test_coordinator_downloads_the_report_as_pdf_and_xlsx_and_reads_them(journey
     assert ("Ilmiö", loneliness.name_fi) in filters and ("Ajanjakso", f"Vuosi {TODAY.year}") in filters, filters
 
 
-def test_the_default_report_states_the_period_it_counts(journey_page, sign_in, demo_server):
+def test_the_default_report_states_the_period_it_counts(journey_page, sign_in, demo_server, background_worker):
     loneliness = Phenomenon.objects.get(slug=LONELINESS)
     page = coordinator_page(journey_page, sign_in, demo_server, "/maps/698/report/")
     page.goto(f"{demo_server.url}/maps/698/report/?phenomenon={loneliness.pk}")
-    _name, pdf = download(page, page.get_by_role("link", name="Raportti (PDF)"))
+    _name, pdf = download_pdf(page, page.get_by_role("link", name="Raportti (PDF)"))
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     found = re.search(TOTAL_IN_PDF, text)
     assert found, text[:1500]
