@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from geo_indi.areas.models import Municipality
 from geo_indi.core.errors import RequestError
+from geo_indi.core.throttling import throttled
 from geo_indi.observations.filters import parse_filters
 from geo_indi.observations.models import Observation, Phenomenon
 
@@ -341,6 +342,7 @@ def welfare_report_docx(request, code):
 
 
 @login_required
+@throttled("pdf")  # a two-page chapter is made in the request (seconds); the map report's PDFs go to the worker
 def welfare_report_pdf(request, code):
     municipality, year, language = _welfare_request(request, code)
     chapter = welfare_report.chapter(municipality, year, language)
