@@ -71,7 +71,10 @@ HTML = "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 
 # The query parameters each kind of endpoint takes (OGC API - Features /req/core/query-param-unknown).
-DOCUMENT_PARAMS = frozenset({"f"})
+# The observation filters are taken (checked, then not used) by the documents too: GDAL's OAPIF driver sends
+# the query of a dataset URL (OAPIF:…/collections/observations?phenomenon=ilkivalta) with every request.
+PINNED_PARAMS = frozenset({*SHARED_FILTERS, "unit", "datetime"})
+DOCUMENT_PARAMS = frozenset({"f", *PINNED_PARAMS})
 ITEM_PARAMS = frozenset({"f", "crs"})
 ITEMS_PARAMS = frozenset(
     {"f", "crs", "bbox", "bbox-crs", "datetime", "limit", "offset", "after", "unit", *SHARED_FILTERS}
@@ -137,6 +140,8 @@ def ogc_view(allowed_params):
             OGCGate().admit(request)
             if allowed_params is not None:
                 check_param_names(request, allowed_params)
+            if allowed_params is DOCUMENT_PARAMS and PINNED_PARAMS & set(request.GET):
+                parse_layer_query(request.GET)  # a 400 for a filter that would fail on the items
             return view(request, *args, **kwargs)
 
         return wrapper
