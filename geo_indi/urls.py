@@ -8,6 +8,7 @@ from geo_indi.areas import views as areas_views
 from geo_indi.core import schema as core_schema
 from geo_indi.core import views as core_views
 from geo_indi.layers import ogc as ogc_views
+from geo_indi.layers import views as layers_views
 from geo_indi.maps import views as maps_views
 
 urlpatterns = [
@@ -15,6 +16,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("areas/municipalities.geojson", areas_views.municipalities_geojson, name="municipalities-geojson"),
     path("accounts/login/", RoleAwareLoginView.as_view(), name="login"),
+    path("accounts/qgis/", layers_views.connect_qgis, name="connect-qgis"),
     path("accounts/", include("geo_indi.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
