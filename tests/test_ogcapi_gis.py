@@ -11,7 +11,7 @@ import json
 import pytest
 
 from geo_indi.accounts.tokens import api_token_create
-from geo_indi.layers.ogc import CONFORMANCE, CRS84
+from geo_indi.layers.ogc import CRS84
 from geo_indi.observations.models import Category
 
 from .test_layers_fixtures import LAYER_IDS, layer_scenario  # noqa: F401
@@ -249,12 +249,6 @@ def test_documents_take_the_filters_gdal_repeats_and_check_them(client, layer_sc
         assert client.get(f"{url}?phenomenon=ilkivalta&year=2025").status_code == 200
         assert client.get(f"{url}?phenomenon=ei-tallaista").status_code == 400
     assert client.get("/ogcapi/collections?limit=10").status_code == 400
-
-
-def test_conformance_declares_the_queryables_class(client, small_geography):
-    _, doc = get_json(client, "/ogcapi/conformance")
-    assert doc["conformsTo"] == CONFORMANCE
-    assert "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables" in doc["conformsTo"]
 
 
 # --- The "Connect QGIS" page ---------------------------------------------------------------------
