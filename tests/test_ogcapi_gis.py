@@ -197,10 +197,10 @@ def test_openapi_types_each_collections_properties_and_gives_crs_defaults(client
     properties = stats["properties"]["features"]["items"]["allOf"][1]["properties"]["properties"]["properties"]
     for name in ("count", "occurrences", "records", "weakens", "strengthens", "ilkivalta", "yksinaisyys"):
         assert properties[name] == {"type": "integer", "nullable": True}, name
-    assert properties["count_label"] == {"type": "string"} and properties["suppressed"]["type"] == "boolean"
+    assert properties["count_label"]["type"] == "string" and properties["suppressed"]["type"] == "boolean"
     points = doc["components"]["schemas"]["featureCollection-observations"]["allOf"][1]
     point_props = points["properties"]["features"]["items"]["allOf"][1]["properties"]["properties"]["properties"]
-    assert point_props["observed_on"] == {"type": "string", "format": "date"}
+    assert point_props["observed_on"] == {"type": "string", "format": "date", "nullable": True}
     assert point_props["occurrences"]["type"] == "integer"
     items = doc["paths"]["/collections/postcode-area-stats/items"]["get"]["responses"]["200"]["content"]
     assert items["application/geo+json"]["schema"] == {"$ref": "#/components/schemas/featureCollection-postcode-area-stats"}

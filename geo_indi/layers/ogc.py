@@ -326,12 +326,12 @@ def queryables(request, collection_id):
 
 
 def properties_schema(layer, user) -> dict:
-    """JSON Schema of a layer's feature properties for this user (the columns' kinds; counts may be null,
-    suppressed)."""
+    """JSON Schema of a layer's feature properties for this user (the columns' kinds). Any property but the
+    id may be null: a hidden count, an observation without a category."""
     properties = {}
     for column in layer.columns(user):
         schema = dict(KIND_SCHEMAS[column.kind])
-        if column.kind in ("integer", "boolean") and column.name != "id":
+        if column.name != "id":
             schema["nullable"] = True
         properties[column.name] = schema
     return {"type": "object", "properties": properties}
