@@ -76,6 +76,14 @@ def test_layer_downloads_take_basic_too(client, layer_scenario, member_key):
     assert wrong["WWW-Authenticate"].startswith("Basic")
 
 
+def test_the_api_schema_names_basic_on_the_layer_downloads(client, small_geography):
+    doc = client.get("/api/schema/?format=json").json()
+    assert doc["components"]["securitySchemes"]["basicToken"] == {**doc["components"]["securitySchemes"]["basicToken"],
+                                                                  "type": "http", "scheme": "basic"}
+    security = doc["paths"]["/api/layers/observations.geojson"]["get"]["security"]
+    assert {"basicToken": []} in security and {"tokenAuth": []} in security
+
+
 def test_a_wrong_token_header_is_still_challenged_with_token(client, layer_scenario):
     response = client.get(ITEMS, HTTP_AUTHORIZATION="Token wrong")
     assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BasicAuthentication, TokenAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -116,6 +117,17 @@ class ApiTokenBasicAuthentication(BasicAuthentication):
     def authenticate_credentials(self, userid, password, request=None):
         token = token_of_key(password, username=userid)
         return token.user, token
+
+
+class ApiTokenBasicScheme(OpenApiAuthenticationExtension):
+    """The layer downloads' OpenAPI (/api/schema/) names Basic with a token (drf-spectacular registers it)."""
+
+    target_class = ApiTokenBasicAuthentication
+    name = "basicToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "basic",
+                "description": "Username and an API token as the password (QGIS: Basic authentication)."}
 
 
 class GISAuthenticationMixin:
