@@ -187,6 +187,9 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# HTTP Basic (username + API token, for QGIS: accounts/tokens.py) over plain HTTP with DEBUG off is refused,
+# since the token would cross the network readable; true allows it (a TLS proxy that does not say so).
+GEO_INDI_BASIC_AUTH_OVER_HTTP = env_bool("GEO_INDI_BASIC_AUTH_OVER_HTTP", False)
 # The health check answers plain HTTP from the machine itself (load balancer, compose).
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 

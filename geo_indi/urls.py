@@ -7,6 +7,8 @@ from geo_indi.accounts.login_views import RoleAwareLoginView
 from geo_indi.areas import views as areas_views
 from geo_indi.core import schema as core_schema
 from geo_indi.core import views as core_views
+from geo_indi.layers import ogc as ogc_views
+from geo_indi.layers import views as layers_views
 from geo_indi.maps import views as maps_views
 
 urlpatterns = [
@@ -14,6 +16,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("areas/municipalities.geojson", areas_views.municipalities_geojson, name="municipalities-geojson"),
     path("accounts/login/", RoleAwareLoginView.as_view(), name="login"),
+    path("accounts/qgis/", layers_views.connect_qgis, name="connect-qgis"),
     path("accounts/", include("geo_indi.accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -26,6 +29,8 @@ urlpatterns = [
     path("api/", include("geo_indi.questions.urls")),
     path("api/", include("geo_indi.initiatives.urls")),
     path("api/layers/", include("geo_indi.layers.urls")),
+    # The landing page without the slash too: QGIS does not follow a redirect to it (a silent invalid layer).
+    path("ogcapi", ogc_views.landing, name="ogc-landing-bare"),
     path("ogcapi/", include("geo_indi.layers.ogc_urls")),
     path("field/", include("geo_indi.field.urls")),
     path("maps/", include("geo_indi.maps.urls")),

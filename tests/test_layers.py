@@ -205,7 +205,7 @@ def test_bbox_selects_areas(client, layer_scenario):
     [
         ("bbox=1,2,3", "bbox"),
         ("bbox=a,b,c,d", "bbox"),
-        ("bbox=26,66,25,67", "bbox"),
+        ("bbox=25,67,26,66", "bbox"),
         ("bbox=25,66,26,95", "bbox"),
         ("bbox=nan,66,26,67", "bbox"),
         ("datetime=2025-04-01/2025-03-01", "datetime"),

@@ -236,7 +236,8 @@ def test_bbox_matches_object_points_and_person_postcode_areas(record, client_for
     assert ids("25.15,66.04,25.19,66.06") == {person.pk}  # inside Alfa, away from the point
     assert ids("27.0,68.0,27.1,68.1") == set()
     assert ids("-10,-10,-9,-9") == set()  # outside the coverage
-    for bad in ("25,66,25.1", "25.2,66,25.1,66.1", "a,b,c,d", "-200,0,0,1"):
+    assert ids("25.12,66.04,25.105,66.06") == {person.pk, thing.pk}  # across the antimeridian: 25.12 east to 25.105
+    for bad in ("25,66,25.1", "25,66.1,25.1,66", "a,b,c,d", "-200,0,0,1"):
         response = client.get(URL, {"bbox": bad})
         assert response.status_code == 400 and "bbox" in response.json()["errors"], bad
 

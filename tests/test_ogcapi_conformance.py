@@ -1,5 +1,6 @@
 """OGC API - Features conformance under /ogcapi/: Part 1 errors and parameters, Part 2 CRS,
 and the OpenAPI document of the landing page's service-desc link."""
+import importlib
 import json
 
 import pytest
@@ -245,3 +246,46 @@ def test_service_doc_is_a_self_hosted_page(client, small_geography):
 def test_landing_page_advises_page_size(client, small_geography):
     page = client.get("/ogcapi/?f=html").content.decode()
     assert f"PAGE_SIZE={DEFAULT_LIMIT}" in page and str(MAX_LIMIT) in page.replace("\u00a0", "").replace(" ", "")
+
+
+# --- The conformance declaration: exactly the classes these tests prove -----------------------
+
+# Each declared class and the tests that check it (module: test names). A class is declared only here.
+PROVEN_BY = {
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core": {
+        "test_ogcapi": ["test_landing_conformance_and_collections", "test_items_paging_with_next_links",
+                        "test_single_feature", "test_errors_are_ogc_exceptions"],
+        "test_ogcapi_conformance": ["test_unknown_query_parameter_is_a_400", "test_bad_values_are_a_400_before_the_first_byte"],
+        "test_ogcapi_gis": ["test_bbox_with_six_numbers_is_its_2d_box",
+                            "test_bbox_across_the_antimeridian_runs_east_from_minlon"],
+    },
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30": {
+        "test_ogcapi_conformance": ["test_service_desc_is_a_valid_openapi_document_of_ogcapi",
+                                    "test_every_documented_items_parameter_is_accepted"],
+        "test_ogcapi_gis": ["test_openapi_types_each_collections_properties_and_gives_crs_defaults"],
+    },
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html": {"test_ogcapi": ["test_html_for_people"]},
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson": {
+        "test_ogcapi": ["test_gdal_oapif_reads_every_collection"],
+        "test_ogcapi_gis": ["test_stats_layers_counts_are_json_numbers"],
+    },
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs": {
+        "test_ogcapi_conformance": ["test_conformance_and_collections_declare_the_crs",
+                                    "test_items_in_epsg_3067_are_transformed_by_postgis",
+                                    "test_bbox_crs_epsg_3067_selects_by_metres"],
+    },
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables": {
+        "test_ogcapi_gis": ["test_queryables_are_a_json_schema_of_the_parameters_each_collection_takes"],
+    },
+}
+
+
+def test_conformance_declares_exactly_the_classes_proven_here(client, small_geography):
+    """Neither a class without tests (Part 3's filter, sorting, properties are not declared) nor a tested one left
+    out; and every test named above exists."""
+    _, doc = get_json(client, "/ogcapi/conformance")
+    assert doc["conformsTo"] == list(PROVEN_BY)
+    for tests in PROVEN_BY.values():
+        for module, names in tests.items():
+            found = importlib.import_module(f"tests.{module}")
+            assert all(callable(getattr(found, name, None)) for name in names), (module, names)

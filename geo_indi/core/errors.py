@@ -133,7 +133,7 @@ def oversized(request: HttpRequest) -> RequestError | None:
 def client_shape(request: HttpRequest) -> str:
     """"ogc", "api", "tile" or "html": who asked, by route."""
     path = request.path
-    if path.startswith(OGC_PREFIX):
+    if path.startswith(OGC_PREFIX) or path == OGC_PREFIX.rstrip("/"):
         return "ogc"
     if path.startswith(API_PREFIX) or path in JSON_PATHS:
         return "api"

@@ -8,6 +8,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from geo_indi.accounts.tokens import GISAuthenticationMixin
 from geo_indi.audit.services import Action, audit_record, without_coordinates
 from geo_indi.core.schema import ValidationErrorSerializer
 from geo_indi.observations.filters import filter_openapi_parameters
@@ -47,7 +48,7 @@ FILTER_PARAMETERS = [
 ]
 
 
-class LayerDownloadView(APIView):
+class LayerDownloadView(GISAuthenticationMixin, APIView):
     permission_classes = [permissions.AllowAny]
     content_negotiation_class = FirstRenderer
     renderer_classes = [JSONRenderer]

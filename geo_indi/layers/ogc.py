@@ -22,8 +22,11 @@ from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from geo_indi.accounts.tokens import GISAuthenticationMixin
 from geo_indi.areas.models import Municipality
 from geo_indi.core.errors import RequestError, from_drf
+from geo_indi.observations.filters import FILTERS, filter_schema
+from geo_indi.observations.models import ObservationMonthlyCount
 
 from . import streaming
 from .params import (
@@ -40,7 +43,23 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
 ]
+SCHEMA = "application/schema+json"
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+# JSON Schema of each layer column kind (services.Column.kind).
+KIND_SCHEMAS = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+}
+# The JSON Schema of each geometry type (OGC API - Features Part 3 queryables name the geometry this way).
+GEOMETRY_SCHEMAS = {
+    "Point": "https://geojson.org/schema/Point.json",
+    "MultiPolygon": "https://geojson.org/schema/MultiPolygon.json",
+}
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_3067 = "http://www.opengis.net/def/crs/EPSG/0/3067"
 # The CRSs of `crs` and `bbox-crs` and the SRID PostGIS transforms to (CRS84 is WGS 84 lon/lat).
@@ -52,7 +71,10 @@ HTML = "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 
 # The query parameters each kind of endpoint takes (OGC API - Features /req/core/query-param-unknown).
-DOCUMENT_PARAMS = frozenset({"f"})
+# The observation filters are taken (checked, then not used) by the documents too: GDAL's OAPIF driver sends
+# the query of a dataset URL (OAPIF:…/collections/observations?phenomenon=ilkivalta) with every request.
+PINNED_PARAMS = frozenset({*SHARED_FILTERS, "unit", "datetime"})
+DOCUMENT_PARAMS = frozenset({"f", *PINNED_PARAMS})
 ITEM_PARAMS = frozenset({"f", "crs"})
 ITEMS_PARAMS = frozenset(
     {"f", "crs", "bbox", "bbox-crs", "datetime", "limit", "offset", "after", "unit", *SHARED_FILTERS}
@@ -83,9 +105,10 @@ def check_param_names(request, allowed):
         raise RequestError(f"No value for: {', '.join(empty)}. Give one or leave it out.")
 
 
-class OGCGate(APIView):
+class OGCGate(GISAuthenticationMixin, APIView):
     """DRF's authentication classes and throttles from settings (REST_FRAMEWORK), applied to an OGC request:
-    token or session users resolved, the "ogc" throttle scope counted. Nothing is rendered here."""
+    token, Basic (username + token) or session users resolved, the "ogc" throttle scope counted.
+    Nothing is rendered here."""
 
     permission_classes = [AllowAny]
     throttle_scope = "ogc"
@@ -117,6 +140,8 @@ def ogc_view(allowed_params):
             OGCGate().admit(request)
             if allowed_params is not None:
                 check_param_names(request, allowed_params)
+            if allowed_params is DOCUMENT_PARAMS and PINNED_PARAMS & set(request.GET):
+                parse_layer_query(request.GET)  # a 400 for a filter that would fail on the items
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -166,6 +191,20 @@ def _coverage_bbox():
     return [round(v, 6) for v in row]
 
 
+def _temporal_interval():
+    """[first day of the earliest month with observations, last day of the latest], as RFC 3339 instants
+    (whole months: the summary's months, not a single record's date); None without observations."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT min(month), (max(month) + interval '1 month' - interval '1 second')"
+            f" FROM {ObservationMonthlyCount._meta.db_table}"
+        )
+        first, last = cur.fetchone()
+    if first is None:
+        return None
+    return [f"{first.isoformat()}T00:00:00Z", last.strftime("%Y-%m-%dT%H:%M:%SZ")]
+
+
 def _layer_or_404(collection_id):
     layer = get_layer(collection_id)
     if layer is None:
@@ -173,8 +212,11 @@ def _layer_or_404(collection_id):
     return layer
 
 
-def collection_document(request, layer, bbox):
+def collection_document(request, layer, bbox, interval):
     cid = layer.id
+    extent: dict = {"spatial": {"bbox": [bbox], "crs": CRS84}}
+    if layer.temporal and interval is not None:
+        extent["temporal"] = {"interval": [interval], "trs": GREGORIAN}
     return {
         "id": cid,
         "title": str(layer.title),
@@ -182,8 +224,10 @@ def collection_document(request, layer, bbox):
         "itemType": "feature",
         "crs": list(SUPPORTED_CRS),
         "storageCrs": STORAGE_CRS,
-        "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}},
+        "extent": extent,
         "links": [
+            _link(_url(request, "ogc-queryables", cid), "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                  SCHEMA, _("Queryables")),
             _link(_url(request, "ogc-collection", cid), "self", JSON, _("This collection")),
             _link(_url(request, "ogc-collection", cid, f="html"), "alternate", HTML, _("This collection as HTML")),
             _link(_url(request, "ogc-items", cid), "items", GEOJSON, _("Features")),
@@ -231,13 +275,13 @@ def conformance(request):
 
 @ogc_view(DOCUMENT_PARAMS)
 def collections(request):
-    bbox = _coverage_bbox()
+    bbox, interval = _coverage_bbox(), _temporal_interval()
     doc = {
         "links": [
             _link(_url(request, "ogc-collections"), "self", JSON, _("Collections")),
             _link(_url(request, "ogc-collections", f="html"), "alternate", HTML, _("Collections as HTML")),
         ],
-        "collections": [collection_document(request, layer, bbox) for layer in LAYERS.values()],
+        "collections": [collection_document(request, layer, bbox, interval) for layer in LAYERS.values()],
     }
     if wants_html(request):
         return render(request, "layers/ogc_collections.html", {"doc": doc})
@@ -247,10 +291,50 @@ def collections(request):
 @ogc_view(DOCUMENT_PARAMS)
 def collection(request, collection_id):
     layer = _layer_or_404(collection_id)
-    doc = collection_document(request, layer, _coverage_bbox())
+    doc = collection_document(request, layer, _coverage_bbox(), _temporal_interval())
     if wants_html(request):
         return render(request, "layers/ogc_collection.html", {"doc": doc, "layer": layer})
     return JsonResponse(doc)
+
+
+def queryables_document(request, layer):
+    """OGC API - Features Part 3 queryables: the query parameters that select this layer's features (or what
+    its counts count), each with the JSON Schema of the values it takes (observations/filters.py)."""
+    properties: dict = {"geometry": {"$ref": GEOMETRY_SCHEMAS[layer.geometry_type]}}
+    if layer.temporal:
+        properties["datetime"] = {"type": "string", "format": "date-time",
+                                  "description": "The observation date (the datetime parameter)."}
+    for f in FILTERS:
+        if f.name in layer.filters:
+            properties[f.name] = {**filter_schema(f), "description": f.description}
+    return {
+        "$schema": JSON_SCHEMA_DIALECT,
+        "$id": _url(request, "ogc-queryables", layer.id),
+        "type": "object",
+        "title": str(layer.title),
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+@ogc_view(DOCUMENT_PARAMS)
+def queryables(request, collection_id):
+    layer = _layer_or_404(collection_id)
+    if wants_html(request) and request.GET.get("f") == "html":
+        raise RequestError("The queryables are JSON Schema only: f must be json.", field="f")
+    return JsonResponse(queryables_document(request, layer), content_type=SCHEMA)
+
+
+def properties_schema(layer, user) -> dict:
+    """JSON Schema of a layer's feature properties for this user (the columns' kinds). Any property but the
+    id may be null: a hidden count, an observation without a category."""
+    properties = {}
+    for column in layer.columns(user):
+        schema = dict(KIND_SCHEMAS[column.kind])
+        if column.name != "id":
+            schema["nullable"] = True
+        properties[column.name] = schema
+    return {"type": "object", "properties": properties}
 
 
 def _items_links(request, layer, query, page):

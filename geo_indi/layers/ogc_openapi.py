@@ -12,6 +12,7 @@ from geo_indi.observations.filters import FILTERS, filter_schema
 from .api import FILTER_PARAMETERS
 from .ogc import (
     CONFORMANCE,
+    CRS84,
     DOCUMENT_PARAMS,
     GEOJSON,
     HTML,
@@ -19,9 +20,11 @@ from .ogc import (
     ITEMS_PARAMS,
     JSON,
     OPENAPI,
+    SCHEMA,
     STORAGE_CRS,
     SUPPORTED_CRS,
     ogc_view,
+    properties_schema,
 )
 from .params import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
 from .services import LAYERS
@@ -51,13 +54,15 @@ def _after_parameter(layer):
 
 def _parameters():
     datetime = next(p for p in FILTER_PARAMETERS if p.name == "datetime")
-    crs_schema = {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS)}
+    crs_schema = {"type": "string", "format": "uri", "enum": list(SUPPORTED_CRS), "default": CRS84}
     return {
         "f": _query("f", {"type": "string", "enum": ["json", "html"]},
                     "Response format; without it a browser's Accept: text/html gets HTML."),
         "bbox": _query(
-            "bbox", {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}},
-            "minx,miny,maxx,maxy: features that intersect the box, in bbox-crs (CRS84 longitude/latitude by default).",
+            "bbox", {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}},
+            "minx,miny,maxx,maxy: features that intersect the box, in bbox-crs (CRS84 longitude/latitude by "
+            "default); six numbers (with heights) are served as their 2D box; in CRS84 a minx greater than maxx "
+            "crosses the antimeridian.",
         ),
         "bbox-crs": _query("bbox-crs", crs_schema, "CRS of bbox (OGC API - Features Part 2)."),
         "crs": _query("crs", crs_schema, "CRS of the returned geometries (Part 2); the Content-Crs header names it."),
@@ -160,6 +165,14 @@ def _content_crs_header():
                             "schema": {"type": "string"}}}
 
 
+def _feature_collection_schema(layer, user):
+    """The items response of one collection, its properties typed by the layer's columns for this user."""
+    feature = {"allOf": [_ref("schemas", "featureGeoJSON"),
+                         {"type": "object", "properties": {"properties": properties_schema(layer, user)}}]}
+    return {"allOf": [_ref("schemas", "featureCollectionGeoJSON"),
+                      {"type": "object", "properties": {"features": {"type": "array", "items": feature}}}]}
+
+
 def openapi_document(request):
     html = {HTML: {"type": "string"}}
     paths = {
@@ -175,13 +188,20 @@ def openapi_document(request):
                                    _ok("The collections (layers).", {JSON: _ref("schemas", "collections"), **html}),
                                    ["Capabilities"]),
     }
+    schemas = _schemas()
     for layer in LAYERS.values():
         cid, tags = layer.id, [layer.id]
+        schemas[f"featureCollection-{cid}"] = _feature_collection_schema(layer, request.user)
         base = f"/collections/{cid}"
         paths[base] = _operation(f"describe-{cid}", str(layer.title), DOCUMENT_PARAMS,
                                  _ok(str(layer.description), {JSON: _ref("schemas", "collection"), **html}), tags)
+        paths[f"{base}/queryables"] = _operation(
+            f"getQueryables-{cid}", str(layer.title), DOCUMENT_PARAMS,
+            _ok("The queryables (OGC API - Features Part 3): JSON Schema of the query parameters.",
+                {SCHEMA: {"type": "object"}}), tags, errors=("400", "401", "404"),
+        )
         items_ok = _ok(f"{layer.geometry_type} features, one page.",
-                       {GEOJSON: _ref("schemas", "featureCollectionGeoJSON"), **html})
+                       {GEOJSON: _ref("schemas", f"featureCollection-{cid}"), **html})
         items_ok["headers"] = _content_crs_header()
         paths[f"{base}/items"] = _operation(f"getFeatures-{cid}", str(layer.title), ITEMS_PARAMS - {"after"},
                                             items_ok, tags, inline=[_after_parameter(layer)])
@@ -206,10 +226,14 @@ def openapi_document(request):
         "paths": paths,
         "components": {
             "parameters": _parameters(),
-            "schemas": _schemas(),
+            "schemas": schemas,
             "responses": _responses(),
-            "securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "Authorization",
-                                          "description": "Authorization: Token <key> (optional; more data for members)."}},
+            "securitySchemes": {
+                "token": {"type": "apiKey", "in": "header", "name": "Authorization",
+                          "description": "Authorization: Token <key> (optional; more data for members)."},
+                "basic": {"type": "http", "scheme": "basic",
+                          "description": "Username and an API token as the password (QGIS: Basic authentication)."},
+            },
         },
     }
 

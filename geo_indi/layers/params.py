@@ -39,9 +39,13 @@ AFTER_RE = re.compile(r"[0-9A-Za-z_-]{1,20}")
 SHARED_FILTERS = FILTER_NAMES
 PERIOD = ("date_from", "date_to")
 
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# A full date; GDAL 3.6 sends an interval's start as "2026-06-01T" (a date and a bare "T"), which names
+# the same day and is read as it.
+_DATE_ONLY = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt]?$")
+# An instant needs its offset (Z or +hh:mm): without one it would be a local time of no stated zone.
+# Seconds may be left out (12:00Z), as QGIS's temporal filter and people write it.
 _DATE_TIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$"
 )
 
 
@@ -82,9 +86,10 @@ def parse_bbox(value, srid=WGS84_SRID):
 
 def _parse_instant(text, end_of_interval=False):
     """An RFC 3339 date-time or full date -> the local date it falls on."""
-    if _DATE_ONLY.match(text):
+    date_only = _DATE_ONLY.match(text)
+    if date_only:
         try:
-            return dt.date.fromisoformat(text)
+            return dt.date.fromisoformat(date_only.group(1))
         except ValueError:
             raise LayerParamError({"datetime": [f"'{text}' is not a valid date."]}) from None
     if _DATE_TIME.match(text):

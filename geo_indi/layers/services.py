@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from geo_indi.areas.models import Municipality, PostcodeArea
 from geo_indi.observations import suppression
+from geo_indi.observations.filters import FILTER_NAMES
 from geo_indi.observations.models import Observation, Phenomenon
 from geo_indi.publication import counts as published
 
@@ -50,8 +51,16 @@ class Layer:
     description = ""
     geometry_type = ""
     id_is_integer = False
+    # The shared filters that select this layer's features or what its counts count (the queryables).
+    filters: tuple[str, ...] = FILTER_NAMES
+    # Whether its features have observation dates (a temporal extent; `datetime` selects them).
+    temporal = True
 
     def sql(self, user, query: LayerQuery) -> LayerSQL:
+        raise NotImplementedError
+
+    def columns(self, user) -> list[Column]:
+        """The property columns a user gets (names and kinds), without running the layer's query."""
         raise NotImplementedError
 
     @staticmethod
@@ -104,6 +113,9 @@ class ObservationPointsLayer(Layer):
         ).values("id", "location", *(f"layer_{name}" for name in self.PROPERTIES))
         return qs.query.sql_with_params()
 
+    def columns(self, user):
+        return [Column(name, f"sel.layer_{name}", kind) for name, (_lookup, kind) in self.PROPERTIES.items()]
+
     def sql(self, user, query):
         qs = Observation.objects.object_points_for(user).filter(query.observation_q())
         if query.bbox_polygon is not None:
@@ -120,7 +132,7 @@ class ObservationPointsLayer(Layer):
         # One scan of the observations, joined by Django's ORM (visibility rules included),
         # wrapped as a derived table: no self-join whose plan depends on table statistics.
         from_where = f" FROM ({selected_sql}) AS sel WHERE TRUE"
-        columns = [Column(name, f"sel.layer_{name}", kind) for name, (_lookup, kind) in self.PROPERTIES.items()]
+        columns = self.columns(user)
         # numberMatched counts the filtered rows without the joins that only name the properties.
         count_query = (f"SELECT count(*) FROM ({matched_sql}) AS matched", list(matched_params))
         return LayerSQL(from_where, list(params), "sel.id", "sel.location", columns, self.geometry_type, count_query)
@@ -133,6 +145,11 @@ class PostcodeAreasLayer(Layer):
     geometry_type = "MultiPolygon"
     level = "postcode_area"
     id_sql = "a.postcode"
+    filters: tuple[str, ...] = ("municipality", "postcode")
+    temporal = False
+
+    def columns(self, user):
+        return self.base_columns()
 
     def base_columns(self):
         return [
@@ -200,6 +217,12 @@ def stats_phenomena(user, query):
 
 class AreaStatsMixin:
     """Counts per area for the filter, as geo_indi.publication.counts publishes them for this user."""
+
+    filters: tuple[str, ...] = FILTER_NAMES
+    temporal = True
+
+    def columns(self, user):
+        return self.base_columns() + self.stats_columns(stats_phenomena(user, LayerQuery()))
 
     def stats(self, user, query):
         filters = {**query.filters, "date_from": query.date_from, "date_to": query.date_to}

@@ -8,7 +8,8 @@ the parser (`ObservationFilterForm`, `parse_filters`), the observation query (`f
 (`filter_schema`) and the drf-spectacular parameters (`filter_openapi_parameters`) that the REST API, the
 layer downloads and the OGC API document all list.
 
-Values are ids (phenomenon, category), choices, a municipality by 3-digit code, a postcode and ISO dates;
+Values are ids or slugs (phenomenon, category: the slug is what the layers' feature properties hold, so
+GDAL's OAPIF driver sends it), choices, a municipality by 3-digit code, a postcode and ISO dates;
 anything else is a clear error (a 400), never a silent "match all".
 """
 from collections.abc import Iterable, Mapping
@@ -25,7 +26,7 @@ from rest_framework_gis.filters import InBBoxFilter
 
 from geo_indi.core.geo import bbox_polygon, parse_wgs84_bbox
 
-from .models import AgeGroup, Direction, Subject
+from .models import AgeGroup, Category, Direction, Phenomenon, Subject
 
 EMPTY = object()  # a bbox outside the coverage: nothing matches
 
@@ -56,6 +57,29 @@ def parse_unit(params, default=DEFAULT_UNIT):
 
 
 
+SLUG_OR_ID_PATTERN = r"^(\d{1,18}|[-a-zA-Z0-9_]{1,60})$"
+
+
+class SlugOrIdField(forms.RegexField):
+    """An id (a whole number, at least 1) or a slug; cleans to an int or a str. The form turns a slug into
+    the id it names (`_FilterFormBase.clean`): a category's slug is unique only within its phenomenon."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(regex=SLUG_OR_ID_PATTERN, required=False, error_messages={
+            "invalid": _("Give an id (a whole number) or an identifier (slug)."),
+        }, **kwargs)
+
+    def clean(self, value: Any) -> int | str | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        if not text.isdigit():
+            return text
+        if int(text) < 1:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(text)
+
+
 def _choices(choices: Iterable[tuple[str, Any]]) -> list[tuple[str, Any]]:
     return [("", "")] + list(choices)
 
@@ -76,10 +100,12 @@ class ObservationFilter:
 
 
 FILTERS: tuple[ObservationFilter, ...] = (
-    ObservationFilter("phenomenon", forms.IntegerField(required=False, min_value=1),
-                      "Phenomenon id (a whole number, at least 1).", "phenomenon_id", "phenomenon_id"),
-    ObservationFilter("category", forms.IntegerField(required=False, min_value=1),
-                      "Category id (a whole number, at least 1).", "category_id", "category_id"),
+    ObservationFilter("phenomenon", SlugOrIdField(),
+                      "Phenomenon id (a whole number) or slug (the layers' `phenomenon` property).",
+                      "phenomenon_id", "phenomenon_id"),
+    ObservationFilter("category", SlugOrIdField(),
+                      "Category id (a whole number) or slug (the layers' `category` property; a slug used by "
+                      "several phenomena needs `phenomenon` too).", "category_id", "category_id"),
     ObservationFilter("subject", forms.ChoiceField(required=False, choices=_choices(Subject.choices)),
                       "About a person or an object (place).", "subject", "subject"),
     ObservationFilter("direction", forms.ChoiceField(required=False, choices=_choices(Direction.choices)),
@@ -114,7 +140,32 @@ class _FilterFormBase(forms.Form):
             raise forms.ValidationError(_("date_from is after date_to."))
         if data.get("municipality"):
             data["municipality"] = data["municipality"].zfill(3)
+        self._slugs_to_ids(data)
         return data
+
+    def _slugs_to_ids(self, data: dict[str, Any]) -> None:
+        """phenomenon and category given by slug, as the ids they name (an unknown slug is an error)."""
+        phenomenon = data.get("phenomenon")
+        if isinstance(phenomenon, str):
+            found = Phenomenon.objects.filter(slug=phenomenon).values_list("id", flat=True).first()
+            if found is None:
+                self.add_error("phenomenon", _("No phenomenon with the identifier '%(slug)s'.") % {"slug": phenomenon})
+                return
+            data["phenomenon"] = phenomenon = found
+        category = data.get("category")
+        if isinstance(category, str):
+            categories = Category.objects.filter(slug=category)
+            if phenomenon:
+                categories = categories.filter(phenomenon_id=phenomenon)
+            ids = list(categories.values_list("id", flat=True)[:2])
+            if not ids:
+                self.add_error("category", _("No category with the identifier '%(slug)s'.") % {"slug": category})
+            elif len(ids) > 1:
+                self.add_error("category", _(
+                    "Several phenomena have a category '%(slug)s': give phenomenon too, or the category's id."
+                ) % {"slug": category})
+            else:
+                data["category"] = ids[0]
 
     def q(self) -> Q:
         """The filter as a Q over Observation (call after is_valid())."""
@@ -165,6 +216,8 @@ def parse_filters(params: Mapping[str, Any]) -> tuple[forms.Form, dict[str, list
 def filter_schema(f: ObservationFilter) -> dict[str, Any]:
     """The OpenAPI (JSON) schema of a filter: what its field accepts."""
     field = f.field
+    if isinstance(field, SlugOrIdField):
+        return {"type": "string", "pattern": SLUG_OR_ID_PATTERN}
     if isinstance(field, forms.IntegerField):
         schema: dict[str, Any] = {"type": "integer"}
         for validator in field.validators:

@@ -32,7 +32,8 @@ ANONYMOUS_PAGES = [
 # ReDoc's bundle always shows a Redocly logo from its CDN; blocking it is the point (no outside requests).
 INTENDED_BLOCKS = ("img-src blocked https://cdn.redoc.ly/",)
 SIGNED_IN_PAGES = {
-    "walker": [("/field/", "#phenomenon-choices input[name=phenomenon]"), ("/accounts/profile/", "#id_name")],
+    "walker": [("/field/", "#phenomenon-choices input[name=phenomenon]"), ("/accounts/profile/", "#id_name"),
+               ("/accounts/qgis/", "#qgis-url")],
     "root": [("/admin/", "#content"), ("/admin/audit/auditevent/", "#changelist"),
              ("/admin/accounts/organisation/add/", "#organisation_form")],
 }
@@ -98,5 +99,18 @@ def test_profile_page_makes_a_token_and_has_no_serious_accessibility_violations(
     page.click("main button[type=submit]")
     key = page.input_value("#new-token")
     assert len(key) == 40
+    assert run_axe(page, WCAG_AA, impacts=SERIOUS) == []
+    assert page.evaluate("() => window.__cspViolations") == []
+
+
+def test_connect_qgis_page_is_reached_from_the_profile_without_serious_accessibility_violations(
+        page_factory, live_server, login, walker):
+    page = watched_page(page_factory)
+    login(page, "walker")
+    page.goto(f"{live_server.url}/accounts/profile/")
+    page.click("main a[href='/accounts/qgis/']")
+    page.wait_for_selector("#qgis-username")
+    assert page.inner_text("#qgis-url") == f"{live_server.url}/ogcapi"
+    assert page.inner_text("#qgis-username") == "walker"
     assert run_axe(page, WCAG_AA, impacts=SERIOUS) == []
     assert page.evaluate("() => window.__cspViolations") == []
