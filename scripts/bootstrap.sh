@@ -35,8 +35,11 @@ ls /usr/share/dictd/freedict-eng-fin.dict.dz >/dev/null 2>&1 || need_apt+=(dict-
 # Pango: WeasyPrint's text layout (the maps' PDF report)
 has_lib libpango-1.0.so.0 || need_apt+=(libpango-1.0-0)
 has_lib libpangoft2-1.0.so.0 || need_apt+=(libpangoft2-1.0-0)
-# QGIS's own OGC API - Features provider, headless, for tests/test_qgis_client.py (Debian's system Python)
-/usr/bin/python3 -c "import qgis.core" 2>/dev/null || need_apt+=(python3-qgis qgis-providers)
+# QGIS's own OGC API - Features provider, headless, for tests/test_qgis_client.py (Debian's system Python):
+# only for the tests (`make test`), never for the product.
+if [ "$WITH_BROWSER" = 1 ]; then
+  /usr/bin/python3 -c "import qgis.core" 2>/dev/null || need_apt+=(python3-qgis qgis-providers)
+fi
 if [ "$WITH_BROWSER" = 1 ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing system packages: ${need_apt[*]}"
