@@ -177,3 +177,14 @@ def test_field_app_says_who_will_read_the_record(organisations, client, users, p
     assert page.context["readers"] == ["Kemijärvi org", "Rovaniemi org"]
     assert 'id="who-reads"' in page.content.decode()
     assert readers_of(organisations["698"]) == [organisations["698"]]
+
+
+def test_a_record_as_shown_to_another_organisation_is_not_saved(organisations, theirs, users):
+    agree(organisations, Level.RECORDS)
+    shown = Observation.objects.visible_to(users["coord_698"]).get(pk=theirs.pk)
+    assert shown.description == "" and shown.created_at == theirs.created_at.astimezone(
+        dt.timezone(dt.timedelta(hours=2))).date()
+    with pytest.raises(ValueError):
+        shown.save()
+    assert Observation.objects.get(pk=theirs.pk).description == TEXT
+    assert list(Observation.objects.visible_to(users["coord_698"]).with_text()) == []
