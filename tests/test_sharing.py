@@ -188,3 +188,16 @@ def test_a_record_as_shown_to_another_organisation_is_not_saved(organisations, t
         shown.save()
     assert Observation.objects.get(pk=theirs.pk).description == TEXT
     assert list(Observation.objects.visible_to(users["coord_698"]).with_text()) == []
+
+
+def test_the_database_refuses_overlaps_that_bypass_validation(organisations):
+    from django.db import IntegrityError, transaction
+
+    agree(organisations, Level.RECORDS, "2026-01-01", None)
+    with pytest.raises(ValidationError) as refused:
+        agree(organisations, Level.FULL, "2027-01-01", None, reference="SOP-2")
+    assert list(refused.value.message_dict) == ["valid_from"]  # one clear message, naming the agreement
+    assert "SOP-2026-1" in refused.value.message_dict["valid_from"][0]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        SharingAgreement.objects.create(provider=organisations["320"], recipient=organisations["698"],
+                                        level=Level.FULL, valid_from=dt.date(2027, 1, 1), reference="SOP-2")

@@ -1,9 +1,11 @@
 """Data-sharing agreements between organisations: who shares what with whom, from when to when."""
 from __future__ import annotations
 
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,6 +15,13 @@ class Level(models.TextChoices):
     AGGREGATES = "aggregates", _("Aggregates only")
     RECORDS = "records", _("Records without free text")
     FULL = "full", _("Full records")
+
+
+class Period(Func):
+    """daterange(valid_from, valid_to, '[]'): an open end (NULL) is unbounded."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
 
 
 class SharingAgreementQuerySet(models.QuerySet):
@@ -52,6 +61,12 @@ class SharingAgreement(models.Model):
             models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_from__lte=F("valid_to")),
                                    name="sharing_valid_from_not_after_valid_to"),
             models.CheckConstraint(condition=~Q(provider=F("recipient")), name="sharing_between_two_organisations"),
+            # The same rule as clean() for writes that bypass it (and two admins saving at once).
+            ExclusionConstraint(name="sharing_no_overlapping_agreements", expressions=[
+                ("provider", RangeOperators.EQUAL), ("recipient", RangeOperators.EQUAL),
+                (Period("valid_from", "valid_to", RangeBoundary(inclusive_lower=True, inclusive_upper=True)),
+                 RangeOperators.OVERLAPS),
+            ]),
         ]
 
     def __str__(self) -> str:
