@@ -216,6 +216,7 @@ INSTALLED_APPS = [
     "geo_indi.areas",
     "geo_indi.accounts",
     "geo_indi.observations",
+    "geo_indi.sharing",
     "geo_indi.publication",
     "geo_indi.field",
     "geo_indi.maps",
@@ -244,6 +245,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "geo_indi.audit.middleware.AuditContextMiddleware",
+    "geo_indi.sharing.services.SharedReadsAuditMiddleware",
     "geo_indi.accounts.lockout.KnownDeviceMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from geo_indi.observations.models import Observation
+from geo_indi.sharing.models import Level, SharingAgreement
 
 from .conftest import INSIDE_ALFA, OUTSIDE_COVERAGE
 
@@ -150,10 +151,13 @@ def test_field_workers_see_only_their_organisation(record, client_for):
     assert client_for("field_320").get(f"{URL}{mine.pk}/").status_code == 404
 
 
-def test_coordinator_sees_municipality_but_not_other_organisations_notes(record, client_for):
+def test_coordinator_reads_shared_records_but_not_other_organisations_notes(record, client_for, organisations):
     other = record(*INSIDE_ALFA, user="field_320", consent_recorded=True, follow_up_note="Naapurin numero")
+    assert client_for("coord_698").get(f"{URL}{other.pk}/").status_code == 404  # no agreement: aggregates only
+    SharingAgreement.objects.create(provider=organisations["320"], recipient=organisations["698"],
+                                    level=Level.FULL, valid_from=dt.date(2020, 1, 1), reference="test")
     body = client_for("coord_698").get(f"{URL}{other.pk}/").json()
-    assert body["id"] == other.pk  # 99001 is in Rovaniemi, the coordinator's municipality
+    assert body["id"] == other.pk
     assert body["properties"]["follow_up_note"] is None
 
 

@@ -29,7 +29,7 @@ def scope_of(user):
     less those a person has already placed by confirming or merging a group."""
     placed = SuggestedGroup.objects.filter(
         status__in=[SuggestedGroup.Status.CONFIRMED, SuggestedGroup.Status.MERGED]).values("observations")
-    return Observation.objects.visible_to(user).exclude(description="").exclude(pk__in=placed)
+    return Observation.objects.visible_to(user).with_text().exclude(description="").exclude(pk__in=placed)
 
 
 def runs_of(user):

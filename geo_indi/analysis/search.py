@@ -101,7 +101,7 @@ def search(user, query: str, *, limit: int = 20, queryset=None, filters: Q | Non
     query_terms = lemmas(query or "")
     if not query_terms:
         return []
-    base = queryset if queryset is not None else Observation.objects.visible_to(user)
+    base = queryset if queryset is not None else Observation.objects.visible_to(user).with_text()
     if filters is not None:
         base = base.filter(filters)
     rows = list(base.exclude(description="").order_by("-observed_on", "-id")

@@ -71,8 +71,8 @@ def search_page(request):
     if query and not errors:
         found = search.search(request.user, query, limit=SEARCH_RESULTS, queryset=grouping_runs.scope_of(request.user),
                               filters=form.q())
-        details = {o.pk: o for o in Observation.objects.filter(pk__in=[h.observation_id for h in found])
-                   .select_related("phenomenon", "municipality", "postcode_area")}
+        readable = Observation.objects.visible_to(request.user).filter(pk__in=[h.observation_id for h in found])
+        details = {o.pk: o for o in readable.select_related("phenomenon", "municipality", "postcode_area")}
         hits = [{"hit": h, "observation": details[h.observation_id],
                  "pieces": search.segments(h.description, h.matched)} for h in found]
     return render(request, "analysis/search.html", {

@@ -19,6 +19,7 @@ class Action(models.TextChoices):
     ALERT_RULE_SAVED = "alert_rule_saved", _("Alert rule saved")
     ALERT_RULE_DELETED = "alert_rule_deleted", _("Alert rule deleted")
     USER_ERASED = "user_erased", _("Account erased")
+    SHARED_RECORDS_READ = "shared_records_read", _("Records of another organisation read")
 
 
 class AuditEventQuerySet(models.QuerySet):

@@ -16,6 +16,7 @@ from geo_indi.core.errors import RequestError
 from geo_indi.observations import contract, services
 from geo_indi.observations.models import AgeGroup, Observation
 from geo_indi.observations.serializers import ObservationReadSerializer, flat_observation
+from geo_indi.sharing.services import readers_of
 
 from . import geography
 
@@ -51,9 +52,11 @@ def shell_urls():
 
 @login_required
 def index(request):
+    organisation = roles.organisation_of(request.user)
     return render(request, "field/index.html", {
         "extent": list(geography.working_extent(request.user)),
-        "organisation": roles.organisation_of(request.user),
+        "organisation": organisation,
+        "readers": [o.name for o in readers_of(organisation)] if organisation else [],
         "age_groups": AgeGroup.choices,
         "contract": {
             "occurrences_max": contract.OCCURRENCES_MAX,

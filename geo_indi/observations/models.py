@@ -171,6 +171,11 @@ class Observation(models.Model):
         verbose_name = _("observation")
         verbose_name_plural = _("observations")
 
+    def save(self, *args, **kwargs):
+        if getattr(self, "shared_view", False):
+            raise ValueError("A record as shown to another organisation (sharing.services.Reading) is not saved.")
+        super().save(*args, **kwargs)
+
     def __str__(self):
         return f"{self.phenomenon} · {self.postcode_area_id} · {self.observed_on}"
 

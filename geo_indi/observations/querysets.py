@@ -1,6 +1,7 @@
 """Who may see which observations: the one place for visibility rules."""
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.db.models.query import ModelIterable
 
 from geo_indi.accounts import roles
 
@@ -25,22 +26,47 @@ class PhenomenonQuerySet(models.QuerySet):
         return self.filter(publishable_phenomena_q(user))
 
 
-class ObservationQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Records (with their text) a user may read.
+class SharedRecordsIterable(ModelIterable):
+    """Model instances as the queryset's reading presents them (sharing.services.Reading.present)."""
 
-        Administrators: all. Coordinators: their organisation's and everything in
-        their organisation's municipalities. Field workers: their organisation's.
-        Anonymous users and users without an organisation: none.
+    def __iter__(self):
+        reading = self.queryset._reading
+        for obj in super().__iter__():
+            yield obj if reading is None else reading.present(obj)
+
+
+class ObservationQuerySet(models.QuerySet):
+    _reading = None
+
+    def _clone(self):
+        c = super()._clone()
+        c._reading = self._reading
+        return c
+
+    def visible_to(self, user):
+        """Records a user may read, as they may read them: the one rule for every list of records.
+
+        Administrators: all. Coordinators: their organisation's, and the records of organisations with a
+        data-sharing agreement in force towards theirs (geo_indi.sharing): "records" blanks the free
+        text, and other organisations' timestamps come as the day only. Field workers: their
+        organisation's. Anonymous users and users without an organisation: none.
         """
-        if roles.is_administrator(user):
-            return self
-        org = roles.organisation_of(user)
-        if org is None:
+        from geo_indi.sharing.services import reading_of
+
+        reading = reading_of(user)
+        if reading is None:
             return self.none()
-        if roles.is_coordinator(user):
-            return self.filter(Q(organisation=org) | Q(municipality__in=org.municipalities.all()))
-        return self.filter(organisation=org)
+        if reading.everything:
+            return self
+        qs = self.filter(Q(organisation_id=reading.own_id) | Q(organisation_id__in=reading.other_ids))
+        qs._reading = reading
+        qs._iterable_class = SharedRecordsIterable
+        return qs
+
+    def with_text(self):
+        """Of `visible_to`, the records whose free text the user reads (for code that reads text in bulk)."""
+        reading = self._reading
+        return self if reading is None else self.exclude(organisation_id__in=reading.without_text_ids)
 
     def publishable_to(self, user):
         """Observations that may be counted in maps and layers for this user.

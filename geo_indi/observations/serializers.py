@@ -1,6 +1,7 @@
 """Parse and present observations. Rules live in services; this only converts."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 import threading
 from typing import Any
@@ -156,6 +157,17 @@ class WGS84PointField(GeometryField):
         return {"type": "Point", "coordinates": [round(point.x, COORD_DECIMALS), round(point.y, COORD_DECIMALS)]}
 
 
+@extend_schema_field({"type": "string", "description": "ISO 8601 date-time; for another organisation's record "
+                      "only the date (YYYY-MM-DD)."})
+class SharedTimestampField(serializers.DateTimeField):
+    """A timestamp, or only its day where the record is another organisation's (sharing.services.Reading)."""
+
+    def to_representation(self, value):
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value.isoformat()
+        return super().to_representation(value)
+
+
 class ObservationReadSerializer(GeoFeatureModelSerializer):
     """Output: a GeoJSON Feature. Person observations have geometry null and their postcode area as properties."""
 
@@ -169,6 +181,8 @@ class ObservationReadSerializer(GeoFeatureModelSerializer):
     organisation_name = serializers.CharField(source="organisation.name", read_only=True)
     location = WGS84PointField()
     follow_up_note = serializers.SerializerMethodField()
+    created_at = SharedTimestampField(read_only=True)
+    updated_at = SharedTimestampField(read_only=True)
 
     class Meta:
         model = Observation
