@@ -235,9 +235,13 @@ def test_unknown_layer_is_404(client, small_geography):
 
 
 def insert_object_observations(n, organisation, phenomenon):
-    """n object observations in Alfa (99001), made by PostgreSQL in one statement."""
+    """n object observations in Alfa (99001), made by PostgreSQL in one statement. The setup is not a request:
+    it runs without the web's statement timeout (a loaded machine may take longer), which is put back after it."""
     area = PostcodeArea.objects.get(postcode="99001")
     with connection.cursor() as cur:
+        cur.execute("SELECT current_setting('statement_timeout')")
+        (timeout,) = cur.fetchone()
+        cur.execute("SET LOCAL statement_timeout = 0")
         cur.execute(
             """
             INSERT INTO observations_observation
@@ -252,6 +256,7 @@ def insert_object_observations(n, organisation, phenomenon):
             """,
             [phenomenon.id, SECRET, organisation.id, area.id, area.municipality_id, n],
         )
+        cur.execute("SELECT set_config('statement_timeout', %s, true)", [timeout])
 
 
 @pytest.mark.gdal

@@ -73,15 +73,12 @@ def test_qgis_reads_signed_in_with_basic_and_anonymously_with_typed_numbers(gis_
     assert {name: exact["fields"][name] for name in counts} == {name: exact["fields"]["count"] for name in counts}
     assert exact["fields"]["count"] in INTEGER and exact["fields"]["suppressed"] == "bool"
 
-    # Anonymous: Alfa 9 (yksinaisyys 6), the rest hidden (null). QGIS 3.22 types a column from the values
-    # of the first page, so each column that has a number there is an integer column (docs/layers.md).
+    # Anonymous: every postcode area is hidden in this scenario (tests/test_layers_fixtures.py: only the Lapland
+    # total is published), so QGIS gets the areas with null counts and nothing that is hidden leaks into a column.
     anonymous = read["public-stats"]
     assert anonymous["valid"]
-    alfa = next(f for f in anonymous["features"] if f["postcode"] == "99001")
-    assert (alfa["count"], alfa["yksinaisyys"], alfa["ilkivalta"]) == (9, 6, None)
-    numbered = {name for f in anonymous["features"] for name in counts if f.get(name) is not None}
-    assert {"count", "occurrences", "records", "yksinaisyys"} <= numbered
-    assert {name: anonymous["fields"][name] for name in numbered} == {name: exact["fields"]["count"] for name in numbered}
+    assert {f["postcode"] for f in anonymous["features"]} >= {"99001"}
+    assert all(f.get(name) is None for f in anonymous["features"] for name in counts), "hidden counts stay null"
 
 
 @pytest.mark.qgis

@@ -5,6 +5,7 @@ This module imports no task, so the modules whose work the tasks run (publicatio
 indicators) can enqueue without an import cycle.
 """
 import asyncio
+import threading
 import json
 import logging
 from typing import Any
@@ -92,7 +93,25 @@ def _seconds(value):
 def run_worker_until_idle(queues: list[str] | None = None) -> None:
     """Run a worker in this process until no job is waiting (tests, and `manage.py run_jobs --once`)."""
     worker_app = app.with_connector(app.connector.get_worker_connector())
-    asyncio.run(_run(worker_app, queues))
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop runs in this thread: the usual case
+        asyncio.run(_run(worker_app, queues))
+        return
+    # A loop already runs here (e.g. Playwright's sync API in a test session): run the worker's own loop beside it.
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(_run(worker_app, queues))
+        except BaseException as error:  # noqa: BLE001 - raised again in the caller's thread
+            failures.append(error)
+
+    thread = threading.Thread(target=run, name="run-worker-until-idle")
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
 
 
 async def _run(worker_app, queues):
