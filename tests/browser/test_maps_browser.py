@@ -70,12 +70,12 @@ def test_municipality_page_has_areas_heatmap_popups_for_an_insider(page_factory,
 
 
 def test_outsider_sees_hatched_suppressed_areas(page_factory, live_server, observations):
-    """Beeta's 1 is hidden; Kemijärvi's 1 already made Rovaniemi's total and Lapland's hidden
-    (tests/test_publication.py shows how), so Alfa's 7 can stay: Beeta is not a difference of shown numbers."""
+    """Beeta's 1 is hidden, and so is Alfa's 7 as its partner: hiding a total costs TOTAL_WEIGHT times more than a
+    leaf (publication/protection.py), so the partner is a leaf: both of Rovaniemi's areas are hatched."""
     page = page_factory()
     page.goto(f"{live_server.url}/maps/698/")
     page.wait_for_selector("path.leaflet-interactive")
-    assert page.locator("path.leaflet-interactive.area-suppressed").count() == 1
+    assert page.locator("path.leaflet-interactive.area-suppressed").count() == 2
     fill = page.locator("path.area-suppressed").first.evaluate("el => getComputedStyle(el).fill")
     assert "suppressed-hatch" in fill
     _only_tiles_went_outside(page)
