@@ -92,7 +92,10 @@ def throwaway_cluster():
 @pytest.fixture
 def server(throwaway_cluster):
     port = throwaway_cluster["GEO_INDI_PGPORT"]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GEO_INDI_"))}
+    # The suite's shared cache stays (GEO_INDI_REDIS_PORT): /healthz checks it, and a clone on other ports has none
+    # on the default one.
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DJANGO_", "GEO_INDI_")) or k == "GEO_INDI_REDIS_PORT"}
     env.update(
         DATABASE_URL=f"postgis://postgres@127.0.0.1:{port}/geo_indi",
         DJANGO_SECRET_KEY="crash-test-" + uuid.uuid4().hex * 2,

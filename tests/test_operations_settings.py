@@ -157,7 +157,8 @@ BAD_BY_KIND = {"env_bool": "maybe", "env_int": "many", "env_float": "half", "env
                "env_database_url": "mysql://db/x"}
 BAD_BY_NAME = {"REDIS_URL": "localhost:6379", "DJANGO_CSRF_TRUSTED_ORIGINS": "hytu.example.fi",
                "EMAIL_BACKEND": "smtp backend", "DEFAULT_FROM_EMAIL": "nobody",
-               "JOB_SCHEDULE_REMIND_QUESTIONS": "every morning", "RESEARCH_DATA_OWNER_ORGANISATION": " "}
+               "JOB_SCHEDULE_REMIND_QUESTIONS": "every morning", "RESEARCH_DATA_OWNER_ORGANISATION": " ",
+               "PUBLICATION_FREEZE_AFTER_DAYS": "soon"}
 FREE_FORM = {"DJANGO_SECRET_KEY",  # its own rule: missing or known default (tests above)
              "DJANGO_ALLOWED_HOSTS", "CACHE_KEY_PREFIX", "AUDIT_EXPORT_DIR", "BACKUP_DIR", "RESEARCH_EXTRACT_DIR",
              "MAP_TILE_ATTRIBUTION", "GEO_INDI_TEST_DB"}
