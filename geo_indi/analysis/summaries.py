@@ -266,13 +266,19 @@ def _period_text(row):
     return f"{formats.date_format(start, 'SHORT_DATE_FORMAT')}–{formats.date_format(end, 'SHORT_DATE_FORMAT')}"
 
 
+def release_text(release_id: int | None, computed_at: dt.datetime | None) -> str:
+    """How a figure names the publication release it comes from ("–": none)."""
+    if release_id is None or computed_at is None:
+        return "–"
+    return _("release %(id)s of %(date)s") % {
+        "id": release_id, "date": formats.date_format(timezone.localtime(computed_at), "SHORT_DATETIME_FORMAT")}
+
+
 def _release_text(row):
     release = row.get("release")
     if not release:
         return "–"
-    at = parse_datetime(release["computed_at"])
-    return _("release %(id)s of %(date)s") % {
-        "id": release["id"], "date": formats.date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT")}
+    return release_text(release["id"], parse_datetime(release["computed_at"]))
 
 
 def _figure_label(row, phenomena):

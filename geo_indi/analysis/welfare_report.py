@@ -30,7 +30,7 @@ from geo_indi.publication.counts import TableRequest, Viewer, published_cell
 from geo_indi.publication.tables import structure
 
 from .models import SituationSummary
-from .summaries import LANGUAGES, SIGNIFICANCE, _release_tables, change_test
+from .summaries import LANGUAGES, SIGNIFICANCE, _release_tables, change_test, release_text
 
 UNITS = (Unit.RECORDS, Unit.OCCURRENCES)
 
@@ -111,10 +111,7 @@ def _node_getter(municipality: Municipality | None):
 
 
 def _release_text(release) -> str:
-    if release is None:
-        return "–"
-    return _("release %(id)s of %(date)s") % {"id": release.pk, "date": formats.date_format(
-        timezone.localtime(release.computed_at), "SHORT_DATETIME_FORMAT")}
+    return release_text(release.pk, release.computed_at) if release is not None else release_text(None, None)
 
 
 def _change_text(now: int | None, before: int | None) -> str:
